@@ -1,0 +1,143 @@
+//! The command line: one file per subcommand, each an `Args` struct and a `run`.
+
+mod completions;
+mod explain;
+mod init;
+mod man;
+mod validate;
+
+use std::io::{self, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::finding::Counts;
+use crate::repo::Repository;
+use crate::report::{ColorChoice, Format};
+
+/// Feature flags as code in git: validate, diff, promote, audit, and export to flagd.
+#[derive(Debug, Parser)]
+#[command(name = "flagctl", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, clap::Args)]
+pub struct Global {
+    /// Run as if started in DIR
+    #[arg(short = 'C', long = "directory", global = true, value_name = "DIR")]
+    pub chdir: Option<PathBuf>,
+    /// Output format
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// When to color the output (`NO_COLOR` turns `auto` off)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Fail (exit 1) on warnings too
+    #[arg(long, global = true)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check flag files: YAML, the shared schema, and the rules
+    #[command(visible_alias = "lint")]
+    Validate(validate::Args),
+    /// Create a new flag repository that validates clean
+    Init(init::Args),
+    /// Explain a finding code (or list every code)
+    Explain(explain::Args),
+    /// Print a shell completion script
+    Completions(completions::Args),
+    /// Print the manual page (roff)
+    Man(man::Args),
+}
+
+/// How a command ended, as the exit code of SPEC §3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing at error level.
+    Clean,
+    /// Findings at error level.
+    Failed,
+}
+
+impl Outcome {
+    pub fn from_counts(counts: Counts, strict: bool) -> Outcome {
+        if counts.fails(strict) {
+            Outcome::Failed
+        } else {
+            Outcome::Clean
+        }
+    }
+}
+
+impl Global {
+    /// The directory commands start from.
+    pub fn start_dir(&self) -> PathBuf {
+        self.chdir.clone().unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    /// The repository around the start directory.
+    pub fn repository(&self) -> anyhow::Result<Repository> {
+        Ok(Repository::discover(&self.start_dir())?)
+    }
+}
+
+/// Parses the arguments, runs the command and maps the result to an exit code:
+/// 0 clean, 1 findings at error level, 2 the command could not run.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // clap exits 0 for --help/--version and 2 for usage errors.
+            let _ = err.print();
+            return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
+        }
+    };
+    match run(cli) {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Failed) => ExitCode::from(1),
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            let color = if io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+                crate::report::palette::severity(crate::finding::Severity::Error)
+            } else {
+                anstyle::Style::new()
+            };
+            eprintln!("{color}error{color:#}: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    let global = &cli.global;
+    match cli.command {
+        Command::Validate(args) => validate::run(global, args),
+        Command::Init(args) => init::run(global, args),
+        Command::Explain(args) => explain::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
+    }
+}
+
+/// Output cut short by a closed pipe (`flagctl … | head`) is not a failure.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Writes to stdout, mapping an I/O failure to a command error.
+fn printed(result: io::Result<()>) -> anyhow::Result<()> {
+    result.context("writing the output")
+}

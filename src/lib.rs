@@ -1,0 +1,18 @@
+//! flagctl: feature flags as code in git.
+//!
+//! Data flows one way: [`config`] → [`repo`] (files → spanned [`yaml`] trees) → [`model`] (typed
+//! flags) → engines ([`lint`]) → [`report`] → exit code. Engines return [`finding::Finding`]s as
+//! values; only reporters print.
+
+pub mod cli;
+pub mod codes;
+pub mod config;
+pub mod finding;
+pub mod lint;
+pub mod model;
+pub mod repo;
+pub mod report;
+pub mod scaffold;
+pub mod schema;
+pub mod time;
+pub mod yaml;

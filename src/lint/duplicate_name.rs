@@ -1,0 +1,42 @@
+use std::collections::HashMap;
+
+use super::{Check, FlagName, Rule};
+use crate::finding::{Finding, Severity};
+
+pub const RULE: Rule = Rule {
+    code: "rule/duplicate-name",
+    severity: Severity::Error,
+    summary: "two files in one environment define the same flag",
+    explanation: "\
+A flag is matched across environments by its `name`, wherever its file sits, so a name may be
+used by one file per environment. Two files with the same name leave it undefined which one
+flagd would serve, and which one `diff` and `promote` should compare.
+
+Fix: delete or rename one of the two files.",
+    check: Check::Repository(check),
+};
+
+fn check(names: &[FlagName], out: &mut Vec<Finding>) {
+    let mut first: HashMap<(&str, &str), &FlagName> = HashMap::with_capacity(names.len());
+    let mut sorted: Vec<&FlagName> = names.iter().collect();
+    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    for flag in sorted {
+        if let Some(original) = first.get(&(flag.env.as_str(), flag.name.as_str())) {
+            out.push(
+                Finding::new(
+                    RULE.code,
+                    RULE.severity,
+                    format!(
+                        "flag \"{}\" is already defined in {}",
+                        flag.name, original.path
+                    ),
+                )
+                .at(&flag.path, flag.pos)
+                .in_flag(Some(&flag.name), Some(&flag.env))
+                .help("a flag lives in one file per environment; remove or rename one of them"),
+            );
+        } else {
+            first.insert((flag.env.as_str(), flag.name.as_str()), flag);
+        }
+    }
+}

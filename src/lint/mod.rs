@@ -1,0 +1,313 @@
+//! Validation (SPEC §4): YAML, schema and rules, every problem collected in one run.
+//!
+//! One file per rule; each declares its code, severity and explanation (printed by
+//! `flagctl explain`) beside the check. Adding a rule touches its file and [`RULES`].
+
+mod ambiguous_serve;
+mod duplicate_name;
+mod expired;
+mod lifecycle;
+mod missing_serve;
+mod name_mismatch;
+mod naming;
+mod requires_range;
+mod rollout_negative;
+mod rollout_sum;
+mod semver;
+mod unknown_segment;
+mod unknown_variant;
+mod variant_type;
+
+use std::collections::HashSet;
+
+use rayon::prelude::*;
+
+use crate::config::{Config, Environment};
+use crate::finding::{Finding, Severity};
+use crate::model::{Flag, Segment};
+use crate::repo::{FileKind, Parsed, Repository, SourceFile};
+use crate::schema::{Schema, SchemaError};
+use crate::yaml::{Node, Pos};
+
+/// A rule of the third layer.
+pub struct Rule {
+    pub code: &'static str,
+    pub severity: Severity,
+    /// One line: what the rule finds.
+    pub summary: &'static str,
+    /// The long explanation `flagctl explain` prints.
+    pub explanation: &'static str,
+    pub check: Check,
+}
+
+pub enum Check {
+    /// Judges one flag file on its own.
+    File(fn(&FileContext, &mut Vec<Finding>)),
+    /// Judges the flags of the whole repository together.
+    Repository(fn(&[FlagName], &mut Vec<Finding>)),
+}
+
+pub const RULES: &[&Rule] = &[
+    &name_mismatch::RULE,
+    &naming::RULE,
+    &duplicate_name::RULE,
+    &unknown_variant::RULE,
+    &ambiguous_serve::RULE,
+    &missing_serve::RULE,
+    &rollout_sum::RULE,
+    &rollout_negative::RULE,
+    &unknown_segment::RULE,
+    &variant_type::RULE,
+    &semver::RULE,
+    &requires_range::RULE,
+    &lifecycle::RULE,
+    &expired::RULE,
+];
+
+/// What a file rule sees.
+pub struct FileContext<'a> {
+    pub file: &'a SourceFile,
+    pub root: &'a Node,
+    pub flag: &'a Flag,
+    pub env: Option<&'a Environment>,
+    pub config: &'a Config,
+    /// Segment names visible in this flag's environment.
+    pub segments: &'a HashSet<String>,
+    pub now: jiff::Timestamp,
+}
+
+impl FileContext<'_> {
+    /// A finding of `rule` at `pos` in this file, tagged with the flag and environment.
+    pub fn finding(&self, rule: &Rule, pos: Pos, message: impl Into<String>) -> Finding {
+        Finding::new(rule.code, rule.severity, message)
+            .at(&self.file.path, pos)
+            .in_flag(Some(self.flag_name()), self.file.env.as_deref())
+    }
+
+    fn flag_name(&self) -> &str {
+        self.flag.name().unwrap_or(&self.file.stem)
+    }
+}
+
+/// A flag's name where it is written, for the rules that compare files.
+#[derive(Debug, Clone)]
+pub struct FlagName {
+    pub name: String,
+    pub env: String,
+    pub path: String,
+    pub pos: Pos,
+}
+
+/// The outcome of validating a repository.
+#[derive(Debug, Default)]
+pub struct Validation {
+    pub findings: Vec<Finding>,
+    pub files: usize,
+}
+
+/// A segment file's findings, and its (override environment, name) when it has one.
+type SegmentOutcome = (Vec<Finding>, Option<(Option<String>, String)>);
+
+/// The compiled schemas a repository's files are checked against.
+pub struct Linter {
+    flag_schemas: Vec<Schema>,
+    segment_schema: Schema,
+    now: jiff::Timestamp,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LintError {
+    #[error("cannot read the repository's schema {path}: {source}")]
+    ReadSchema {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+}
+
+impl Linter {
+    /// The built-in schemas plus the repository's own `schema:`, applied on top.
+    pub fn new(repo: &Repository, now: jiff::Timestamp) -> Result<Linter, LintError> {
+        let builtin = Schema::flag();
+        let mut flag_schemas = Vec::new();
+        if let Some(path) = &repo.config.schema {
+            let text = std::fs::read_to_string(repo.root.join(path)).map_err(|source| {
+                LintError::ReadSchema {
+                    path: path.display().to_string(),
+                    source,
+                }
+            })?;
+            let own = Schema::compile(&path.display().to_string(), &text, &[])?;
+            if !own.same_as(&builtin) {
+                flag_schemas.push(own);
+            }
+        }
+        flag_schemas.insert(0, builtin);
+        Ok(Linter {
+            flag_schemas,
+            segment_schema: Schema::segment(),
+            now,
+        })
+    }
+
+    /// Validates every file of `files` (the whole repository: cross-file rules need it all).
+    pub fn validate(&self, repo: &Repository, files: &[SourceFile]) -> Validation {
+        let (segment_files, flag_files): (Vec<_>, Vec<_>) =
+            files.iter().partition(|f| f.kind == FileKind::Segment);
+
+        let segment_results: Vec<SegmentOutcome> = segment_files
+            .par_iter()
+            .map(|file| self.check_segment(repo, file))
+            .collect();
+        let mut findings = Vec::new();
+        let mut shared = HashSet::new();
+        let mut overrides: Vec<(String, String)> = Vec::new();
+        for (mut found, name) in segment_results {
+            findings.append(&mut found);
+            match name {
+                Some((None, name)) => {
+                    shared.insert(name);
+                }
+                Some((Some(env), name)) => overrides.push((env, name)),
+                None => {}
+            }
+        }
+        let segments_by_env: Vec<(String, HashSet<String>)> = repo
+            .config
+            .environments
+            .iter()
+            .map(|env| {
+                let mut names = shared.clone();
+                names.extend(
+                    overrides
+                        .iter()
+                        .filter(|(e, _)| *e == env.name)
+                        .map(|(_, n)| n.clone()),
+                );
+                (env.name.clone(), names)
+            })
+            .collect();
+
+        let flag_results: Vec<(Vec<Finding>, Option<FlagName>)> = flag_files
+            .par_iter()
+            .map(|file| {
+                let segments = segments_by_env
+                    .iter()
+                    .find(|(env, _)| Some(env) == file.env.as_ref())
+                    .map_or(&shared, |(_, names)| names);
+                self.check_flag(repo, file, segments)
+            })
+            .collect();
+        let mut names = Vec::with_capacity(flag_results.len());
+        for (mut found, name) in flag_results {
+            findings.append(&mut found);
+            names.extend(name);
+        }
+        for rule in RULES {
+            if let Check::Repository(check) = rule.check {
+                check(&names, &mut findings);
+            }
+        }
+        findings.retain(|f| !repo.config.ignores(f));
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        Validation {
+            findings,
+            files: files.len(),
+        }
+    }
+
+    fn check_flag(
+        &self,
+        repo: &Repository,
+        file: &SourceFile,
+        segments: &HashSet<String>,
+    ) -> (Vec<Finding>, Option<FlagName>) {
+        let Parsed { root, mut findings } = match repo.parse(file) {
+            Ok(parsed) => parsed,
+            Err(finding) => {
+                return (
+                    vec![finding.in_flag(Some(&file.stem), file.env.as_deref())],
+                    None,
+                );
+            }
+        };
+        let flag = Flag::from_node(&root);
+        let flag_name = flag.name().unwrap_or(&file.stem).to_owned();
+        let json = root.to_json();
+        for schema in &self.flag_schemas {
+            findings.extend(schema.check(&root, &json).into_iter().map(|v| {
+                Finding::error(v.code, v.message)
+                    .at(&file.path, v.pos)
+                    .maybe_help(v.help)
+            }));
+        }
+        let context = FileContext {
+            file,
+            root: &root,
+            flag: &flag,
+            env: file.env.as_deref().and_then(|e| repo.config.environment(e)),
+            config: &repo.config,
+            segments,
+            now: self.now,
+        };
+        for rule in RULES {
+            if let Check::File(check) = rule.check {
+                check(&context, &mut findings);
+            }
+        }
+        for f in &mut findings {
+            f.flag.get_or_insert_with(|| flag_name.clone());
+            if f.env.is_none() {
+                f.env.clone_from(&file.env);
+            }
+        }
+        let name = flag.name.as_ref().map(|n| FlagName {
+            name: n.value.clone(),
+            env: file.env.clone().unwrap_or_default(),
+            path: file.path.clone(),
+            pos: n.pos,
+        });
+        (findings, name)
+    }
+
+    /// A segment file's findings, and its (environment, name) when it has one.
+    fn check_segment(&self, repo: &Repository, file: &SourceFile) -> SegmentOutcome {
+        let Parsed { root, mut findings } = match repo.parse(file) {
+            Ok(parsed) => parsed,
+            Err(finding) => return (vec![(*finding).in_flag(None, file.env.as_deref())], None),
+        };
+        findings.extend(
+            self.segment_schema
+                .check(&root, &root.to_json())
+                .into_iter()
+                .map(|v| {
+                    Finding::error(v.code, v.message)
+                        .at(&file.path, v.pos)
+                        .maybe_help(v.help)
+                }),
+        );
+        let segment = Segment::from_node(&root);
+        let name = segment.name.map(|name| {
+            if name.value != file.stem {
+                findings.push(
+                    Finding::new(
+                        name_mismatch::RULE.code,
+                        name_mismatch::RULE.severity,
+                        format!(
+                            "segment name \"{}\" differs from the file name \"{}\"",
+                            name.value, file.stem
+                        ),
+                    )
+                    .at(&file.path, name.pos)
+                    .help(format!(
+                        "rename the file to {}.yaml, or set `name: {}`",
+                        name.value, file.stem
+                    )),
+                );
+            }
+            (file.env.clone(), name.value)
+        });
+        (findings, name)
+    }
+}

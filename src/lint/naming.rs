@@ -1,0 +1,63 @@
+use super::{Check, FileContext, Rule};
+use crate::finding::{Finding, Severity};
+
+pub const RULE: Rule = Rule {
+    code: "rule/naming",
+    severity: Severity::Error,
+    summary: "a flag's `name` breaks the repository's naming pattern",
+    explanation: "\
+Flag names follow one pattern, `naming:` in flagctl.yaml (by default snake case:
+`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`, as in `feature_login_redesign_v2`). The name is the key
+applications ask flagd for, so a consistent pattern keeps code and flags searchable.
+
+Fix: rename the flag (and its file) to match the pattern.",
+    check: Check::File(check),
+};
+
+fn check(cx: &FileContext, out: &mut Vec<Finding>) {
+    let Some(name) = &cx.flag.name else { return };
+    if !cx.config.naming.is_match(&name.value) {
+        out.push(
+            cx.finding(
+                &RULE,
+                name.pos,
+                format!(
+                    "flag name \"{}\" does not match the naming pattern `{}`",
+                    name.value,
+                    cx.config.naming.as_str()
+                ),
+            )
+            .help(suggestion(&name.value)),
+        );
+    }
+}
+
+/// `BadName` → a hint towards `bad_name`, the default pattern's shape.
+fn suggestion(name: &str) -> String {
+    let mut snake = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 && !snake.ends_with('_') {
+                snake.push('_');
+            }
+            snake.push(c.to_ascii_lowercase());
+        } else if c.is_ascii_alphanumeric() {
+            snake.push(c);
+        } else if !snake.ends_with('_') {
+            snake.push('_');
+        }
+    }
+    format!(
+        "rename the flag and its file, e.g. to \"{}\"",
+        snake.trim_matches('_')
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn suggestions_are_snake_case() {
+        assert!(super::suggestion("BadName").contains("\"bad_name\""));
+        assert!(super::suggestion("new-checkout").contains("\"new_checkout\""));
+    }
+}

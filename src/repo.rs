@@ -1,0 +1,382 @@
+//! A flag repository on disk: finding its root, listing its flag and segment files, and reading one
+//! file into a spanned tree, with every way a file can be unreadable turned into a finding.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::config::{CONFIG_FILE, Config, ConfigError};
+use crate::finding::Finding;
+use crate::yaml::{self, Node, Pos, Value};
+
+/// Files larger than this are `yaml/too-large` and are not read.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+pub const SEGMENTS_DIR: &str = "segments";
+
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    #[error("no flag repository at {} or above (looked for {CONFIG_FILE}, or a flags/ folder)", start.display())]
+    NotFound { start: PathBuf },
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{path}: not an environment of this repository (environments: {known}){hint}")]
+    UnknownEnvironment {
+        path: String,
+        known: String,
+        hint: String,
+    },
+    #[error("{path}: flag files belong in an environment folder ({dir}/<env>/…)")]
+    StrayFile { path: String, dir: String },
+    #[error("cannot read {}: {source}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// What a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Flag,
+    Segment,
+}
+
+/// One flag or segment file of the repository.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub kind: FileKind,
+    /// Relative to the repository root, with `/`.
+    pub path: String,
+    /// The environment folder it sits in (`None` for a segment shared by all environments).
+    pub env: Option<String>,
+    /// The file name without `.yaml`/`.yml`.
+    pub stem: String,
+}
+
+/// A flag repository: its root and configuration.
+#[derive(Debug, Clone)]
+pub struct Repository {
+    pub root: PathBuf,
+    pub config: Config,
+}
+
+/// A file read and parsed: its root mapping and the findings met on the way (duplicate keys).
+#[derive(Debug)]
+pub struct Parsed {
+    pub root: Node,
+    pub findings: Vec<Finding>,
+}
+
+impl Repository {
+    /// The nearest directory from `start` upward holding `flagctl.yaml`, else `start` itself if it
+    /// holds `flags/`.
+    pub fn discover(start: &Path) -> Result<Repository, RepoError> {
+        let start = std::path::absolute(start).map_err(|source| RepoError::Unreadable {
+            path: start.to_owned(),
+            source,
+        })?;
+        if let Some(root) = start
+            .ancestors()
+            .find(|dir| dir.join(CONFIG_FILE).is_file())
+        {
+            return Self::open(root);
+        }
+        if start.join("flags").is_dir() {
+            return Self::open(&start);
+        }
+        Err(RepoError::NotFound { start })
+    }
+
+    /// Whether `dir` is itself the root of a flag repository.
+    pub fn is_root(dir: &Path) -> bool {
+        dir.join(CONFIG_FILE).is_file() || dir.join("flags").is_dir()
+    }
+
+    pub fn open(root: &Path) -> Result<Repository, RepoError> {
+        let config = Config::load(root)?;
+        let mut repo = Repository {
+            root: root.to_owned(),
+            config,
+        };
+        if !repo.config.explicit_environments {
+            let flags = repo.flags_dir();
+            repo.config
+                .environments
+                .retain(|e| flags.join(&e.name).is_dir());
+        }
+        Ok(repo)
+    }
+
+    pub fn flags_dir(&self) -> PathBuf {
+        self.root.join(&self.config.flags_dir)
+    }
+
+    /// The repository-relative, `/`-separated form of `path` (which lies under the root).
+    pub fn relative(&self, path: &Path) -> String {
+        let rel = path.strip_prefix(&self.root).unwrap_or(path);
+        let parts: Vec<_> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect();
+        parts.join("/")
+    }
+
+    /// Every flag file and segment file, sorted by path.
+    pub fn files(&self) -> Result<Vec<SourceFile>, RepoError> {
+        let mut files = Vec::new();
+        let flags = self.flags_dir();
+        if flags.is_dir() {
+            self.walk_env_folders(&flags, FileKind::Flag, &mut files)?;
+        }
+        let segments = self.root.join(SEGMENTS_DIR);
+        if segments.is_dir() {
+            self.walk_env_folders(&segments, FileKind::Segment, &mut files)?;
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(files)
+    }
+
+    /// Walks `dir`: for flags, every file lies in an environment folder; for segments, files at
+    /// the top are shared and environment folders hold overrides.
+    fn walk_env_folders(
+        &self,
+        dir: &Path,
+        kind: FileKind,
+        out: &mut Vec<SourceFile>,
+    ) -> Result<(), RepoError> {
+        let unreadable = |path: &Path, source| RepoError::Unreadable {
+            path: path.to_owned(),
+            source,
+        };
+        let entries = std::fs::read_dir(dir).map_err(|e| unreadable(dir, e))?;
+        let mut entries: Vec<_> = entries
+            .collect::<Result<_, _>>()
+            .map_err(|e| unreadable(dir, e))?;
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        for entry in entries {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            let file_type = entry.file_type().map_err(|e| unreadable(&path, e))?;
+            let is_dir = file_type.is_dir() || (file_type.is_symlink() && path.is_dir());
+            if is_dir {
+                if self.config.environment(&name).is_none() {
+                    let known = self.config.environment_names().join(", ");
+                    let hint = if self.config.explicit_environments {
+                        " — list it under `environments:` in flagctl.yaml, or move it".to_owned()
+                    } else {
+                        " — without flagctl.yaml the environments are dev, staging and prod; add a flagctl.yaml listing yours".to_owned()
+                    };
+                    return Err(RepoError::UnknownEnvironment {
+                        path: self.relative(&path),
+                        known: if known.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            known
+                        },
+                        hint,
+                    });
+                }
+                self.walk_tree(&path, kind, Some(&name), out)?;
+            } else if is_yaml(&path) {
+                match kind {
+                    FileKind::Segment => out.push(self.source(&path, kind, None)),
+                    FileKind::Flag => {
+                        return Err(RepoError::StrayFile {
+                            path: self.relative(&path),
+                            dir: self.config.flags_dir.display().to_string(),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every YAML file below an environment folder; group folders nest freely.
+    fn walk_tree(
+        &self,
+        dir: &Path,
+        kind: FileKind,
+        env: Option<&str>,
+        out: &mut Vec<SourceFile>,
+    ) -> Result<(), RepoError> {
+        for entry in walkdir::WalkDir::new(dir).min_depth(1).sort_by_file_name() {
+            let entry = entry.map_err(|e| {
+                let path = e.path().unwrap_or(dir).to_owned();
+                RepoError::Unreadable {
+                    path,
+                    source: e
+                        .into_io_error()
+                        .unwrap_or_else(|| std::io::Error::other("loop in the folder tree")),
+                }
+            })?;
+            let hidden = entry.file_name().to_string_lossy().starts_with('.');
+            if hidden || entry.file_type().is_dir() || !is_yaml(entry.path()) {
+                continue;
+            }
+            out.push(self.source(entry.path(), kind, env));
+        }
+        Ok(())
+    }
+
+    fn source(&self, path: &Path, kind: FileKind, env: Option<&str>) -> SourceFile {
+        SourceFile {
+            kind,
+            path: self.relative(path),
+            env: env.map(str::to_owned),
+            stem: path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Reads and parses one file. Every problem with the file as a whole or its YAML is a finding.
+    pub fn parse(&self, file: &SourceFile) -> Result<Parsed, Box<Finding>> {
+        let path = self.root.join(&file.path);
+        let at_start =
+            |code: &str, message: String| Finding::error(code, message).at(&file.path, Pos::START);
+        let meta = std::fs::symlink_metadata(&path).map_err(|e| {
+            Box::new(at_start(
+                "fs/unreadable",
+                format!("cannot read the file: {e}"),
+            ))
+        })?;
+        if meta.file_type().is_symlink() {
+            if let Some(target) = self.escaping_target(&path) {
+                return Err(at_start(
+                    "fs/symlink-escape",
+                    format!("symbolic link to {target}, outside the repository"),
+                )
+                .help("flag files must live in the repository, where git tracks and reviews them; copy the file in")
+                .into());
+            }
+        }
+        let size = std::fs::metadata(&path)
+            .map_err(|e| {
+                Box::new(at_start(
+                    "fs/unreadable",
+                    format!("cannot read the file: {e}"),
+                ))
+            })?
+            .len();
+        if size > MAX_FILE_BYTES {
+            return Err(at_start(
+                "yaml/too-large",
+                format!(
+                    "file is {} KiB; flag files are limited to {} KiB",
+                    size / 1024,
+                    MAX_FILE_BYTES / 1024
+                ),
+            )
+            .help("a flag file is a few hundred bytes; is this the right file?")
+            .into());
+        }
+        let bytes = std::fs::read(&path).map_err(|e| {
+            Box::new(at_start(
+                "fs/unreadable",
+                format!("cannot read the file: {e}"),
+            ))
+        })?;
+        parse_bytes(&file.path, &bytes)
+    }
+
+    /// The target of the symlink at `path` if it resolves outside the repository root.
+    fn escaping_target(&self, path: &Path) -> Option<String> {
+        let target = std::fs::read_link(path).ok()?;
+        let resolved = match std::fs::canonicalize(path) {
+            Ok(resolved) => resolved,
+            Err(_) => normalize(&path.parent()?.join(&target)),
+        };
+        let root = std::fs::canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
+        (!resolved.starts_with(&root)).then(|| target.display().to_string())
+    }
+}
+
+/// Parses the bytes of the file at repository-relative `path`.
+pub fn parse_bytes(path: &str, bytes: &[u8]) -> Result<Parsed, Box<Finding>> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        Finding::error("yaml/non-utf8", "the file is not valid UTF-8")
+            .at(path, Pos::at_offset(bytes, e.valid_up_to()))
+            .help("save the file as UTF-8")
+    })?;
+    let doc = yaml::parse(text).map_err(|e| {
+        Finding::error(e.code, e.message)
+            .at(path, e.pos)
+            .maybe_help(e.help)
+    })?;
+    let findings = doc
+        .duplicate_keys
+        .into_iter()
+        .map(|e| {
+            Finding::error(e.code, e.message)
+                .at(path, e.pos)
+                .maybe_help(e.help)
+        })
+        .collect();
+    match doc.root {
+        None
+        | Some(Node {
+            value: Value::Null, ..
+        }) => Err(Finding::error("yaml/empty", "the file is empty")
+            .at(path, Pos::START)
+            .help("write the flag's definition, or delete the file")
+            .into()),
+        Some(root) if root.as_map().is_none() => Err(Finding::error(
+            "yaml/not-a-mapping",
+            format!("the file holds {}, not a mapping of keys", root.describe()),
+        )
+        .at(path, root.pos)
+        .help("a flag file is a mapping: `name: …`, `version: …`, …")
+        .into()),
+        Some(root) => Ok(Parsed { root, findings }),
+    }
+}
+
+fn is_yaml(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+}
+
+/// `a/b/../c` → `a/c`, without touching the file system.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_file_problems_are_findings() {
+        let code = |bytes: &[u8]| parse_bytes("f.yaml", bytes).expect_err("finding").code;
+        assert_eq!(code(b""), "yaml/empty");
+        assert_eq!(code(b"# only a comment\n"), "yaml/empty");
+        assert_eq!(code(b"- a\n- b\n"), "yaml/not-a-mapping");
+        assert_eq!(code(b"just text\n"), "yaml/not-a-mapping");
+        assert_eq!(code(b"name: caf\xe9\n"), "yaml/non-utf8");
+        assert_eq!(code(b"a: [1, 2\n"), "yaml/syntax");
+    }
+
+    #[test]
+    fn non_utf8_points_at_the_bad_byte() {
+        let f = parse_bytes("f.yaml", b"name: x\ndescription: caf\xe9\n").expect_err("finding");
+        assert_eq!((f.line, f.column), (Some(2), Some(17)));
+    }
+
+    #[test]
+    fn a_bom_is_not_content() {
+        assert!(parse_bytes("f.yaml", b"\xEF\xBB\xBFname: x\n").is_ok());
+    }
+}

@@ -1,0 +1,175 @@
+//! The default output: each finding with the source line it points at, then a summary.
+
+use std::collections::HashMap;
+use std::io::{self, BufRead, Read, Write};
+use std::path::Path;
+
+use super::palette::{self, BOLD, GUTTER, OK};
+use super::{Report, plural, tally};
+use crate::finding::{Finding, Severity};
+
+/// Longest stretch of a source line shown in a snippet.
+const SNIPPET_WIDTH: usize = 120;
+
+pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    let mut sources = Sources::default();
+    for finding in report.findings {
+        write_finding(out, finding, &report.root, &mut sources)?;
+    }
+    let files = plural(report.files, "file");
+    if report.counts.errors + report.counts.warnings + report.counts.infos == 0 {
+        writeln!(out, "{OK}✓{OK:#} {files} checked, no problems")
+    } else {
+        let style = if report.counts.errors > 0 {
+            palette::severity(Severity::Error)
+        } else {
+            palette::severity(Severity::Warning)
+        };
+        writeln!(
+            out,
+            "{style}✗{style:#} {BOLD}{}{BOLD:#} in {files}",
+            tally(report.counts)
+        )
+    }
+}
+
+fn write_finding(
+    out: &mut impl Write,
+    f: &Finding,
+    root: &Path,
+    sources: &mut Sources,
+) -> io::Result<()> {
+    let style = palette::severity(f.severity);
+    writeln!(
+        out,
+        "{style}{}[{}]{style:#}{BOLD}: {}{BOLD:#}",
+        f.severity.as_str(),
+        f.code,
+        f.message
+    )?;
+    let (Some(path), Some(line)) = (&f.path, f.line) else {
+        if let Some(help) = &f.help {
+            writeln!(out, "  {GUTTER}={GUTTER:#} {BOLD}help{BOLD:#}: {help}")?;
+        }
+        return writeln!(out);
+    };
+    let column = f.column.unwrap_or(1);
+    let number = line.to_string();
+    let pad = " ".repeat(number.len());
+    writeln!(out, "{pad}{GUTTER}-->{GUTTER:#} {path}:{line}:{column}")?;
+    if let Some(text) = sources.line(root, path, line) {
+        let (shown, caret_at) = window(&text, column as usize);
+        let width = token_width(&shown, caret_at);
+        writeln!(out, "{pad} {GUTTER}|{GUTTER:#}")?;
+        writeln!(out, "{GUTTER}{number} |{GUTTER:#} {shown}")?;
+        let indent: String = shown
+            .chars()
+            .take(caret_at)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        writeln!(
+            out,
+            "{pad} {GUTTER}|{GUTTER:#} {indent}{style}{}{style:#}",
+            "^".repeat(width)
+        )?;
+    }
+    if let Some(help) = &f.help {
+        writeln!(out, "{pad} {GUTTER}={GUTTER:#} {BOLD}help{BOLD:#}: {help}")?;
+    }
+    writeln!(out)
+}
+
+/// The part of `line` to show around 1-based `column`, and the caret's 0-based offset in it.
+fn window(line: &str, column: usize) -> (String, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    let at = column.saturating_sub(1).min(chars.len());
+    if chars.len() <= SNIPPET_WIDTH {
+        return (line.to_owned(), at);
+    }
+    let start = at.saturating_sub(SNIPPET_WIDTH / 4);
+    let end = (start + SNIPPET_WIDTH).min(chars.len());
+    let mut shown = String::new();
+    if start > 0 {
+        shown.push('…');
+    }
+    shown.extend(&chars[start..end]);
+    if end < chars.len() {
+        shown.push('…');
+    }
+    (shown, at - start + usize::from(start > 0))
+}
+
+/// How many characters the caret underlines: the token starting at `at` (a quoted string whole).
+fn token_width(line: &str, at: usize) -> usize {
+    let rest: Vec<char> = line.chars().skip(at).collect();
+    let width = match rest.first() {
+        Some(&quote @ ('"' | '\'')) => rest[1..]
+            .iter()
+            .position(|&c| c == quote)
+            .map_or(rest.len(), |end| end + 2),
+        Some('[' | '{') => 1,
+        _ => rest
+            .iter()
+            .position(|&c| c.is_whitespace() || matches!(c, ',' | ']' | '}' | '#'))
+            .unwrap_or(rest.len()),
+    };
+    let trimmed = rest[..width.min(rest.len())]
+        .iter()
+        .rev()
+        .skip_while(|&&c| c == ':')
+        .count();
+    trimmed.max(1)
+}
+
+/// Source lines, read once per file and only for files with findings.
+#[derive(Default)]
+struct Sources {
+    files: HashMap<String, Option<Vec<String>>>,
+}
+
+/// Lines past this one are not kept for snippets (a finding far into a huge file shows none).
+const MAX_SNIPPET_LINE: usize = 100_000;
+
+impl Sources {
+    fn line(&mut self, root: &Path, path: &str, line: u32) -> Option<String> {
+        let lines = self.files.entry(path.to_owned()).or_insert_with(|| {
+            let file = std::fs::File::open(root.join(path)).ok()?;
+            let reader = io::BufReader::new(file).take(crate::repo::MAX_FILE_BYTES);
+            Some(
+                reader
+                    .split(b'\n')
+                    .take(MAX_SNIPPET_LINE)
+                    .map_while(Result::ok)
+                    .map(|bytes| {
+                        String::from_utf8_lossy(&bytes)
+                            .trim_end_matches('\r')
+                            .to_owned()
+                    })
+                    .collect(),
+            )
+        });
+        lines.as_ref()?.get(line.checked_sub(1)? as usize).cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn carets_cover_the_token() {
+        assert_eq!(token_width("default: of", 9), 2);
+        assert_eq!(token_width("name: \"a b\" # x", 6), 5);
+        assert_eq!(token_width("rollout: {a: 60, b: 30}", 8), 1);
+        assert_eq!(token_width("descripton: x", 0), 10);
+        assert_eq!(token_width("", 0), 1);
+    }
+
+    #[test]
+    fn long_lines_are_windowed_around_the_column() {
+        let line = "x".repeat(10_000);
+        let (shown, at) = window(&line, 5_000);
+        assert!(shown.chars().count() <= SNIPPET_WIDTH + 2);
+        assert_eq!(shown.chars().nth(at), Some('x'));
+    }
+}

@@ -1,0 +1,51 @@
+//! `--format markdown`: a table a reviewer can read in a pull-request comment.
+
+use std::io::{self, Write};
+
+use super::{Report, plural, tally};
+use crate::finding::Severity;
+
+pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    let mark = if report.counts.errors > 0 {
+        "❌"
+    } else if report.counts.warnings > 0 {
+        "⚠️"
+    } else {
+        "✅"
+    };
+    writeln!(
+        out,
+        "### {mark} flagctl {}: {} in {}\n",
+        report.command,
+        tally(report.counts),
+        plural(report.files, "file")
+    )?;
+    if report.findings.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "| | Code | Where | Message |")?;
+    writeln!(out, "|---|---|---|---|")?;
+    for f in report.findings {
+        let icon = match f.severity {
+            Severity::Error => "❌",
+            Severity::Warning => "⚠️",
+            Severity::Info => "ℹ️",
+        };
+        let place = match (&f.path, f.line, f.column) {
+            (Some(path), Some(line), Some(col)) => format!("`{path}:{line}:{col}`"),
+            (Some(path), _, _) => format!("`{path}`"),
+            _ => String::new(),
+        };
+        let mut message = cell(&f.message);
+        if let Some(help) = &f.help {
+            message.push_str(&format!("<br>*{}*", cell(help)));
+        }
+        writeln!(out, "| {icon} | `{}` | {place} | {message} |", f.code)?;
+    }
+    Ok(())
+}
+
+/// Text safe inside a table cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', "<br>")
+}

@@ -1,0 +1,89 @@
+//! Reporters: they print what engines computed, in the format asked for, and compute nothing.
+
+mod github;
+mod human;
+mod json;
+mod markdown;
+pub mod palette;
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use crate::finding::{Counts, Finding};
+
+pub use palette::ColorChoice;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Colored findings with source snippets and a summary line.
+    Human,
+    /// One JSON document: `{"version": 1, "findings": [...], "summary": {...}}`.
+    Json,
+    /// GitHub Actions workflow annotations.
+    Github,
+    /// A Markdown table for a pull-request comment.
+    Markdown,
+}
+
+/// What a reading command found, ready to print.
+pub struct Report<'a> {
+    /// The command, for titles (`validate`).
+    pub command: &'a str,
+    pub findings: &'a [Finding],
+    pub counts: Counts,
+    /// Files read.
+    pub files: usize,
+    /// The repository root, to show source lines under findings.
+    pub root: PathBuf,
+}
+
+impl<'a> Report<'a> {
+    pub fn new(command: &'a str, findings: &'a [Finding], files: usize, root: PathBuf) -> Self {
+        Report {
+            command,
+            findings,
+            counts: Counts::of(findings),
+            files,
+            root,
+        }
+    }
+}
+
+/// Prints `report` to stdout in `format`.
+pub fn print(report: &Report, format: Format, color: ColorChoice) -> io::Result<()> {
+    let mut out = anstream::AutoStream::new(io::stdout().lock(), color.into());
+    match format {
+        Format::Human => human::write(&mut out, report),
+        Format::Json => json::write(&mut out, report),
+        Format::Github => github::write(&mut out, report),
+        Format::Markdown => markdown::write(&mut out, report),
+    }?;
+    out.flush()
+}
+
+/// `1 error`, `2 warnings`.
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// `3 errors, 1 warning` (nothing for zero counts), or `no problems`.
+fn tally(counts: Counts) -> String {
+    let parts: Vec<String> = [
+        (counts.errors, "error"),
+        (counts.warnings, "warning"),
+        (counts.infos, "note"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, word)| plural(n, word))
+    .collect();
+    if parts.is_empty() {
+        "no problems".to_owned()
+    } else {
+        parts.join(", ")
+    }
+}

@@ -1,0 +1,113 @@
+//! The files `flagctl init` writes: a small repository that validates clean.
+
+use crate::schema::FLAG_SCHEMA;
+
+/// Repository-relative paths and contents, in the order they are written.
+pub fn files() -> Vec<(&'static str, String)> {
+    let mut files = vec![
+        ("flagctl.yaml", CONFIG.to_owned()),
+        ("schemas/flag.schema.json", FLAG_SCHEMA.to_owned()),
+        ("segments/staff.yaml", SEGMENT.to_owned()),
+        ("templates/release.yaml", TEMPLATE.to_owned()),
+        (".gitattributes", GITATTRIBUTES.to_owned()),
+        (".github/workflows/flagctl.yml", WORKFLOW.to_owned()),
+        (".githooks/pre-commit", PRE_COMMIT.to_owned()),
+    ];
+    for env in ["dev", "staging", "prod"] {
+        let path: &'static str = match env {
+            "dev" => "flags/dev/feature_welcome_banner.yaml",
+            "staging" => "flags/staging/feature_welcome_banner.yaml",
+            _ => "flags/prod/feature_welcome_banner.yaml",
+        };
+        files.push((path, FLAG.to_owned()));
+    }
+    files
+}
+
+const CONFIG: &str = "\
+# flagctl configuration: every key is optional. `flagctl explain` lists the finding codes.
+flags_dir: flags
+schema: schemas/flag.schema.json   # your additions to the built-in schema (it can only add rules)
+
+# The promotion chain, upstream first: changes flow dev -> staging -> prod.
+environments:
+  - name: dev
+  - name: staging
+    allowed_lifecycle: [pending, approved, deprecated]
+  - name: prod
+    allowed_lifecycle: [approved, deprecated]
+    max_lag: 14d            # an upstream change waiting longer than this is an error
+    require_reason: true    # commits touching prod flags need a Flagctl-Reason trailer
+
+naming: '^[a-z][a-z0-9]*(_[a-z0-9]+)*$'
+
+kinds:                      # how long each kind of flag may live before it counts as stale
+  release: 40d
+  experiment: 40d
+  ops: permanent
+  permission: permanent
+";
+
+const FLAG: &str = "\
+# Shows the welcome banner on the home page. Edit with `flagctl set`, or by hand and then
+# `flagctl validate`.
+name: feature_welcome_banner
+version: 1.0.0
+description: Welcome banner on the home page for new sign-ups
+owner: team-growth
+kind: release
+lifecycle: approved
+type: boolean
+enabled: true
+rules:
+  - name: staff first
+    segment: staff
+    serve: on
+rollout: { on: 50, off: 50 }
+";
+
+const SEGMENT: &str = "\
+name: staff
+description: Employees, signed in with a company address
+when:
+  - { attribute: email, op: ends_with, value: \"@example.com\" }
+";
+
+const TEMPLATE: &str = "\
+# Blueprint for `flagctl new NAME --template release`; the name is filled in for you.
+version: 0.1.0
+description: What the flag changes, for whom
+owner: your-team
+kind: release
+lifecycle: draft
+type: boolean
+enabled: false
+";
+
+const GITATTRIBUTES: &str = "\
+# Three-way merges of flag files by field, with `flagctl merge-driver`.
+# Each clone enables the driver once with:
+#   git config merge.flagctl.driver 'flagctl merge-driver %O %A %B %P'
+flags/**/*.yaml merge=flagctl
+";
+
+const WORKFLOW: &str = "\
+# Gate every pull request on valid flags.
+name: flagctl
+on: [pull_request]
+jobs:
+  flags:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0
+      - run: cargo install --locked --git https://github.com/flagctl/flagctl flagctl
+      - run: flagctl validate --format github
+";
+
+const PRE_COMMIT: &str = "\
+#!/bin/sh
+# Refuses a commit whose flags do not validate. Enable with: git config core.hooksPath .githooks
+exec flagctl validate
+";

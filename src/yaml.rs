@@ -1,0 +1,640 @@
+//! Reading YAML 1.2 into a small tree whose every node knows its line and column.
+//!
+//! The tree is built straight from `saphyr-parser` events with an explicit stack (no recursion, so
+//! 100,000 nested brackets are a finding, not a stack overflow), scalars are resolved by YAML 1.2's
+//! core schema (`on`/`yes` stay strings), duplicate keys are caught as each mapping is built, and
+//! aliases are expanded against a budget (billion laughs is a finding, not an out-of-memory).
+
+use std::collections::{HashMap, HashSet};
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+
+/// Nesting deeper than this is `yaml/too-deep`: no flag needs it, and it bounds every walk.
+pub const MAX_DEPTH: usize = 64;
+/// Nodes an alias may copy into a document, in all, before it is `yaml/alias-limit`.
+pub const MAX_ALIAS_NODES: usize = 10_000;
+
+/// A 1-based line and column (columns count characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Pos {
+    pub line: u32,
+    pub column: u32,
+}
+
+impl Pos {
+    pub const START: Pos = Pos { line: 1, column: 1 };
+
+    fn from_span(span: &Span) -> Pos {
+        Pos {
+            line: u32::try_from(span.start.line()).unwrap_or(u32::MAX),
+            column: u32::try_from(span.start.col() + 1).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The position of byte `offset` in `text` (which must lie on a character boundary or be the
+    /// first invalid byte of a UTF-8 prefix).
+    pub fn at_offset(text: &[u8], offset: usize) -> Pos {
+        let before = &text[..offset.min(text.len())];
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1;
+        Pos {
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// A value of the document and where it starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+/// One `key: value` pair of a mapping, in source order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub key: String,
+    pub key_pos: Pos,
+    pub value: Node,
+}
+
+/// Why a text could not be read as YAML; `code` is the finding code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YamlError {
+    pub code: &'static str,
+    pub message: String,
+    pub help: Option<String>,
+    pub pos: Pos,
+}
+
+/// A document read from text: its root (`None` for an empty document) and the duplicate keys met on
+/// the way (the first occurrence is kept, as every other key of the mapping is).
+#[derive(Debug, Default)]
+pub struct Document {
+    pub root: Option<Node>,
+    pub duplicate_keys: Vec<YamlError>,
+}
+
+impl Node {
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.value {
+            Value::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self.value {
+            Value::Int(i) => Some(i as f64),
+            Value::Float(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[Entry]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// The entry under `key`, when this is a mapping that has it.
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.as_map()?.iter().find(|e| e.key == key)
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|e| &e.value)
+    }
+
+    /// What the node is, in a message: `string "yes"`, `a mapping`.
+    pub fn describe(&self) -> String {
+        match &self.value {
+            Value::Null => "null".to_owned(),
+            Value::Bool(b) => format!("boolean {b}"),
+            Value::Int(i) => format!("number {i}"),
+            Value::Float(f) => format!("number {f}"),
+            Value::Str(s) => format!("string {s:?}"),
+            Value::Seq(_) => "a list".to_owned(),
+            Value::Map(_) => "a mapping".to_owned(),
+        }
+    }
+
+    /// The node found by following an RFC 6901 JSON pointer, and the position a finding about it
+    /// should use. An unresolved tail stops at the deepest node reached.
+    pub fn locate(&self, pointer: &str) -> &Node {
+        let mut node = self;
+        for raw in pointer.split('/').skip(1) {
+            let segment = raw.replace("~1", "/").replace("~0", "~");
+            let next = match &node.value {
+                Value::Map(entries) => entries.iter().find(|e| e.key == segment).map(|e| &e.value),
+                Value::Seq(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
+                _ => None,
+            };
+            match next {
+                Some(child) => node = child,
+                None => break,
+            }
+        }
+        node
+    }
+
+    /// The node as JSON, for the schema validator. Depth is bounded by [`MAX_DEPTH`].
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            Value::Str(s) => J::String(s.clone()),
+            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => J::Object(
+                entries
+                    .iter()
+                    .map(|e| (e.key.clone(), e.value.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
+    fn size(&self) -> usize {
+        match &self.value {
+            Value::Seq(items) => 1 + items.iter().map(Node::size).sum::<usize>(),
+            Value::Map(entries) => 1 + entries.iter().map(|e| e.value.size()).sum::<usize>(),
+            _ => 1,
+        }
+    }
+}
+
+/// Checks that come before the parser: a text the parser would misread or reject less clearly.
+fn precheck(text: &str) -> Result<(), YamlError> {
+    let bytes = text.as_bytes();
+    for marker in ["<<<<<<<", ">>>>>>>"] {
+        let at = if text.starts_with(marker) {
+            Some(0)
+        } else {
+            text.find(&format!("\n{marker}")).map(|i| i + 1)
+        };
+        if let Some(offset) = at {
+            return Err(YamlError {
+                code: "yaml/merge-conflict",
+                message: "unresolved git merge-conflict marker".to_owned(),
+                help: Some("resolve the conflict (keep one side, remove the markers), then run `flagctl validate` again".to_owned()),
+                pos: Pos::at_offset(bytes, offset),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The first tab used as indentation at or before `line`, if any.
+fn tab_indent_before(text: &str, line: u32) -> Option<Pos> {
+    for (index, content) in text.lines().enumerate().take(line as usize) {
+        let indent = content.len() - content.trim_start_matches([' ', '\t']).len();
+        if let Some(col) = content[..indent].find('\t') {
+            return Some(Pos {
+                line: u32::try_from(index + 1).unwrap_or(u32::MAX),
+                column: u32::try_from(col + 1).unwrap_or(u32::MAX),
+            });
+        }
+    }
+    None
+}
+
+/// A collection being built.
+struct Frame {
+    pos: Pos,
+    anchor: usize,
+    kind: FrameKind,
+}
+
+enum FrameKind {
+    Seq(Vec<Node>),
+    Map {
+        entries: Vec<Entry>,
+        pending_key: Option<(String, Pos)>,
+        seen: Option<HashSet<String>>,
+    },
+}
+
+/// Mappings up to this size look for duplicates by scanning; larger ones keep a set.
+const LINEAR_KEY_SCAN: usize = 16;
+
+/// Reads one YAML document from `text`.
+pub fn parse(text: &str) -> Result<Document, YamlError> {
+    precheck(text)?;
+    parse_events(text).map_err(|err| {
+        if err.code != "yaml/syntax" {
+            return err;
+        }
+        // The scanner bounds flow nesting itself, before the tree's depth check sees it.
+        if err.message.contains("recursion limit") {
+            return too_deep(err.pos);
+        }
+        // A tab on the line after a plain scalar is reported at the scalar.
+        if let Some(pos) = tab_indent_before(text, err.pos.line.saturating_add(1)) {
+            return YamlError {
+                code: "yaml/tab-indent",
+                message: "tab character used for indentation".to_owned(),
+                help: Some("YAML indents with spaces only; replace the tab with spaces".to_owned()),
+                pos,
+            };
+        }
+        err
+    })
+}
+
+fn too_deep(pos: Pos) -> YamlError {
+    YamlError {
+        code: "yaml/too-deep",
+        message: format!("nesting deeper than {MAX_DEPTH} levels"),
+        help: Some("flag files need a few levels; flatten this value".to_owned()),
+        pos,
+    }
+}
+
+fn parse_events(text: &str) -> Result<Document, YamlError> {
+    let mut parser = Parser::new_from_str(text).keep_tags(true);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut anchors: HashMap<usize, Node> = HashMap::new();
+    let mut alias_budget = MAX_ALIAS_NODES;
+    let mut doc = Document::default();
+    let mut documents = 0usize;
+
+    while let Some(next) = parser.next_event() {
+        let (event, span) = next.map_err(|e| YamlError {
+            code: "yaml/syntax",
+            message: e.info().to_owned(),
+            help: None,
+            pos: Pos {
+                line: u32::try_from(e.marker().line()).unwrap_or(u32::MAX),
+                column: u32::try_from(e.marker().col() + 1).unwrap_or(u32::MAX),
+            },
+        })?;
+        let pos = Pos::from_span(&span);
+        let (node, anchor) = match event {
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => continue,
+            Event::DocumentStart(_) => {
+                documents += 1;
+                if documents > 1 {
+                    return Err(YamlError {
+                        code: "yaml/syntax",
+                        message: "more than one YAML document in the file".to_owned(),
+                        help: Some(
+                            "a flag file holds exactly one document; remove the extra `---`"
+                                .to_owned(),
+                        ),
+                        pos,
+                    });
+                }
+                continue;
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(too_deep(pos));
+                }
+                let kind = if matches!(event, Event::SequenceStart(..)) {
+                    FrameKind::Seq(Vec::new())
+                } else {
+                    FrameKind::Map {
+                        entries: Vec::new(),
+                        pending_key: None,
+                        seen: None,
+                    }
+                };
+                stack.push(Frame { pos, anchor, kind });
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some(frame) = stack.pop() else { continue };
+                let value = match frame.kind {
+                    FrameKind::Seq(items) => Value::Seq(items),
+                    FrameKind::Map { entries, .. } => Value::Map(entries),
+                };
+                (
+                    Node {
+                        value,
+                        pos: frame.pos,
+                    },
+                    frame.anchor,
+                )
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let verbatim =
+                    style != ScalarStyle::Plain || tag.as_ref().is_some_and(|t| t.suffix == "str");
+                let value = if verbatim {
+                    Value::Str(text.into_owned())
+                } else {
+                    resolve_plain(&text)
+                };
+                (Node { value, pos }, anchor)
+            }
+            Event::Alias(id) => {
+                let Some(target) = anchors.get(&id) else {
+                    return Err(YamlError {
+                        code: "yaml/syntax",
+                        message: "alias to an unknown anchor".to_owned(),
+                        help: None,
+                        pos,
+                    });
+                };
+                let size = target.size();
+                if size > alias_budget {
+                    return Err(YamlError {
+                        code: "yaml/alias-limit",
+                        message: format!(
+                            "aliases expand past {MAX_ALIAS_NODES} values (an alias bomb?)"
+                        ),
+                        help: Some("write the values out, or use fewer nested aliases".to_owned()),
+                        pos,
+                    });
+                }
+                alias_budget -= size;
+                let mut copy = target.clone();
+                copy.pos = pos;
+                (copy, 0)
+            }
+        };
+        if anchor != 0 {
+            anchors.insert(anchor, node.clone());
+        }
+        match stack.last_mut() {
+            None => doc.root = Some(node),
+            Some(Frame {
+                kind: FrameKind::Seq(items),
+                ..
+            }) => items.push(node),
+            Some(Frame {
+                kind:
+                    FrameKind::Map {
+                        entries,
+                        pending_key,
+                        seen,
+                    },
+                ..
+            }) => match pending_key.take() {
+                None => {
+                    let key = match node.value {
+                        Value::Str(s) => s,
+                        Value::Null => "null".to_owned(),
+                        Value::Bool(b) => b.to_string(),
+                        Value::Int(i) => i.to_string(),
+                        Value::Float(f) => f.to_string(),
+                        Value::Seq(_) | Value::Map(_) => {
+                            return Err(YamlError {
+                                code: "yaml/syntax",
+                                message: "a list or mapping used as a mapping key".to_owned(),
+                                help: Some("keys of flag files are plain names".to_owned()),
+                                pos: node.pos,
+                            });
+                        }
+                    };
+                    *pending_key = Some((key, node.pos));
+                }
+                Some((key, key_pos)) => {
+                    let duplicate = match seen {
+                        Some(set) => !set.insert(key.clone()),
+                        None => entries.iter().any(|e| e.key == key),
+                    };
+                    if duplicate {
+                        doc.duplicate_keys.push(YamlError {
+                            code: "yaml/duplicate-key",
+                            message: format!("duplicate key \"{key}\""),
+                            help: Some(
+                                "a key may appear once per mapping; remove one of them".to_owned(),
+                            ),
+                            pos: key_pos,
+                        });
+                    } else {
+                        if seen.is_none() && entries.len() >= LINEAR_KEY_SCAN {
+                            *seen = Some(entries.iter().map(|e| e.key.clone()).collect());
+                            if let Some(set) = seen {
+                                set.insert(key.clone());
+                            }
+                        }
+                        entries.push(Entry {
+                            key,
+                            key_pos,
+                            value: node,
+                        });
+                    }
+                }
+            },
+        }
+    }
+    Ok(doc)
+}
+
+/// YAML 1.2 core schema resolution of a plain scalar.
+fn resolve_plain(text: &str) -> Value {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::Float(f64::INFINITY);
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        _ => {}
+    }
+    let first = text.as_bytes()[0];
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
+        return Value::Str(text.to_owned());
+    }
+    if let Some(hex) = text.strip_prefix("0x") {
+        if let Ok(i) = i64::from_str_radix(hex, 16) {
+            return Value::Int(i);
+        }
+    } else if let Some(oct) = text.strip_prefix("0o") {
+        if let Ok(i) = i64::from_str_radix(oct, 8) {
+            return Value::Int(i);
+        }
+    } else if is_core_int(text) {
+        return text.parse::<i64>().map_or_else(
+            |_| Value::Float(text.parse().unwrap_or(f64::NAN)),
+            Value::Int,
+        );
+    } else if is_core_float(text) {
+        if let Ok(f) = text.parse::<f64>() {
+            return Value::Float(f);
+        }
+    }
+    Value::Str(text.to_owned())
+}
+
+/// `[-+]?[0-9]+`
+fn is_core_int(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`
+fn is_core_float(text: &str) -> bool {
+    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let (int, frac) = match mantissa.split_once('.') {
+        Some((int, frac)) => (int, Some(frac)),
+        None => (mantissa, None),
+    };
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match frac {
+        Some(frac) if int.is_empty() => !frac.is_empty() && all_digits(frac),
+        Some(frac) => !int.is_empty() && all_digits(int) && all_digits(frac),
+        None => !int.is_empty() && all_digits(int),
+    };
+    let exponent_ok = exponent.is_none_or(|e| {
+        let digits = e.strip_prefix(['-', '+']).unwrap_or(e);
+        !digits.is_empty() && all_digits(digits)
+    });
+    mantissa_ok && exponent_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root(text: &str) -> Node {
+        parse(text).expect("parses").root.expect("has a root")
+    }
+
+    #[test]
+    fn core_schema_keeps_yes_no_on_off_as_strings() {
+        let doc =
+            root("a: yes\nb: on\nc: off\nd: no\ne: true\nf: 2027-03-01\ng: 1.0\nh: 0x1F\ni: ~\n");
+        assert_eq!(doc.get("a").and_then(Node::as_str), Some("yes"));
+        assert_eq!(doc.get("b").and_then(Node::as_str), Some("on"));
+        assert_eq!(doc.get("c").and_then(Node::as_str), Some("off"));
+        assert_eq!(doc.get("d").and_then(Node::as_str), Some("no"));
+        assert_eq!(doc.get("e").and_then(Node::as_bool), Some(true));
+        assert_eq!(doc.get("f").and_then(Node::as_str), Some("2027-03-01"));
+        assert_eq!(doc.get("g").map(|n| &n.value), Some(&Value::Float(1.0)));
+        assert_eq!(doc.get("h").map(|n| &n.value), Some(&Value::Int(31)));
+        assert_eq!(doc.get("i").map(|n| &n.value), Some(&Value::Null));
+    }
+
+    #[test]
+    fn quoted_scalars_are_strings() {
+        let doc = root("a: \"true\"\nb: '10'\n");
+        assert_eq!(doc.get("a").and_then(Node::as_str), Some("true"));
+        assert_eq!(doc.get("b").and_then(Node::as_str), Some("10"));
+    }
+
+    #[test]
+    fn positions_are_one_based_and_point_at_values() {
+        let doc = root("name: x\nrules:\n  - serve: on\n");
+        let serve = doc.locate("/rules/0/serve");
+        assert_eq!(
+            serve.pos,
+            Pos {
+                line: 3,
+                column: 12
+            }
+        );
+        assert_eq!(
+            doc.entry("rules").map(|e| e.key_pos),
+            Some(Pos { line: 2, column: 1 })
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_point_at_the_second_and_keep_the_first() {
+        let doc = parse("a: 1\nb: 2\na: 3\n").expect("parses");
+        assert_eq!(doc.duplicate_keys.len(), 1);
+        assert_eq!(doc.duplicate_keys[0].pos, Pos { line: 3, column: 1 });
+        assert_eq!(
+            doc.root.and_then(|r| r.get("a").cloned()).map(|n| n.value),
+            Some(Value::Int(1))
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_in_large_mappings() {
+        let mut text: String = (0..100).map(|i| format!("k{i}: {i}\n")).collect();
+        text.push_str("k42: again\n");
+        let doc = parse(&text).expect("parses");
+        assert_eq!(doc.duplicate_keys.len(), 1);
+        assert_eq!(doc.duplicate_keys[0].pos.line, 101);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let text = format!("a: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        let err = parse(&text).expect_err("too deep");
+        assert_eq!(err.code, "yaml/too-deep");
+    }
+
+    #[test]
+    fn alias_bombs_stop_at_the_budget() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [{}]\n",
+                vec![format!("*a{prev}"); 10].join(", ")
+            ));
+        }
+        let err = parse(&text).expect_err("alias bomb");
+        assert_eq!(err.code, "yaml/alias-limit");
+    }
+
+    #[test]
+    fn merge_conflict_markers_are_named() {
+        let err =
+            parse("name: x\n<<<<<<< HEAD\nenabled: true\n=======\nenabled: false\n>>>>>>> b\n")
+                .expect_err("conflict");
+        assert_eq!(err.code, "yaml/merge-conflict");
+        assert_eq!(err.pos, Pos { line: 2, column: 1 });
+    }
+
+    #[test]
+    fn tab_indentation_is_named_at_the_tab() {
+        let err = parse("rules:\n  - name: a\n\t  serve: b\n").expect_err("tab");
+        assert_eq!(err.code, "yaml/tab-indent");
+        assert_eq!(err.pos, Pos { line: 3, column: 1 });
+    }
+
+    #[test]
+    fn offsets_map_to_character_columns() {
+        let text = "a: é\nbb: x".as_bytes();
+        assert_eq!(Pos::at_offset(text, 9), Pos { line: 2, column: 4 });
+        assert_eq!(Pos::at_offset(text, 6), Pos { line: 2, column: 1 });
+    }
+}
