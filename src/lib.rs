@@ -7,7 +7,10 @@
 pub mod cli;
 pub mod codes;
 pub mod config;
+pub mod drift;
 pub mod finding;
+pub mod git;
+pub mod inventory;
 pub mod lint;
 pub mod model;
 pub mod repo;

@@ -49,6 +49,8 @@ pub struct SourceFile {
     pub env: Option<String>,
     /// The file name without `.yaml`/`.yml`.
     pub stem: String,
+    /// Whether the file is a symbolic link (which must not leave the repository).
+    pub symlink: bool,
 }
 
 /// A flag repository: its root and configuration.
@@ -180,7 +182,9 @@ impl Repository {
                 self.walk_tree(&path, kind, Some(&name), out)?;
             } else if is_yaml(&path) {
                 match kind {
-                    FileKind::Segment => out.push(self.source(&path, kind, None)),
+                    FileKind::Segment => {
+                        out.push(self.source(&path, kind, None, file_type.is_symlink()));
+                    }
                     FileKind::Flag => {
                         return Err(RepoError::StrayFile {
                             path: self.relative(&path),
@@ -215,13 +219,14 @@ impl Repository {
             if hidden || entry.file_type().is_dir() || !is_yaml(entry.path()) {
                 continue;
             }
-            out.push(self.source(entry.path(), kind, env));
+            out.push(self.source(entry.path(), kind, env, entry.path_is_symlink()));
         }
         Ok(())
     }
 
-    fn source(&self, path: &Path, kind: FileKind, env: Option<&str>) -> SourceFile {
+    fn source(&self, path: &Path, kind: FileKind, env: Option<&str>, symlink: bool) -> SourceFile {
         SourceFile {
+            symlink,
             kind,
             path: self.relative(path),
             env: env.map(str::to_owned),
@@ -234,52 +239,56 @@ impl Repository {
 
     /// Reads and parses one file. Every problem with the file as a whole or its YAML is a finding.
     pub fn parse(&self, file: &SourceFile) -> Result<Parsed, Box<Finding>> {
+        parse_bytes(&file.path, &self.read(file)?)
+    }
+
+    /// Reads one file's bytes: not through a link that leaves the repository, and not past
+    /// [`MAX_FILE_BYTES`].
+    pub fn read(&self, file: &SourceFile) -> Result<Vec<u8>, Box<Finding>> {
+        use std::io::Read;
         let path = self.root.join(&file.path);
-        let at_start =
-            |code: &str, message: String| Finding::error(code, message).at(&file.path, Pos::START);
-        let meta = std::fs::symlink_metadata(&path).map_err(|e| {
-            Box::new(at_start(
+        let finding = |code: &str, message: String, help: &str| {
+            Box::new(
+                Finding::error(code, message)
+                    .at(&file.path, Pos::START)
+                    .help(help),
+            )
+        };
+        let unreadable = |e: std::io::Error| {
+            finding(
                 "fs/unreadable",
                 format!("cannot read the file: {e}"),
-            ))
-        })?;
-        if meta.file_type().is_symlink() {
+                "check the file's permissions and target",
+            )
+        };
+        if file.symlink {
             if let Some(target) = self.escaping_target(&path) {
-                return Err(at_start(
+                return Err(finding(
                     "fs/symlink-escape",
                     format!("symbolic link to {target}, outside the repository"),
-                )
-                .help("flag files must live in the repository, where git tracks and reviews them; copy the file in")
-                .into());
+                    "flag files must live in the repository, where git tracks and reviews them; copy the file in",
+                ));
             }
         }
-        let size = std::fs::metadata(&path)
-            .map_err(|e| {
-                Box::new(at_start(
-                    "fs/unreadable",
-                    format!("cannot read the file: {e}"),
-                ))
-            })?
-            .len();
+        let handle = std::fs::File::open(&path).map_err(unreadable)?;
+        let size = handle.metadata().map_err(unreadable)?.len();
         if size > MAX_FILE_BYTES {
-            return Err(at_start(
+            return Err(finding(
                 "yaml/too-large",
                 format!(
                     "file is {} KiB; flag files are limited to {} KiB",
                     size / 1024,
                     MAX_FILE_BYTES / 1024
                 ),
-            )
-            .help("a flag file is a few hundred bytes; is this the right file?")
-            .into());
+                "a flag file is a few hundred bytes; is this the right file?",
+            ));
         }
-        let bytes = std::fs::read(&path).map_err(|e| {
-            Box::new(at_start(
-                "fs/unreadable",
-                format!("cannot read the file: {e}"),
-            ))
-        })?;
-        parse_bytes(&file.path, &bytes)
+        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        handle
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(unreadable)?;
+        Ok(bytes)
     }
 
     /// The target of the symlink at `path` if it resolves outside the repository root.

@@ -191,6 +191,35 @@ impl Node {
         }
     }
 
+    /// A hash of the value alone: positions, key order and number spelling (`1` vs `1.0`) do not
+    /// count, so two environments' copies of a field compare equal when they mean the same.
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        match &self.value {
+            Value::Null => 0u8.hash(&mut h),
+            Value::Bool(b) => (1u8, b).hash(&mut h),
+            Value::Int(i) => (2u8, (*i as f64).to_bits()).hash(&mut h),
+            Value::Float(f) => (2u8, f.to_bits()).hash(&mut h),
+            Value::Str(s) => (3u8, s).hash(&mut h),
+            Value::Seq(items) => {
+                4u8.hash(&mut h);
+                for item in items {
+                    item.fingerprint().hash(&mut h);
+                }
+            }
+            Value::Map(entries) => {
+                let mut pairs: Vec<(&str, u64)> = entries
+                    .iter()
+                    .map(|e| (e.key.as_str(), e.value.fingerprint()))
+                    .collect();
+                pairs.sort_unstable();
+                (5u8, pairs).hash(&mut h);
+            }
+        }
+        h.finish()
+    }
+
     fn size(&self) -> usize {
         match &self.value {
             Value::Seq(items) => 1 + items.iter().map(Node::size).sum::<usize>(),
@@ -629,6 +658,21 @@ mod tests {
         let err = parse("rules:\n  - name: a\n\t  serve: b\n").expect_err("tab");
         assert_eq!(err.code, "yaml/tab-indent");
         assert_eq!(err.pos, Pos { line: 3, column: 1 });
+    }
+
+    #[test]
+    fn fingerprints_ignore_positions_and_key_order() {
+        let a = root("v: {on: 10, off: 90}\n");
+        let b = root("\n\nv:\n  off: 90.0\n  on: 10\n");
+        let c = root("v: {on: 90, off: 10}\n");
+        assert_eq!(
+            a.get("v").map(Node::fingerprint),
+            b.get("v").map(Node::fingerprint)
+        );
+        assert_ne!(
+            a.get("v").map(Node::fingerprint),
+            c.get("v").map(Node::fingerprint)
+        );
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! The command line: one file per subcommand, each an `Args` struct and a `run`.
 
 mod completions;
+mod diff;
 mod explain;
 mod init;
 mod man;
+mod status;
 mod validate;
 
 use std::io::{self, IsTerminal};
@@ -13,7 +15,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::finding::Counts;
+use crate::config::{Config, Environment};
+use crate::drift::Pair;
+use crate::finding::{Counts, did_you_mean};
 use crate::repo::Repository;
 use crate::report::{ColorChoice, Format};
 
@@ -49,6 +53,10 @@ pub enum Command {
     /// Check flag files: YAML, the shared schema, and the rules
     #[command(visible_alias = "lint")]
     Validate(validate::Args),
+    /// Show drift between environments, field by field
+    Diff(diff::Args),
+    /// Show every flag across the environments, with drift marks
+    Status(status::Args),
     /// Create a new flag repository that validates clean
     Init(init::Args),
     /// Explain a finding code (or list every code)
@@ -121,11 +129,76 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let global = &cli.global;
     match cli.command {
         Command::Validate(args) => validate::run(global, args),
+        Command::Diff(args) => diff::run(global, args),
+        Command::Status(args) => status::run(global, args),
         Command::Init(args) => init::run(global, args),
         Command::Explain(args) => explain::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
     }
+}
+
+/// The environment named `name`, or an error listing the known ones.
+fn environment<'c>(config: &'c Config, name: &str) -> anyhow::Result<&'c Environment> {
+    config.environment(name).ok_or_else(|| {
+        let known = config.environment_names();
+        let hint = did_you_mean(name, known.iter().copied())
+            .map(|h| format!(" (did you mean \"{h}\"?)"))
+            .unwrap_or_default();
+        anyhow::anyhow!(
+            "unknown environment \"{name}\"{hint}; this repository has: {}",
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
+        )
+    })
+}
+
+/// The pairs to compare: the two named (upstream first), or every adjacent pair of the chain.
+fn pairs(config: &Config, named: &[String]) -> anyhow::Result<Vec<Pair>> {
+    let position = |name: &str| config.environments.iter().position(|e| e.name == name);
+    match named {
+        [] => Ok(config
+            .environments
+            .windows(2)
+            .map(|w| Pair {
+                upstream: w[0].name.clone(),
+                downstream: w[1].name.clone(),
+            })
+            .collect()),
+        [a, b] => {
+            environment(config, a)?;
+            environment(config, b)?;
+            if a == b {
+                anyhow::bail!("compare two different environments (got {a} twice)");
+            }
+            let (upstream, downstream) = if position(a) < position(b) {
+                (a, b)
+            } else {
+                (b, a)
+            };
+            Ok(vec![Pair {
+                upstream: upstream.clone(),
+                downstream: downstream.clone(),
+            }])
+        }
+        _ => anyhow::bail!("name two environments, or none"),
+    }
+}
+
+/// The environments `pairs` touch, in chain order.
+fn envs_of(pairs: &[Pair]) -> Vec<&str> {
+    let mut envs: Vec<&str> = Vec::new();
+    for pair in pairs {
+        for env in [&pair.upstream, &pair.downstream] {
+            if !envs.contains(&env.as_str()) {
+                envs.push(env);
+            }
+        }
+    }
+    envs
 }
 
 /// Output cut short by a closed pipe (`flagctl … | head`) is not a failure.

@@ -16,7 +16,8 @@ Fix: delete or rename one of the two files.",
     check: Check::Repository(check),
 };
 
-fn check(names: &[FlagName], out: &mut Vec<Finding>) {
+/// Reports every flag name used by a second file in one environment.
+pub fn check(names: &[FlagName], out: &mut Vec<Finding>) {
     let mut first: HashMap<(&str, &str), &FlagName> = HashMap::with_capacity(names.len());
     let mut sorted: Vec<&FlagName> = names.iter().collect();
     sorted.sort_by(|a, b| a.path.cmp(&b.path));

@@ -22,6 +22,8 @@ use std::collections::HashSet;
 
 use rayon::prelude::*;
 
+pub use duplicate_name::check as duplicate_names;
+
 use crate::config::{Config, Environment};
 use crate::finding::{Finding, Severity};
 use crate::model::{Flag, Segment};

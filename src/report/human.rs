@@ -33,7 +33,7 @@ pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
     }
 }
 
-fn write_finding(
+pub(super) fn write_finding(
     out: &mut impl Write,
     f: &Finding,
     root: &Path,
@@ -123,7 +123,7 @@ fn token_width(line: &str, at: usize) -> usize {
 
 /// Source lines, read once per file and only for files with findings.
 #[derive(Default)]
-struct Sources {
+pub(super) struct Sources {
     files: HashMap<String, Option<Vec<String>>>,
 }
 

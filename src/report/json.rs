@@ -4,13 +4,17 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::Report;
+use super::{Report, View};
+use crate::drift::StatusRow;
 use crate::finding::Finding;
 
 #[derive(Serialize)]
 struct Envelope<'a> {
     version: u32,
     findings: &'a [Finding],
+    /// `status`: the flag × environment matrix.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    flags: Option<&'a [StatusRow]>,
     summary: Summary,
 }
 
@@ -20,17 +24,35 @@ struct Summary {
     warnings: usize,
     infos: usize,
     files: usize,
+    /// `diff`, `status`: flags identical in every compared pair (declared differences aside).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    in_sync: Option<usize>,
+    /// `diff`, `status`: flags waiting for a promotion within their lag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pending: Option<usize>,
 }
 
 pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    let (flags, in_sync, pending) = match report.view {
+        View::Findings => (None, None, None),
+        View::Diff { in_sync, pending } => (None, Some(in_sync), Some(pending)),
+        View::Status {
+            rows,
+            in_sync,
+            pending,
+        } => (Some(rows), Some(in_sync), Some(pending)),
+    };
     let envelope = Envelope {
         version: 1,
         findings: report.findings,
+        flags,
         summary: Summary {
             errors: report.counts.errors,
             warnings: report.counts.warnings,
             infos: report.counts.infos,
             files: report.files,
+            in_sync,
+            pending,
         },
     };
     serde_json::to_writer_pretty(&mut *out, &envelope)?;

@@ -1,14 +1,17 @@
 //! Reporters: they print what engines computed, in the format asked for, and compute nothing.
 
+mod diff;
 mod github;
 mod human;
 mod json;
 mod markdown;
 pub mod palette;
+mod status;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
 
+use crate::drift::StatusRow;
 use crate::finding::{Counts, Finding};
 
 pub use palette::ColorChoice;
@@ -35,6 +38,21 @@ pub struct Report<'a> {
     pub files: usize,
     /// The repository root, to show source lines under findings.
     pub root: PathBuf,
+    pub view: View<'a>,
+}
+
+/// What, beside findings, the command reports.
+pub enum View<'a> {
+    /// Findings alone (`validate`).
+    Findings,
+    /// Drift between environments (`diff`).
+    Diff { in_sync: usize, pending: usize },
+    /// The flag × environment matrix (`status`), beside the drift findings.
+    Status {
+        rows: &'a [StatusRow],
+        in_sync: usize,
+        pending: usize,
+    },
 }
 
 impl<'a> Report<'a> {
@@ -45,7 +63,13 @@ impl<'a> Report<'a> {
             counts: Counts::of(findings),
             files,
             root,
+            view: View::Findings,
         }
+    }
+
+    pub fn with_view(mut self, view: View<'a>) -> Self {
+        self.view = view;
+        self
     }
 }
 
@@ -53,10 +77,17 @@ impl<'a> Report<'a> {
 pub fn print(report: &Report, format: Format, color: ColorChoice) -> io::Result<()> {
     let mut out = anstream::AutoStream::new(io::stdout().lock(), color.into());
     match format {
-        Format::Human => human::write(&mut out, report),
+        Format::Human => match report.view {
+            View::Findings => human::write(&mut out, report),
+            View::Diff { .. } => diff::write(&mut out, report),
+            View::Status { rows, .. } => status::write(&mut out, report, rows),
+        },
         Format::Json => json::write(&mut out, report),
         Format::Github => github::write(&mut out, report),
-        Format::Markdown => markdown::write(&mut out, report),
+        Format::Markdown => match report.view {
+            View::Findings => markdown::write(&mut out, report),
+            View::Diff { .. } | View::Status { .. } => diff::write_markdown(&mut out, report),
+        },
     }?;
     out.flush()
 }

@@ -1,0 +1,68 @@
+//! `flagctl status`.
+
+use super::{Global, Outcome, printed};
+use crate::drift;
+use crate::git::Git;
+use crate::inventory::Inventory;
+use crate::report::{self, Report, View};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Show only flags whose name contains this text (repeatable)
+    #[arg(long = "flag", value_name = "TEXT")]
+    flags: Vec<String>,
+    /// Show only these environments (repeatable)
+    #[arg(long = "env", value_name = "ENV")]
+    envs: Vec<String>,
+    /// Show only flags with drift (declared differences aside)
+    #[arg(long)]
+    drift_only: bool,
+}
+
+pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
+    let repo = global.repository()?;
+    for env in &args.envs {
+        super::environment(&repo.config, env)?;
+    }
+    let pairs = super::pairs(&repo.config, &[])?;
+    let all: Vec<&str> = repo.config.environment_names();
+    let inventory = Inventory::load(&repo, &all)?;
+    let git = Git::open(&repo.root);
+    let now = crate::time::now()?;
+    let mut drift = drift::compare(&repo.config, &inventory, &pairs, git.as_ref(), now)?;
+
+    let shown: Vec<&str> = if args.envs.is_empty() {
+        all.clone()
+    } else {
+        all.iter()
+            .copied()
+            .filter(|e| args.envs.iter().any(|a| a == e))
+            .collect()
+    };
+    let mut rows = drift::matrix(&inventory, &all, &drift);
+    rows.retain(|row| {
+        (args.flags.is_empty() || args.flags.iter().any(|f| row.name.contains(f.as_str())))
+            && (!args.drift_only || row.drifts())
+    });
+    for row in &mut rows {
+        row.environments.retain(|c| shown.contains(&c.env.as_str()));
+    }
+    drift.findings.retain(|f| {
+        f.flag
+            .as_deref()
+            .is_none_or(|name| rows.iter().any(|r| r.name == name))
+    });
+    let report = Report::new(
+        "status",
+        &drift.findings,
+        inventory.files,
+        repo.root.clone(),
+    )
+    .with_view(View::Status {
+        rows: &rows,
+        in_sync: drift.in_sync,
+        pending: drift.pending,
+    });
+    printed(report::print(&report, global.format, global.color))?;
+    Ok(Outcome::from_counts(report.counts, global.strict))
+}

@@ -1,0 +1,559 @@
+//! Drift between environments (SPEC §5): for each flag and each pair of environments, whether
+//! the downstream one holds what the upstream one holds, and if not, how it differs.
+
+mod status;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use jiff::{SignedDuration, Timestamp};
+use serde_json::{Value as Json, json};
+
+use crate::codes::CodeDoc;
+use crate::config::{AllowDrift, Config};
+use crate::finding::{Finding, Severity};
+use crate::git::{Git, GitError, HeldQuery, Since, Unknown};
+use crate::inventory::{Category, FlagFile, Inventory, category};
+use crate::lint::{FlagName, duplicate_names};
+use crate::time::Lifetime;
+
+pub use status::{Cell, StatusRow, matrix};
+
+/// Two environments compared, upstream first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pair {
+    pub upstream: String,
+    pub downstream: String,
+}
+
+/// The outcome of a comparison.
+#[derive(Debug, Default)]
+pub struct Drift {
+    pub findings: Vec<Finding>,
+    /// Flags identical in every compared pair (declared differences aside).
+    pub in_sync: usize,
+    /// Flags waiting for a promotion, within their lag.
+    pub pending: usize,
+}
+
+/// One field that differs, for the report (`fields: [{field, upstream, downstream}]`).
+fn field_json(field: &str, upstream: Option<Json>, downstream: Option<Json>) -> Json {
+    json!({ "field": field, "upstream": upstream, "downstream": downstream })
+}
+
+/// The drift codes, for `explain`.
+pub const CODES: &[CodeDoc] = &[
+    CodeDoc {
+        code: "drift/unpromoted",
+        severity: Severity::Info,
+        summary: "a flag is upstream but not yet downstream",
+        explanation: "\
+The flag exists in the upstream environment and not in the downstream one: a promotion is
+pending. It is information until the change is older than the downstream environment's
+`max_lag` (its age is read from git: the first commit since which the upstream file has existed),
+then an error. `flagctl promote UPSTREAM DOWNSTREAM FLAG` brings it down.",
+    },
+    CodeDoc {
+        code: "drift/orphan",
+        severity: Severity::Error,
+        summary: "a flag is downstream but not upstream",
+        explanation: "\
+The flag exists downstream and not upstream: it was added to, say, prod by hand, or removed
+upstream and forgotten downstream. Every change should flow down the chain. Add it upstream
+(and promote), or retire it downstream.",
+    },
+    CodeDoc {
+        code: "drift/behind",
+        severity: Severity::Info,
+        summary: "the downstream version is older than the upstream one",
+        explanation: "\
+Upstream holds a newer version: a promotion is pending. It is information until the upstream
+version is older than the downstream environment's `max_lag` (the first commit since which the
+upstream file has held its version), then an error.",
+    },
+    CodeDoc {
+        code: "drift/ahead",
+        severity: Severity::Error,
+        summary: "the downstream version is newer than the upstream one",
+        explanation: "\
+Downstream holds a newer version than upstream: a hotfix made downstream and never taken
+upstream, which the next promotion would undo. Bring the change upstream.",
+    },
+    CodeDoc {
+        code: "drift/contract-mismatch",
+        severity: Severity::Error,
+        summary: "same version, different contract",
+        explanation: "\
+The contract (name, type, variants, default, requires) changed without a version bump: two
+environments promise different things under one version. Bump the version where the contract
+changed (`flagctl bump`), then promote.",
+    },
+    CodeDoc {
+        code: "drift/state",
+        severity: Severity::Warning,
+        summary: "same contract, different state, not declared",
+        explanation: "\
+The environments serve differently (enabled, rules, serve, rollout) and nobody declared why.
+State may differ on purpose: declare it in flagctl.yaml under `allow_drift` (flag, envs,
+fields, reason, optionally until), or promote the state with `--with-state`.",
+    },
+    CodeDoc {
+        code: "drift/metadata",
+        severity: Severity::Warning,
+        summary: "same version, different metadata",
+        explanation: "\
+Description, owner, kind, lifecycle, tags, annotations or expiry differ under the same version.
+Bump the patch version where it changed and promote.",
+    },
+    CodeDoc {
+        code: "drift/declared",
+        severity: Severity::Info,
+        summary: "a state difference declared in `allow_drift`",
+        explanation: "\
+The environments differ as flagctl.yaml's `allow_drift` says they may; shown so that reviewers
+see intended differences too. Nothing to do until its `until` date.",
+    },
+    CodeDoc {
+        code: "drift/allowance-expired",
+        severity: Severity::Error,
+        summary: "an `allow_drift` entry is past its `until` date",
+        explanation: "\
+A declared difference had an end date and it has passed: the difference is drift again. Align
+the environments, or extend `until` with a reason (reviewed like any change).",
+    },
+    CodeDoc {
+        code: "drift/age-unknown",
+        severity: Severity::Info,
+        summary: "ages of pending promotions could not be read from git",
+        explanation: "\
+Ages come from git history. Outside git, for uncommitted changes or in a shallow clone they are
+unknown: pending promotions stay information and are never errors for their age.",
+    },
+];
+
+fn code(code: &str) -> (Severity, &'static str) {
+    CODES
+        .iter()
+        .find(|c| c.code == code)
+        .map(|c| (c.severity, c.code))
+        .unwrap_or((Severity::Error, "drift/unknown"))
+}
+
+fn finding(code_name: &str, message: String, pair: &Pair, flag: &str) -> Finding {
+    let (severity, code_name) = code(code_name);
+    Finding::new(code_name, severity, message)
+        .in_flag(Some(flag), Some(&pair.downstream))
+        .with("upstream", Json::String(pair.upstream.clone()))
+}
+
+/// Compares `pairs` of environments over the flags of `inventory`.
+pub fn compare(
+    config: &Config,
+    inventory: &Inventory,
+    pairs: &[Pair],
+    git: Option<&Git>,
+    now: Timestamp,
+) -> Result<Drift, GitError> {
+    let mut findings = inventory.findings.clone();
+
+    // One file per (env, name); a second one is a finding and is left out.
+    let names: Vec<FlagName> = inventory
+        .flags
+        .iter()
+        .map(|f| FlagName {
+            name: f.name().to_owned(),
+            env: f.env.clone(),
+            path: f.path.clone(),
+            pos: f.digest.name_pos,
+        })
+        .collect();
+    duplicate_names(&names, &mut findings);
+    let mut by_env: HashMap<(&str, &str), &FlagFile> = HashMap::new();
+    for flag in &inventory.flags {
+        by_env
+            .entry((flag.env.as_str(), flag.name()))
+            .or_insert(flag);
+    }
+
+    let now_date_passed = |a: &AllowDrift| a.until.is_some_and(|d| d.is_past(now));
+    for allowance in config.allow_drift.iter().filter(|a| now_date_passed(a)) {
+        let (severity, code_name) = code("drift/allowance-expired");
+        let until = allowance.until.map(|d| d.to_string()).unwrap_or_default();
+        let f = Finding::new(
+            code_name,
+            severity,
+            format!(
+                "the declared difference for \"{}\" ended on {until}",
+                allowance.flag
+            ),
+        )
+        .help("align the environments, or extend `until` with a reason")
+        .in_flag(
+            Some(&allowance.flag),
+            allowance.envs.first().map(String::as_str),
+        )
+        .at(crate::config::CONFIG_FILE, allowance.pos);
+        findings.push(f);
+    }
+    let active: Vec<&AllowDrift> = config
+        .allow_drift
+        .iter()
+        .filter(|a| !now_date_passed(a))
+        .collect();
+
+    let all_names: BTreeSet<&str> = inventory.flags.iter().map(FlagFile::name).collect();
+    let mut unsynced: BTreeSet<&str> = BTreeSet::new();
+    let mut pending: BTreeSet<&str> = BTreeSet::new();
+    // Pending promotions whose age decides their severity: (finding index, query).
+    let mut aged: Vec<(usize, HeldQuery, Option<Lifetime>)> = Vec::new();
+
+    for pair in pairs {
+        let max_lag = config.environment(&pair.downstream).and_then(|e| e.max_lag);
+        for &name in &all_names {
+            let up = by_env.get(&(pair.upstream.as_str(), name)).copied();
+            let down = by_env.get(&(pair.downstream.as_str(), name)).copied();
+            match (up, down) {
+                (None, None) => {}
+                (Some(up), None) => {
+                    pending.insert(name);
+                    let f = finding(
+                        "drift/unpromoted",
+                        format!(
+                            "\"{name}\" {} is in {} but not yet in {}",
+                            up.digest.version, pair.upstream, pair.downstream
+                        ),
+                        pair,
+                        name,
+                    )
+                    .at(&up.path, up.digest.name_pos)
+                    .help(format!(
+                        "promote it: flagctl promote {} {} {name}",
+                        pair.upstream, pair.downstream
+                    ));
+                    aged.push((
+                        findings.len(),
+                        HeldQuery {
+                            path: up.path.clone(),
+                            version: None,
+                        },
+                        max_lag,
+                    ));
+                    findings.push(f);
+                }
+                (None, Some(down)) => {
+                    unsynced.insert(name);
+                    findings.push(
+                        finding(
+                            "drift/orphan",
+                            format!(
+                                "\"{name}\" is in {} but not in {}, upstream of it",
+                                pair.downstream, pair.upstream
+                            ),
+                            pair,
+                            name,
+                        )
+                        .at(&down.path, down.digest.name_pos)
+                        .help(format!(
+                            "add it to {} first and promote it, or retire it from {}",
+                            pair.upstream, pair.downstream
+                        )),
+                    );
+                }
+                (Some(up), Some(down)) => {
+                    if inventory.same_bytes(up, down) {
+                        continue;
+                    }
+                    let differing = differing_fields(up, down);
+                    let (u, d) = (&up.digest.version, &down.digest.version);
+                    let fields = |only: &dyn Fn(Category) -> bool| -> Json {
+                        field_values(inventory, up, down, &differing, only)
+                    };
+                    if d < u {
+                        pending.insert(name);
+                        let f = finding(
+                            "drift/behind",
+                            format!(
+                                "{} has \"{name}\" {d}, {} has {u}",
+                                pair.downstream, pair.upstream
+                            ),
+                            pair,
+                            name,
+                        )
+                        .at(&down.path, down.digest.version_pos)
+                        .help(format!(
+                            "promote it: flagctl promote {} {} {name}",
+                            pair.upstream, pair.downstream
+                        ))
+                        .with("fields", fields(&|c| c != Category::State));
+                        aged.push((
+                            findings.len(),
+                            HeldQuery {
+                                path: up.path.clone(),
+                                version: Some(u.to_string()),
+                            },
+                            max_lag,
+                        ));
+                        findings.push(f);
+                    } else if d > u {
+                        unsynced.insert(name);
+                        findings.push(
+                            finding(
+                                "drift/ahead",
+                                format!("{} has \"{name}\" {d}, newer than {} {u}", pair.downstream, pair.upstream),
+                                pair,
+                                name,
+                            )
+                            .at(&down.path, down.digest.version_pos)
+                            .help(format!("bring the change to {} (a downstream hotfix is undone by the next promotion)", pair.upstream))
+                            .with("fields", fields(&|c| c != Category::State)),
+                        );
+                    } else if differing.iter().any(|(_, c)| *c == Category::Contract) {
+                        unsynced.insert(name);
+                        findings.push(
+                            finding(
+                                "drift/contract-mismatch",
+                                format!("\"{name}\" {u} has a different contract in {} and {}", pair.upstream, pair.downstream),
+                                pair,
+                                name,
+                            )
+                            .at(&down.path, down.digest.version_pos)
+                            .help("bump the version where the contract changed (flagctl bump), then promote")
+                            .with("fields", fields(&|c| c == Category::Contract)),
+                        );
+                        continue;
+                    } else if differing.iter().any(|(_, c)| *c == Category::Metadata) {
+                        unsynced.insert(name);
+                        findings.push(
+                            finding(
+                                "drift/metadata",
+                                format!(
+                                    "\"{name}\" {u} has different metadata in {} and {}",
+                                    pair.upstream, pair.downstream
+                                ),
+                                pair,
+                                name,
+                            )
+                            .at(&down.path, down.digest.version_pos)
+                            .help("bump the patch version where it changed, then promote")
+                            .with("fields", fields(&|c| c == Category::Metadata)),
+                        );
+                    }
+                    // State may differ at any version; contracts must agree for it to be judged.
+                    if differing.iter().any(|(_, c)| *c == Category::Contract) {
+                        continue;
+                    }
+                    let state: Vec<&str> = differing
+                        .iter()
+                        .filter(|(_, c)| *c == Category::State)
+                        .map(|(f, _)| f.as_str())
+                        .collect();
+                    if state.is_empty() {
+                        continue;
+                    }
+                    let allowance = active.iter().find(|a| covers(a, name, pair, &state));
+                    let only_state = |c: Category| c == Category::State;
+                    let f = match allowance {
+                        Some(a) => finding(
+                            "drift/declared",
+                            format!(
+                                "\"{name}\" serves differently in {} ({}), as declared: {}",
+                                pair.downstream,
+                                state.join(", "),
+                                a.reason
+                            ),
+                            pair,
+                            name,
+                        ),
+                        None => {
+                            unsynced.insert(name);
+                            finding(
+                                "drift/state",
+                                format!("\"{name}\" serves differently in {} and {} ({})", pair.upstream, pair.downstream, state.join(", ")),
+                                pair,
+                                name,
+                            )
+                            .help(format!(
+                                "declare it under `allow_drift` in flagctl.yaml with a reason, or align it: flagctl promote {} {} {name} --with-state",
+                                pair.upstream, pair.downstream
+                            ))
+                        }
+                    };
+                    let pos = down.digest.version_pos;
+                    findings.push(f.at(&down.path, pos).with("fields", fields(&only_state)));
+                }
+            }
+        }
+    }
+
+    date_pending(&mut findings, &aged, git, now)?;
+    let errors_for: BTreeSet<String> = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .filter_map(|f| f.flag.clone())
+        .collect();
+    let pending_count = pending.iter().filter(|n| !errors_for.contains(**n)).count();
+    let in_sync = all_names
+        .iter()
+        .filter(|n| !unsynced.contains(*n) && !pending.contains(*n) && !errors_for.contains(**n))
+        .count();
+    findings.retain(|f| !config.ignores(f));
+    findings.sort_by(|a, b| drift_order(a).cmp(&drift_order(b)));
+    Ok(Drift {
+        findings,
+        in_sync,
+        pending: pending_count,
+    })
+}
+
+/// Findings grouped as `diff` shows them: by pair (in chain order), then flag, then code.
+fn drift_order(f: &Finding) -> (bool, String, Option<&str>, &str) {
+    let upstream = f
+        .extra
+        .get("upstream")
+        .and_then(Json::as_str)
+        .unwrap_or_default();
+    (
+        f.extra.contains_key("upstream"),
+        format!("{upstream}>{}", f.env.as_deref().unwrap_or_default()),
+        f.flag.as_deref(),
+        f.code.as_str(),
+    )
+}
+
+/// Whether an `allow_drift` entry covers these differing state fields of `name` in `pair`.
+fn covers(allowance: &AllowDrift, name: &str, pair: &Pair, fields: &[&str]) -> bool {
+    allowance.flag == name
+        && (allowance.envs.is_empty()
+            || allowance
+                .envs
+                .iter()
+                .any(|e| *e == pair.upstream || *e == pair.downstream))
+        && (allowance.fields.is_empty()
+            || fields
+                .iter()
+                .all(|f| allowance.fields.iter().any(|a| a == f)))
+}
+
+/// Top-level fields (but `version`) whose values differ, with their category.
+fn differing_fields(up: &FlagFile, down: &FlagFile) -> Vec<(String, Category)> {
+    let mut out = Vec::new();
+    let a: BTreeMap<&str, u64> = up
+        .digest
+        .fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
+    let b: BTreeMap<&str, u64> = down
+        .digest
+        .fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
+    let keys: BTreeSet<&str> = a.keys().chain(b.keys()).copied().collect();
+    for key in keys {
+        if a.get(key) != b.get(key) {
+            if let Some(category) = category(key) {
+                out.push((key.to_owned(), category));
+            }
+        }
+    }
+    out
+}
+
+/// The values of the differing fields of the chosen categories (and `version` when it differs).
+fn field_values(
+    inventory: &Inventory,
+    up: &FlagFile,
+    down: &FlagFile,
+    differing: &[(String, Category)],
+    only: &dyn Fn(Category) -> bool,
+) -> Json {
+    let (Some(a), Some(b)) = (inventory.tree(up), inventory.tree(down)) else {
+        return Json::Array(Vec::new());
+    };
+    let value = |tree: &crate::yaml::Node, key: &str| tree.get(key).map(crate::yaml::Node::to_json);
+    let mut fields = Vec::new();
+    if up.digest.version != down.digest.version {
+        fields.push(field_json(
+            "version",
+            value(&a, "version"),
+            value(&b, "version"),
+        ));
+    }
+    for (key, _) in differing.iter().filter(|(_, c)| only(*c)) {
+        fields.push(field_json(key, value(&a, key), value(&b, key)));
+    }
+    Json::Array(fields)
+}
+
+/// Gives pending promotions their age from git, and the error severity past `max_lag`.
+fn date_pending(
+    findings: &mut Vec<Finding>,
+    aged: &[(usize, HeldQuery, Option<Lifetime>)],
+    git: Option<&Git>,
+    now: Timestamp,
+) -> Result<(), GitError> {
+    if aged.is_empty() {
+        return Ok(());
+    }
+    let queries: Vec<HeldQuery> = aged.iter().map(|(_, q, _)| q.clone()).collect();
+    let answers = match git {
+        Some(git) => git.held_since(&queries, |bytes| {
+            crate::repo::parse_bytes("", bytes).ok().and_then(|p| {
+                p.root
+                    .get("version")
+                    .and_then(|v| v.as_str().map(str::to_owned))
+            })
+        })?,
+        None => vec![Since::Unknown(Unknown::NoHistory); aged.len()],
+    };
+    let mut unknown: BTreeSet<Unknown> = BTreeSet::new();
+    for ((index, _, max_lag), since) in aged.iter().zip(answers) {
+        let f = &mut findings[*index];
+        match since {
+            Since::Known(at) => {
+                let age = now.duration_since(at);
+                f.message
+                    .push_str(&format!(" (pending for {})", human_age(age)));
+                f.extra
+                    .insert("age_days".to_owned(), json!(age.as_secs() / 86_400));
+                if let Some(Lifetime::Limited(limit)) = max_lag {
+                    if age > *limit {
+                        f.severity = Severity::Error;
+                        f.message.push_str(&format!(
+                            ", longer than {}'s max_lag of {}",
+                            f.env.clone().unwrap_or_default(),
+                            human_age(*limit)
+                        ));
+                    }
+                }
+            }
+            Since::Unknown(why) => {
+                f.message.push_str(" (age unknown)");
+                unknown.insert(why);
+            }
+        }
+    }
+    if !unknown.is_empty() {
+        // Said once, not per flag.
+        let reasons: Vec<&str> = unknown.iter().map(|u| u.reason()).collect();
+        let (severity, code_name) = code("drift/age-unknown");
+        findings.push(Finding::new(
+            code_name,
+            severity,
+            format!(
+                "ages of pending promotions are unknown: {}; they are not checked against max_lag",
+                reasons.join("; ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn human_age(age: SignedDuration) -> String {
+    let hours = age.as_secs() / 3600;
+    match hours {
+        0 => "under an hour".to_owned(),
+        h if h < 48 => format!("{h}h"),
+        h => format!("{}d", h / 24),
+    }
+}

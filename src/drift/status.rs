@@ -1,0 +1,112 @@
+//! The flag × environment matrix of `flagctl status`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::Drift;
+use crate::finding::Severity;
+use crate::inventory::Inventory;
+
+/// One flag across the environments.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusRow {
+    pub name: String,
+    /// One cell per environment, in chain order.
+    pub environments: Vec<Cell>,
+}
+
+/// A flag in one environment.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cell {
+    pub env: String,
+    /// Whether the environment has the flag (the other fields are null when not).
+    pub present: bool,
+    pub version: Option<String>,
+    pub enabled: Option<bool>,
+    /// The fallthrough: a variant, or rollout weights (`10/90`).
+    pub serves: Option<String>,
+    pub rules: Option<usize>,
+    pub path: Option<String>,
+    /// The most severe drift finding of this environment against its upstream.
+    pub drift: Option<String>,
+    pub drift_severity: Option<Severity>,
+}
+
+impl StatusRow {
+    /// Whether any cell has drift worth showing (anything but a declared difference).
+    pub fn drifts(&self) -> bool {
+        self.environments
+            .iter()
+            .any(|c| c.drift.as_deref().is_some_and(|d| d != "drift/declared"))
+    }
+}
+
+/// The matrix of every flag of `inventory` over `envs`, marked with `drift`'s findings.
+pub fn matrix(inventory: &Inventory, envs: &[&str], drift: &Drift) -> Vec<StatusRow> {
+    let mut marks: BTreeMap<(&str, &str), (Severity, &str)> = BTreeMap::new();
+    for f in &drift.findings {
+        let (Some(flag), Some(env)) = (f.flag.as_deref(), f.env.as_deref()) else {
+            continue;
+        };
+        if !f.code.starts_with("drift/") {
+            continue;
+        }
+        let mark = marks
+            .entry((flag, env))
+            .or_insert((f.severity, f.code.as_str()));
+        if f.severity > mark.0 {
+            *mark = (f.severity, f.code.as_str());
+        }
+    }
+    let mut rows: BTreeMap<&str, Vec<Cell>> = BTreeMap::new();
+    for flag in &inventory.flags {
+        rows.entry(flag.name()).or_insert_with(|| {
+            envs.iter()
+                .map(|env| Cell {
+                    env: (*env).to_owned(),
+                    present: false,
+                    version: None,
+                    enabled: None,
+                    serves: None,
+                    rules: None,
+                    path: None,
+                    drift: None,
+                    drift_severity: None,
+                })
+                .collect()
+        });
+    }
+    for flag in &inventory.flags {
+        let Some(cells) = rows.get_mut(flag.name()) else {
+            continue;
+        };
+        let Some(cell) = cells.iter_mut().find(|c| c.env == flag.env) else {
+            continue;
+        };
+        if cell.present {
+            // A second file of the same name: the duplicate-name finding says so.
+            continue;
+        }
+        cell.present = true;
+        cell.version = Some(flag.digest.version.to_string());
+        cell.enabled = flag.digest.enabled;
+        cell.serves = Some(flag.digest.serves.clone());
+        cell.rules = Some(flag.digest.rules);
+        cell.path = Some(flag.path.clone());
+    }
+    rows.into_iter()
+        .map(|(name, mut cells)| {
+            for cell in &mut cells {
+                if let Some((severity, code)) = marks.get(&(name, cell.env.as_str())) {
+                    cell.drift = Some((*code).to_owned());
+                    cell.drift_severity = Some(*severity);
+                }
+            }
+            StatusRow {
+                name: name.to_owned(),
+                environments: cells,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,299 @@
+//! `flagctl diff`: drift grouped by environment pair, each differing field as a unified diff.
+
+use std::io::{self, Write};
+
+use serde_json::Value as Json;
+use similar::{ChangeTag, TextDiff};
+
+use super::human::{Sources, write_finding};
+use super::palette::{self, ADDED, BOLD, DIM, GUTTER, OK, REMOVED};
+use super::{Report, View, plural};
+use crate::finding::{Finding, Severity};
+
+pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    let mut sources = Sources::default();
+    let (drift, other): (Vec<&Finding>, Vec<&Finding>) =
+        report.findings.iter().partition(|f| upstream(f).is_some());
+    for f in other {
+        write_finding(out, f, &report.root, &mut sources)?;
+    }
+    let mut current: Option<(String, String)> = None;
+    for f in drift {
+        let pair = (
+            upstream(f).unwrap_or_default().to_owned(),
+            f.env.clone().unwrap_or_default(),
+        );
+        if current.as_ref() != Some(&pair) {
+            if current.is_some() {
+                writeln!(out)?;
+            }
+            writeln!(out, "{BOLD}{} → {}{BOLD:#}", pair.0, pair.1)?;
+            current = Some(pair);
+        }
+        write_drift(out, f)?;
+    }
+    if current.is_some() {
+        writeln!(out)?;
+    }
+    writeln!(out, "{}", summary(report))
+}
+
+/// `12 flags in sync, 3 pending promotion, 1 drift error`.
+pub(super) fn summary(report: &Report) -> String {
+    let (in_sync, pending) = match report.view {
+        View::Diff { in_sync, pending }
+        | View::Status {
+            in_sync, pending, ..
+        } => (in_sync, pending),
+        View::Findings => (0, 0),
+    };
+    let errors = report.counts.errors;
+    let style = if errors > 0 {
+        palette::severity(Severity::Error)
+    } else {
+        OK
+    };
+    let mut text = format!(
+        "{style}{}{style:#} {} in sync, {pending} pending promotion, {}",
+        if errors > 0 { "✗" } else { "✓" },
+        plural(in_sync, "flag"),
+        plural(errors, "drift error"),
+    );
+    if report.counts.warnings > 0 {
+        text.push_str(&format!(", {}", plural(report.counts.warnings, "warning")));
+    }
+    text
+}
+
+fn upstream(f: &Finding) -> Option<&str> {
+    f.extra.get("upstream").and_then(Json::as_str)
+}
+
+/// The mark of a drift finding in listings: pending, declared, warning, error.
+pub(super) fn mark(severity: Severity, code: &str) -> (&'static str, anstyle::Style) {
+    match (severity, code) {
+        (Severity::Info, "drift/declared") => ("≈", DIM),
+        (Severity::Info, _) => ("↑", palette::severity(Severity::Info)),
+        (Severity::Warning, _) => ("~", palette::severity(Severity::Warning)),
+        (Severity::Error, _) => ("✗", palette::severity(Severity::Error)),
+    }
+}
+
+fn write_drift(out: &mut impl Write, f: &Finding) -> io::Result<()> {
+    let (symbol, style) = mark(f.severity, &f.code);
+    writeln!(
+        out,
+        "  {style}{symbol}{style:#} {BOLD}{}{BOLD:#}  {}  {DIM}[{}]{DIM:#}",
+        f.flag.as_deref().unwrap_or_default(),
+        f.message,
+        f.code
+    )?;
+    if let (Some(path), Some(line), Some(col)) = (&f.path, f.line, f.column) {
+        writeln!(out, "      {GUTTER}-->{GUTTER:#} {path}:{line}:{col}")?;
+    }
+    for field in f
+        .extra
+        .get("fields")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let name = field
+            .get("field")
+            .and_then(Json::as_str)
+            .unwrap_or_default();
+        let before = text(field.get("upstream"));
+        let after = text(field.get("downstream"));
+        writeln!(out, "      {BOLD}{name}{BOLD:#}")?;
+        // Upstream is where the flag is going from: show what promoting would change downstream.
+        for change in TextDiff::from_lines(&after, &before).iter_all_changes() {
+            let line = change.value().trim_end_matches('\n');
+            match change.tag() {
+                ChangeTag::Delete => writeln!(out, "      {REMOVED}- {line}{REMOVED:#}")?,
+                ChangeTag::Insert => writeln!(out, "      {ADDED}+ {line}{ADDED:#}")?,
+                ChangeTag::Equal => writeln!(out, "      {DIM}  {line}{DIM:#}")?,
+            }
+        }
+    }
+    if let Some(help) = &f.help {
+        if f.severity > Severity::Info {
+            writeln!(out, "      {GUTTER}={GUTTER:#} {BOLD}help{BOLD:#}: {help}")?;
+        }
+    }
+    Ok(())
+}
+
+/// A field's value as YAML-like lines (empty when the field is absent).
+fn text(value: Option<&Json>) -> String {
+    let mut lines = Vec::new();
+    match value {
+        None | Some(Json::Null) => {}
+        Some(v) => yaml_lines(v, 0, &mut lines),
+    }
+    let mut out = lines.join("\n");
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
+fn scalar(v: &Json) -> String {
+    match v {
+        Json::String(s) if needs_quotes(s) => serde_json::to_string(s).unwrap_or_default(),
+        Json::String(s) => s.clone(),
+        Json::Array(items) if items.is_empty() => "[]".to_owned(),
+        Json::Object(map) if map.is_empty() => "{}".to_owned(),
+        Json::Array(items) if items.iter().all(|i| !i.is_array() && !i.is_object()) => {
+            format!(
+                "[{}]",
+                items.iter().map(scalar).collect::<Vec<_>>().join(", ")
+            )
+        }
+        other => other.to_string(),
+    }
+}
+
+fn needs_quotes(s: &str) -> bool {
+    s.is_empty()
+        || s.trim() != s
+        || s.contains([':', '#', '\n', '"', '\''])
+        || matches!(s, "true" | "false" | "null" | "~")
+        || s.parse::<f64>().is_ok()
+}
+
+fn yaml_lines(v: &Json, indent: usize, out: &mut Vec<String>) {
+    let pad = "  ".repeat(indent);
+    match v {
+        Json::Object(map) if !map.is_empty() => {
+            for (k, child) in map {
+                if is_block(child) {
+                    out.push(format!("{pad}{k}:"));
+                    yaml_lines(child, indent + 1, out);
+                } else {
+                    out.push(format!("{pad}{k}: {}", scalar(child)));
+                }
+            }
+        }
+        Json::Array(items) if is_block(v) => {
+            for item in items {
+                let mut inner = Vec::new();
+                yaml_lines(item, indent + 1, &mut inner);
+                match inner.split_first() {
+                    Some((first, rest)) => {
+                        out.push(format!("{pad}- {}", first.trim_start()));
+                        out.extend(rest.iter().cloned());
+                    }
+                    None => out.push(format!("{pad}-")),
+                }
+            }
+        }
+        other => out.push(format!("{pad}{}", scalar(other))),
+    }
+}
+
+/// Whether a value is written as a block (nested lines) rather than inline.
+fn is_block(v: &Json) -> bool {
+    match v {
+        Json::Object(map) => !map.is_empty(),
+        Json::Array(items) => items.iter().any(|i| i.is_array() || i.is_object()),
+        _ => false,
+    }
+}
+
+/// `--format markdown` for `diff` and `status`: what a reviewer reads in ten seconds.
+pub fn write_markdown(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    let icon = if report.counts.errors > 0 {
+        "❌"
+    } else if report.counts.warnings > 0 {
+        "⚠️"
+    } else {
+        "✅"
+    };
+    writeln!(
+        out,
+        "### {icon} flagctl {}: {}\n",
+        report.command,
+        strip(&summary(report))
+    )?;
+    if report.findings.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "| | Flag | Where | What | Change |")?;
+    writeln!(out, "|---|---|---|---|---|")?;
+    for f in report.findings {
+        let icon = match (f.severity, f.code.as_str()) {
+            (Severity::Info, "drift/declared") => "≈",
+            (Severity::Info, _) => "⏳",
+            (Severity::Warning, _) => "⚠️",
+            (Severity::Error, _) => "❌",
+        };
+        let place = match upstream(f) {
+            Some(up) => format!("{up} → {}", f.env.as_deref().unwrap_or_default()),
+            None => f.path.clone().map(|p| format!("`{p}`")).unwrap_or_default(),
+        };
+        let change: Vec<String> = f
+            .extra
+            .get("fields")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .map(|field| {
+                let name = field
+                    .get("field")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default();
+                let short = |v: Option<&Json>| match v {
+                    None | Some(Json::Null) => "—".to_owned(),
+                    Some(v) => {
+                        let s = scalar(v);
+                        if s.chars().count() > 40 {
+                            "…".to_owned()
+                        } else {
+                            s
+                        }
+                    }
+                };
+                format!(
+                    "`{name}`: {} → {}",
+                    cell(&short(field.get("downstream"))),
+                    cell(&short(field.get("upstream")))
+                )
+            })
+            .collect();
+        writeln!(
+            out,
+            "| {icon} | `{}` | {place} | {} <sub>{}</sub> | {} |",
+            f.flag.as_deref().unwrap_or_default(),
+            cell(&f.message),
+            f.code,
+            change.join("<br>")
+        )?;
+    }
+    Ok(())
+}
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The summary without its colored mark.
+fn strip(summary: &str) -> String {
+    let plain = anstream::adapter::strip_str(summary).to_string();
+    plain.trim_start_matches(['✓', '✗', ' ']).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn values_render_as_yaml_lines() {
+        let v = json!({"onepage": 10, "classic": 90});
+        assert_eq!(super::text(Some(&v)), "classic: 90\nonepage: 10\n");
+        let rules = json!([{"name": "staff", "serve": "on"}]);
+        assert_eq!(super::text(Some(&rules)), "- name: staff\n  serve: on\n");
+        assert_eq!(super::text(Some(&json!(">=4.2.0"))), ">=4.2.0\n");
+        assert_eq!(super::text(Some(&json!("1.0"))), "\"1.0\"\n");
+        assert_eq!(super::text(None), "");
+    }
+}

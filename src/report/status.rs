@@ -1,0 +1,107 @@
+//! `flagctl status`: one line per flag, one column per environment.
+
+use std::io::{self, IsTerminal, Write};
+
+use super::human::{Sources, write_finding};
+use super::palette::{BOLD, DIM};
+use super::{Report, diff};
+use crate::drift::{Cell, StatusRow};
+
+/// Width of the table on a terminal that does not say (`COLUMNS`).
+const DEFAULT_WIDTH: usize = 100;
+/// Most characters of one environment's column on a terminal.
+const CELL: usize = 21;
+
+pub fn write(out: &mut impl Write, report: &Report, rows: &[StatusRow]) -> io::Result<()> {
+    let mut sources = Sources::default();
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| !f.code.starts_with("drift/"))
+    {
+        write_finding(out, f, &report.root, &mut sources)?;
+    }
+    let envs: Vec<&str> = rows
+        .first()
+        .map(|r| r.environments.iter().map(|c| c.env.as_str()).collect())
+        .unwrap_or_default();
+    // On a terminal, fit its width; elsewhere, never cut anything.
+    let fit = io::stdout().is_terminal().then(|| {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(DEFAULT_WIDTH)
+    });
+    let cells: Vec<Vec<(String, anstyle::Style)>> = rows
+        .iter()
+        .map(|row| row.environments.iter().map(cell_text).collect())
+        .collect();
+    let mut widths: Vec<usize> = envs.iter().map(|e| e.chars().count()).collect();
+    for row in &cells {
+        for (width, (text, _)) in widths.iter_mut().zip(row) {
+            *width = (*width).max(text.chars().count());
+        }
+    }
+    if fit.is_some() {
+        widths.iter_mut().for_each(|w| *w = (*w).min(CELL));
+    }
+    let longest = rows
+        .iter()
+        .map(|r| r.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let name_width = match fit {
+        Some(width) => {
+            let cells: usize = widths.iter().map(|w| w + 1).sum();
+            longest.min(width.saturating_sub(cells + 1).max(12))
+        }
+        None => longest,
+    };
+    let mut header = format!("{:<name_width$}", "FLAG");
+    for (env, width) in envs.iter().zip(&widths) {
+        header.push_str(&format!(" {env:<width$}"));
+    }
+    writeln!(out, "{BOLD}{}{BOLD:#}", header.trim_end())?;
+    for (row, texts) in rows.iter().zip(&cells) {
+        let mut line = format!("{:<name_width$}", cut(&row.name, name_width));
+        for ((text, style), width) in texts.iter().zip(&widths) {
+            line.push_str(&format!(" {style}{:<width$}{style:#}", cut(text, *width)));
+        }
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    writeln!(
+        out,
+        "\n{DIM}↑ pending promotion  ≈ declared difference  ~ drift warning  ✗ drift error  — absent{DIM:#}"
+    )?;
+    writeln!(out, "{}", diff::summary(report))
+}
+
+/// `↑ 1.3.0 → 10/90`: drift mark, version, and what an enabled flag serves when no rule matches.
+fn cell_text(cell: &Cell) -> (String, anstyle::Style) {
+    if !cell.present {
+        return ("  —".to_owned(), DIM);
+    }
+    let (mark, style) = match (cell.drift_severity, cell.drift.as_deref()) {
+        (Some(severity), Some(code)) => diff::mark(severity, code),
+        _ => (" ", anstyle::Style::new()),
+    };
+    let version = cell.version.as_deref().unwrap_or("?");
+    let serving = match (cell.enabled, cell.serves.as_deref()) {
+        (Some(false), _) => "disabled".to_owned(),
+        (Some(true), Some(serves)) if !serves.is_empty() => format!("→ {serves}"),
+        (Some(true), _) => "enabled".to_owned(),
+        (None, _) => "?".to_owned(),
+    };
+    (format!("{mark} {version} {serving}"), style)
+}
+
+/// `text` cut to `width` characters, with `…` when cut.
+fn cut(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
