@@ -1,12 +1,21 @@
 //! The command line: one file per subcommand, each an `Args` struct and a `run`.
 
+mod apply;
+mod bump;
 mod completions;
 mod diff;
 mod explain;
 mod init;
 mod man;
+mod new;
+mod promote;
+mod retire;
+mod rollback;
+mod set;
 mod status;
+mod toggle;
 mod validate;
+mod write;
 
 use std::io::{self, IsTerminal};
 use std::path::PathBuf;
@@ -57,6 +66,22 @@ pub enum Command {
     Diff(diff::Args),
     /// Show every flag across the environments, with drift marks
     Status(status::Args),
+    /// Create a flag from a template
+    New(new::Args),
+    /// Change values in a flag file, keeping its formatting
+    Set(set::Args),
+    /// Enable or disable a flag in one environment
+    Toggle(toggle::Args),
+    /// Bump a flag's version as much as its change needs
+    Bump(bump::Args),
+    /// Bring flags from one environment into the next, as a reviewed plan
+    Promote(promote::Args),
+    /// Apply a plan saved by `promote --plan`, if nothing moved since
+    Apply(apply::Args),
+    /// Restore a flag as it was at a revision or version, as a new commit
+    Rollback(rollback::Args),
+    /// Delete a deprecated flag from every environment, in one commit
+    Retire(retire::Args),
     /// Create a new flag repository that validates clean
     Init(init::Args),
     /// Explain a finding code (or list every code)
@@ -92,9 +117,16 @@ impl Global {
         self.chdir.clone().unwrap_or_else(|| PathBuf::from("."))
     }
 
-    /// The repository around the start directory.
+    /// The repository around the start directory, after finishing or undoing any operation a
+    /// crash interrupted.
     pub fn repository(&self) -> anyhow::Result<Repository> {
-        Ok(Repository::discover(&self.start_dir())?)
+        let repo = Repository::discover(&self.start_dir())?;
+        if let Some(git) = crate::git::Git::open(&repo.root) {
+            if let Some(note) = crate::change::transaction::recover(&repo.root, &git)? {
+                eprintln!("flagctl: {note}");
+            }
+        }
+        Ok(repo)
     }
 }
 
@@ -131,6 +163,14 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Validate(args) => validate::run(global, args),
         Command::Diff(args) => diff::run(global, args),
         Command::Status(args) => status::run(global, args),
+        Command::New(args) => new::run(global, args),
+        Command::Set(args) => set::run(global, args),
+        Command::Toggle(args) => toggle::run(global, args),
+        Command::Bump(args) => bump::run(global, args),
+        Command::Promote(args) => promote::run(global, args),
+        Command::Apply(args) => apply::run(global, args),
+        Command::Rollback(args) => rollback::run(global, args),
+        Command::Retire(args) => retire::run(global, args),
         Command::Init(args) => init::run(global, args),
         Command::Explain(args) => explain::run(args),
         Command::Completions(args) => completions::run(args),

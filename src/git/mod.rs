@@ -8,6 +8,44 @@ use jiff::Timestamp;
 pub enum GitError {
     #[error("reading git history: {0}")]
     Git(#[from] git2::Error),
+    #[error("running git: {0}")]
+    Spawn(std::io::Error),
+    #[error("`git {command}` failed:\n{stderr}")]
+    Command { command: String, stderr: String },
+    #[error("revision \"{0}\" does not exist in this repository")]
+    NoRevision(String),
+}
+
+/// Why the work tree cannot take a write now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Busy {
+    Detached,
+    InOperation(String),
+    NoCommit,
+}
+
+impl std::fmt::Display for Busy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Busy::Detached => {
+                f.write_str("HEAD is detached; check out a branch first (git switch BRANCH)")
+            }
+            Busy::InOperation(what) => write!(
+                f,
+                "the repository is in the middle of a {what}; finish or abort it first (git {what} --continue / --abort)"
+            ),
+            Busy::NoCommit => {
+                f.write_str("the repository has no commit yet; commit the flag repository first")
+            }
+        }
+    }
+}
+
+/// A commit, as flagctl shows and records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitInfo {
+    pub id: String,
+    pub time: Timestamp,
 }
 
 /// The git work tree a flag repository sits in.
@@ -71,6 +109,157 @@ impl Git {
             .collect::<Vec<_>>()
             .join("/");
         Some(Git { repo, prefix })
+    }
+
+    /// The work tree's top folder.
+    pub fn top(&self) -> PathBuf {
+        self.repo.workdir().map(Path::to_owned).unwrap_or_default()
+    }
+
+    /// Whether a write can start: a branch checked out, no merge or rebase under way.
+    pub fn busy(&self) -> Option<Busy> {
+        use git2::RepositoryState as S;
+        let operation = match self.repo.state() {
+            S::Clean => None,
+            S::Merge => Some("merge"),
+            S::Revert | S::RevertSequence => Some("revert"),
+            S::CherryPick | S::CherryPickSequence => Some("cherry-pick"),
+            S::Bisect => Some("bisect"),
+            S::Rebase | S::RebaseInteractive | S::RebaseMerge => Some("rebase"),
+            S::ApplyMailbox | S::ApplyMailboxOrRebase => Some("am"),
+        };
+        if let Some(operation) = operation {
+            return Some(Busy::InOperation(operation.to_owned()));
+        }
+        if self.repo.head_detached().unwrap_or(false) {
+            return Some(Busy::Detached);
+        }
+        if self.head().is_err() {
+            return Some(Busy::NoCommit);
+        }
+        None
+    }
+
+    pub fn head(&self) -> Result<CommitInfo, GitError> {
+        let commit = self.repo.head()?.peel_to_commit()?;
+        Ok(info(&commit))
+    }
+
+    /// Whether `path` (relative to the flag repository) differs from HEAD in the work tree or
+    /// the index.
+    pub fn is_dirty(&self, path: &str) -> Result<bool, GitError> {
+        let status = self.repo.status_file(&self.git_path(path))?;
+        Ok(!status.is_empty() && status != git2::Status::IGNORED)
+    }
+
+    /// The blob id git would give `bytes`.
+    pub fn blob_id(bytes: &[u8]) -> String {
+        git2::Oid::hash_object(git2::ObjectType::Blob, bytes)
+            .map(|id| id.to_string())
+            .unwrap_or_default()
+    }
+
+    /// The commit `rev` names (a branch, tag, sha, `HEAD~2`…).
+    pub fn resolve(&self, rev: &str) -> Result<CommitInfo, GitError> {
+        let object = self
+            .repo
+            .revparse_single(rev)
+            .map_err(|_| GitError::NoRevision(rev.to_owned()))?;
+        let commit = object
+            .peel_to_commit()
+            .map_err(|_| GitError::NoRevision(rev.to_owned()))?;
+        Ok(info(&commit))
+    }
+
+    /// The file at `path` as of commit `id`, if it existed there.
+    pub fn file_at(&self, id: &str, path: &str) -> Result<Option<Vec<u8>>, GitError> {
+        let commit = self.repo.find_commit(git2::Oid::from_str(id)?)?;
+        let tree = commit.tree()?;
+        Ok(tree
+            .get_path(&self.git_path(path))
+            .ok()
+            .and_then(|entry| self.blob(entry.id())))
+    }
+
+    /// Commits of HEAD's first-parent history that changed `path`, newest first.
+    pub fn history_of(&self, path: &str) -> Result<Vec<CommitInfo>, GitError> {
+        let git_path = self.git_path(path);
+        let mut out = Vec::new();
+        let mut commit = self.repo.head()?.peel_to_commit()?;
+        loop {
+            let here = commit.tree()?.get_path(&git_path).ok().map(|e| e.id());
+            let parent = (commit.parent_count() > 0)
+                .then(|| commit.parent(0).ok())
+                .flatten();
+            let before = match &parent {
+                Some(p) => p.tree()?.get_path(&git_path).ok().map(|e| e.id()),
+                None => None,
+            };
+            if here != before {
+                out.push(info(&commit));
+            }
+            match parent {
+                Some(p) => commit = p,
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// Stages `paths` (additions, changes and deletions) with the git CLI.
+    pub fn stage(&self, paths: &[String]) -> Result<(), GitError> {
+        let mut args = vec!["add".to_owned(), "-A".to_owned(), "--".to_owned()];
+        args.extend(
+            paths
+                .iter()
+                .map(|p| self.git_path(p).to_string_lossy().into_owned()),
+        );
+        self.run(&args).map(|_| ())
+    }
+
+    /// Commits what is staged as the user's git would (identity, hooks, signing), with
+    /// `message`; returns the new commit.
+    pub fn commit(&self, message: &str) -> Result<CommitInfo, GitError> {
+        self.run(&[
+            "commit".to_owned(),
+            "-q".to_owned(),
+            "-m".to_owned(),
+            message.to_owned(),
+        ])?;
+        self.head()
+    }
+
+    /// Unstages `paths` (back to HEAD in the index), leaving the work tree alone.
+    pub fn unstage(&self, paths: &[String]) -> Result<(), GitError> {
+        let mut args = vec!["reset".to_owned(), "-q".to_owned(), "--".to_owned()];
+        args.extend(
+            paths
+                .iter()
+                .map(|p| self.git_path(p).to_string_lossy().into_owned()),
+        );
+        self.run(&args).map(|_| ())
+    }
+
+    /// Where flagctl keeps its own state (the operation journal), inside `.git`.
+    pub fn state_dir(&self) -> PathBuf {
+        self.repo.path().join("flagctl")
+    }
+
+    fn run(&self, args: &[String]) -> Result<String, GitError> {
+        let output = std::process::Command::new("git")
+            .arg("-C")
+            .arg(self.top())
+            .args(args)
+            .output()
+            .map_err(GitError::Spawn)?;
+        if output.status.success() {
+            Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        } else {
+            Err(GitError::Command {
+                command: args.join(" "),
+                stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+            })
+        }
     }
 
     fn git_path(&self, path: &str) -> PathBuf {
@@ -166,6 +355,13 @@ impl Git {
 
     fn blob(&self, id: git2::Oid) -> Option<Vec<u8>> {
         self.repo.find_blob(id).ok().map(|b| b.content().to_vec())
+    }
+}
+
+fn info(commit: &git2::Commit) -> CommitInfo {
+    CommitInfo {
+        id: commit.id().to_string(),
+        time: timestamp(commit.time().seconds()),
     }
 }
 

@@ -225,11 +225,56 @@ impl Linter {
         file: &SourceFile,
         segments: &HashSet<String>,
     ) -> (Vec<Finding>, Option<FlagName>) {
-        let Parsed { root, mut findings } = match repo.parse(file) {
+        match repo.read(file) {
+            Ok(bytes) => self.check_flag_bytes(repo, file, &bytes, segments),
+            Err(finding) => (
+                vec![(*finding).in_flag(Some(&file.stem), file.env.as_deref())],
+                None,
+            ),
+        }
+    }
+
+    /// The findings `bytes` would have as the content of `file` (for a write not yet made).
+    pub fn check_content(
+        &self,
+        repo: &Repository,
+        file: &SourceFile,
+        bytes: &[u8],
+        segments: &HashSet<(Option<String>, String)>,
+    ) -> Vec<Finding> {
+        let visible: HashSet<String> = segments
+            .iter()
+            .filter(|(env, _)| env.is_none() || *env == file.env)
+            .map(|(_, name)| name.clone())
+            .collect();
+        self.check_flag_bytes(repo, file, bytes, &visible).0
+    }
+
+    /// The names of the segments among `files`, with the environment of an override.
+    pub fn segment_names(
+        &self,
+        repo: &Repository,
+        files: &[SourceFile],
+    ) -> HashSet<(Option<String>, String)> {
+        files
+            .par_iter()
+            .filter(|f| f.kind == FileKind::Segment)
+            .filter_map(|f| self.check_segment(repo, f).1)
+            .collect()
+    }
+
+    fn check_flag_bytes(
+        &self,
+        repo: &Repository,
+        file: &SourceFile,
+        bytes: &[u8],
+        segments: &HashSet<String>,
+    ) -> (Vec<Finding>, Option<FlagName>) {
+        let Parsed { root, mut findings } = match crate::repo::parse_bytes(&file.path, bytes) {
             Ok(parsed) => parsed,
             Err(finding) => {
                 return (
-                    vec![finding.in_flag(Some(&file.stem), file.env.as_deref())],
+                    vec![(*finding).in_flag(Some(&file.stem), file.env.as_deref())],
                     None,
                 );
             }

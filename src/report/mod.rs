@@ -6,6 +6,7 @@ mod human;
 mod json;
 mod markdown;
 pub mod palette;
+mod plan;
 mod status;
 
 use std::io::{self, Write};
@@ -89,6 +90,17 @@ pub fn print(report: &Report, format: Format, color: ColorChoice) -> io::Result<
             View::Diff { .. } | View::Status { .. } => diff::write_markdown(&mut out, report),
         },
     }?;
+    out.flush()
+}
+
+/// Prints a change (`subject` and each file's diff) to stdout, before it is applied.
+pub fn plan(
+    subject: &str,
+    files: &[crate::change::FileWrite],
+    color: ColorChoice,
+) -> io::Result<()> {
+    let mut out = anstream::AutoStream::new(io::stdout().lock(), color.into());
+    plan::write(&mut out, subject, files)?;
     out.flush()
 }
 

@@ -1,0 +1,287 @@
+//! All-or-nothing writes of several files, and their commit.
+//!
+//! A journal in `.git/flagctl/` names every file an operation touches, with a backup of each
+//! original, before any of them changes. Whatever kills flagctl midway (`kill -9`, a power cut),
+//! the next flagctl command finds the journal and either sees the commit made (and only cleans
+//! up) or puts every original back: the repository is as before or as after, never between.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::git::{CommitInfo, Git, GitError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransactionError {
+    #[error("writing {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Git(#[from] GitError),
+    #[error("reading the operation journal {}: {source}", path.display())]
+    Journal {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+}
+
+/// One file an operation writes (`after: None` deletes it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileWrite {
+    /// Relative to the flag repository root, with `/`.
+    pub path: String,
+    pub before: Option<Vec<u8>>,
+    pub after: Option<Vec<u8>>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Journal {
+    version: u32,
+    /// HEAD when the operation started.
+    head: String,
+    /// Whether the operation ends in a commit (else it only stages).
+    commits: bool,
+    files: Vec<JournalFile>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct JournalFile {
+    path: String,
+    /// The new content, written beside the target before it replaces it.
+    tmp: Option<String>,
+    /// The original, copied into the journal folder (`None`: the file did not exist).
+    backup: Option<String>,
+    /// Blob id of the new content (`None`: deleted).
+    after: Option<String>,
+}
+
+const JOURNAL: &str = "journal.json";
+
+/// Crash points for the interruption tests: `FLAGCTL_CRASH_AFTER=N` aborts the process (as
+/// `kill -9` would) right after the N-th step of an operation.
+struct Steps {
+    crash_after: Option<u32>,
+    done: u32,
+}
+
+impl Steps {
+    fn new() -> Steps {
+        Steps {
+            crash_after: std::env::var("FLAGCTL_CRASH_AFTER")
+                .ok()
+                .and_then(|n| n.parse().ok()),
+            done: 0,
+        }
+    }
+
+    fn step(&mut self) {
+        self.done += 1;
+        if self.crash_after == Some(self.done) {
+            std::process::abort();
+        }
+    }
+}
+
+/// Writes `files` under `root` all or none, stages them and, with a `message`, commits them.
+pub fn apply(
+    root: &Path,
+    git: &Git,
+    files: &[FileWrite],
+    message: Option<&str>,
+) -> Result<Option<CommitInfo>, TransactionError> {
+    let mut steps = Steps::new();
+    let dir = git.state_dir();
+    let op = dir.join(format!("op-{}", std::process::id()));
+    create_dir(&op)?;
+    let head = git.head()?.id;
+    let mut journal = Journal {
+        version: 1,
+        head,
+        commits: message.is_some(),
+        files: Vec::with_capacity(files.len()),
+    };
+    for (i, file) in files.iter().enumerate() {
+        let target = root.join(&file.path);
+        let backup = match std::fs::read(&target) {
+            Ok(bytes) => {
+                let backup = op.join(format!("{i}.orig"));
+                write_synced(&backup, &bytes)?;
+                Some(backup.to_string_lossy().into_owned())
+            }
+            Err(_) => None,
+        };
+        let tmp = file.after.as_ref().map(|_| {
+            let name = target
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let tmp = target.with_file_name(format!(".{name}.flagctl-tmp"));
+            tmp.to_string_lossy().into_owned()
+        });
+        journal.files.push(JournalFile {
+            path: file.path.clone(),
+            tmp,
+            backup,
+            after: file.after.as_deref().map(Git::blob_id),
+        });
+    }
+    let bytes = serde_json::to_vec_pretty(&journal).unwrap_or_default();
+    let journal_path = dir.join(JOURNAL);
+    write_synced(&dir.join("journal.json.tmp"), &bytes)?;
+    rename(&dir.join("journal.json.tmp"), &journal_path)?;
+    steps.step();
+
+    for (file, entry) in files.iter().zip(&journal.files) {
+        if let (Some(after), Some(tmp)) = (&file.after, &entry.tmp) {
+            let tmp = PathBuf::from(tmp);
+            if let Some(parent) = tmp.parent() {
+                create_dir(parent)?;
+            }
+            write_synced(&tmp, after)?;
+        }
+    }
+    steps.step();
+    for entry in &journal.files {
+        let target = root.join(&entry.path);
+        match &entry.tmp {
+            Some(tmp) => rename(Path::new(tmp), &target)?,
+            None => match std::fs::remove_file(&target) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => {
+                    return Err(TransactionError::Io {
+                        path: target,
+                        source,
+                    });
+                }
+            },
+        }
+        steps.step();
+    }
+
+    let paths: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
+    let outcome = git.stage(&paths).and_then(|()| {
+        steps.step();
+        message.map(|m| git.commit(m)).transpose()
+    });
+    match outcome {
+        Ok(commit) => {
+            steps.step();
+            remove_journal(&dir);
+            Ok(commit)
+        }
+        Err(err) => {
+            // The hook refused, or git failed: put everything back as it was.
+            roll_back(root, git, &journal)?;
+            remove_journal(&dir);
+            Err(err.into())
+        }
+    }
+}
+
+/// Finishes or undoes an operation a crash interrupted; says what it did, if anything.
+pub fn recover(root: &Path, git: &Git) -> Result<Option<String>, TransactionError> {
+    let dir = git.state_dir();
+    let path = dir.join(JOURNAL);
+    let Ok(bytes) = std::fs::read(&path) else {
+        return Ok(None);
+    };
+    let journal: Journal = serde_json::from_slice(&bytes)
+        .map_err(|source| TransactionError::Journal { path, source })?;
+    let committed = journal.commits && made_the_commit(git, &journal)?;
+    let note = if committed {
+        for entry in &journal.files {
+            if let Some(tmp) = &entry.tmp {
+                let _ = std::fs::remove_file(tmp);
+            }
+        }
+        "an interrupted flagctl operation had already committed; its leftovers were cleaned up"
+    } else {
+        roll_back(root, git, &journal)?;
+        "an interrupted flagctl operation was rolled back: every file it touched is as it was before"
+    };
+    remove_journal(&dir);
+    Ok(Some(note.to_owned()))
+}
+
+/// Whether HEAD is the operation's commit: the child of the HEAD it started from, holding every
+/// new content.
+fn made_the_commit(git: &Git, journal: &Journal) -> Result<bool, TransactionError> {
+    let head = git.head()?;
+    if head.id == journal.head
+        || git.resolve(&format!("{}^", head.id)).map(|p| p.id).ok() != Some(journal.head.clone())
+    {
+        return Ok(false);
+    }
+    for entry in &journal.files {
+        let held = git
+            .file_at(&head.id, &entry.path)?
+            .map(|b| Git::blob_id(&b));
+        if held != entry.after {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+fn roll_back(root: &Path, git: &Git, journal: &Journal) -> Result<(), TransactionError> {
+    for entry in &journal.files {
+        let target = root.join(&entry.path);
+        if let Some(tmp) = &entry.tmp {
+            let _ = std::fs::remove_file(tmp);
+        }
+        match &entry.backup {
+            Some(backup) => {
+                let bytes = std::fs::read(backup).map_err(|source| TransactionError::Io {
+                    path: PathBuf::from(backup),
+                    source,
+                })?;
+                write_synced(&target, &bytes)?;
+            }
+            None => {
+                let _ = std::fs::remove_file(&target);
+            }
+        }
+    }
+    let paths: Vec<String> = journal.files.iter().map(|f| f.path.clone()).collect();
+    git.unstage(&paths)?;
+    Ok(())
+}
+
+fn remove_journal(dir: &Path) {
+    let _ = std::fs::remove_file(dir.join(JOURNAL));
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with("op-") {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+}
+
+fn create_dir(path: &Path) -> Result<(), TransactionError> {
+    std::fs::create_dir_all(path).map_err(|source| TransactionError::Io {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn rename(from: &Path, to: &Path) -> Result<(), TransactionError> {
+    std::fs::rename(from, to).map_err(|source| TransactionError::Io {
+        path: to.to_owned(),
+        source,
+    })
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), TransactionError> {
+    use std::io::Write;
+    let io = |source| TransactionError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = std::fs::File::create(path).map_err(io)?;
+    file.write_all(bytes).map_err(io)?;
+    file.sync_all().map_err(io)
+}

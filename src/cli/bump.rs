@@ -1,0 +1,148 @@
+//! `flagctl bump FLAG --env E [major|minor|patch|auto]`.
+
+use anyhow::{Context, bail};
+
+use super::write::{Confirm, WriteArgs, execute};
+use super::{Global, Outcome};
+use crate::change::bump::{Level, classify};
+use crate::change::edit::{self, Scalar};
+use crate::change::{FileWrite, Operation, Workspace};
+use crate::repo::parse_bytes;
+use crate::yaml::Node;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum How {
+    Major,
+    Minor,
+    Patch,
+    /// As much as the change since the version was last set needs
+    Auto,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The flag's name
+    flag: String,
+    /// The environment whose file to bump
+    #[arg(long, short = 'e')]
+    env: String,
+    #[arg(value_enum, default_value_t = How::Auto)]
+    how: How,
+    #[command(flatten)]
+    write: WriteArgs,
+}
+
+pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
+    let repo = global.repository()?;
+    super::environment(&repo.config, &args.env)?;
+    let ws = Workspace::open(repo)?;
+    ws.require_reason(&args.env, args.write.reason.as_deref())?;
+    let file = ws.flag_file(&args.flag, &args.env)?;
+    let before = std::fs::read(ws.repo.root.join(&file.path))?;
+    ws.require_unmoved(
+        &file.path,
+        &before,
+        args.write.expect_version.as_deref(),
+        args.write.expect_commit.as_deref(),
+    )?;
+    let current = root(&file.path, &before)?;
+    let current_version = version(&current)
+        .with_context(|| format!("{}: the version is not semver; fix it by hand", file.path))?;
+
+    let (target, why) = match args.how {
+        How::Major => (
+            Level::Major.apply(&current_version),
+            vec!["asked for a major bump".to_owned()],
+        ),
+        How::Minor => (
+            Level::Minor.apply(&current_version),
+            vec!["asked for a minor bump".to_owned()],
+        ),
+        How::Patch => (
+            Level::Patch.apply(&current_version),
+            vec!["asked for a patch bump".to_owned()],
+        ),
+        How::Auto => {
+            let Some(base) = version_base(&ws, &file.path)? else {
+                bail!(
+                    "{} has no committed version to compare with; say major, minor or patch",
+                    file.path
+                );
+            };
+            let base_version = version(&base).context("the committed version is not semver")?;
+            let (level, reasons) = classify(&base, &current);
+            if level == Level::None {
+                println!(
+                    "{} in {}: nothing but state changed since {base_version}; no bump needed.",
+                    args.flag, args.env
+                );
+                return Ok(Outcome::Clean);
+            }
+            let target = level.apply(&base_version);
+            if current_version >= target {
+                println!(
+                    "{} in {}: {current_version} already covers the {level} change since {base_version} ({}).",
+                    args.flag,
+                    args.env,
+                    reasons.join("; ")
+                );
+                return Ok(Outcome::Clean);
+            }
+            (target, reasons)
+        }
+    };
+    let text = String::from_utf8(before.clone())?;
+    let after = edit::set(
+        &file.path,
+        &text,
+        &[("version".to_owned(), Scalar::Str(target.to_string()))],
+    )?;
+    let op = Operation {
+        subject: format!(
+            "bump {} in {} to {target}: {}",
+            args.flag,
+            args.env,
+            why.join("; ")
+        ),
+        trailers: Vec::new(),
+        files: vec![FileWrite {
+            path: file.path.clone(),
+            before: Some(before),
+            after: Some(after.into_bytes()),
+        }],
+    };
+    execute(global, &ws, &op, &args.write, Confirm::Never)
+}
+
+fn root(path: &str, bytes: &[u8]) -> anyhow::Result<Node> {
+    parse_bytes(path, bytes)
+        .map(|p| p.root)
+        .map_err(|f| anyhow::anyhow!("{path}: {}; run flagctl validate", f.message))
+}
+
+fn version(node: &Node) -> Option<semver::Version> {
+    node.get("version")
+        .and_then(Node::as_str)
+        .and_then(|v| semver::Version::parse(v).ok())
+}
+
+/// The file as of the commit that set its committed version (the oldest of the newest run of
+/// commits holding that version).
+fn version_base(ws: &Workspace, path: &str) -> anyhow::Result<Option<Node>> {
+    let mut base: Option<Node> = None;
+    let mut held: Option<semver::Version> = None;
+    for commit in ws.git.history_of(path)? {
+        let Some(bytes) = ws.git.file_at(&commit.id, path)? else {
+            break;
+        };
+        let Ok(node) = root(path, &bytes) else { break };
+        let v = version(&node);
+        match (&held, v) {
+            (None, Some(v)) => held = Some(v),
+            (Some(h), Some(v)) if *h == v => {}
+            _ => break,
+        }
+        base = Some(node);
+    }
+    Ok(base)
+}

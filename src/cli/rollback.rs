@@ -1,0 +1,95 @@
+//! `flagctl rollback FLAG --env E --to REV|VERSION`.
+
+use anyhow::bail;
+
+use super::write::{Confirm, WriteArgs, execute};
+use super::{Global, Outcome};
+use crate::change::{FileWrite, Operation, Workspace};
+use crate::repo::parse_bytes;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The flag's name
+    flag: String,
+    /// The environment to roll back
+    #[arg(long, short = 'e')]
+    env: String,
+    /// A revision (commit, tag, `HEAD~2`) or a version (`1.2.0`: the newest commit holding it)
+    #[arg(long, value_name = "REV|VERSION")]
+    to: String,
+    #[command(flatten)]
+    write: WriteArgs,
+}
+
+pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
+    let repo = global.repository()?;
+    super::environment(&repo.config, &args.env)?;
+    let ws = Workspace::open(repo)?;
+    ws.require_reason(&args.env, args.write.reason.as_deref())?;
+    let file = ws.flag_file(&args.flag, &args.env)?;
+    ws.require_clean(&[&file.path])?;
+    let before = std::fs::read(ws.repo.root.join(&file.path))?;
+    ws.require_unmoved(
+        &file.path,
+        &before,
+        args.write.expect_version.as_deref(),
+        args.write.expect_commit.as_deref(),
+    )?;
+
+    let (commit, bytes) = if semver::Version::parse(&args.to).is_ok() {
+        let mut found = None;
+        for commit in ws.git.history_of(&file.path)? {
+            let Some(bytes) = ws.git.file_at(&commit.id, &file.path)? else {
+                continue;
+            };
+            let version = parse_bytes(&file.path, &bytes).ok().and_then(|p| {
+                p.root
+                    .get("version")
+                    .and_then(|v| v.as_str().map(str::to_owned))
+            });
+            if version.as_deref() == Some(args.to.as_str()) {
+                found = Some((commit, bytes));
+                break;
+            }
+        }
+        match found {
+            Some(found) => found,
+            None => bail!(
+                "{} never held version {} in its history",
+                file.path,
+                args.to
+            ),
+        }
+    } else {
+        let commit = ws.git.resolve(&args.to)?;
+        match ws.git.file_at(&commit.id, &file.path)? {
+            Some(bytes) => (commit, bytes),
+            None => bail!("{} did not exist at {}", file.path, args.to),
+        }
+    };
+    if bytes == before {
+        println!(
+            "{} in {} is already as it was at {}; nothing to change.",
+            args.flag,
+            args.env,
+            &commit.id[..12]
+        );
+        return Ok(Outcome::Clean);
+    }
+    let op = Operation {
+        subject: format!(
+            "rollback {} in {} to {} ({})",
+            args.flag,
+            args.env,
+            args.to,
+            &commit.id[..12]
+        ),
+        trailers: vec![("Flagctl-Rolled-Back-To".to_owned(), commit.id.clone())],
+        files: vec![FileWrite {
+            path: file.path.clone(),
+            before: Some(before),
+            after: Some(bytes),
+        }],
+    };
+    execute(global, &ws, &op, &args.write, Confirm::Ask)
+}

@@ -1,0 +1,109 @@
+//! `flagctl set FLAG --env E KEY=VALUE…`.
+
+use anyhow::bail;
+
+use super::write::{Confirm, WriteArgs, execute};
+use super::{Global, Outcome};
+use crate::change::edit::{self, Scalar};
+use crate::change::{Operation, Workspace};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The flag's name
+    flag: String,
+    /// The environment whose file to change
+    #[arg(long, short = 'e')]
+    env: String,
+    /// Dotted keys reach inside: `rollout.onepage=30`, `rules.0.serve=classic`; values are YAML
+    /// scalars (`true`, `30`, `classic`)
+    #[arg(value_name = "KEY=VALUE", required = true)]
+    assignments: Vec<String>,
+    /// Let an incident change go through the environment's approval policy (needs --reason;
+    /// the commit says so and `audit` reports it until approved)
+    #[arg(long)]
+    break_glass: bool,
+    #[command(flatten)]
+    write: WriteArgs,
+}
+
+pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
+    let mut assignments = Vec::with_capacity(args.assignments.len());
+    for assignment in &args.assignments {
+        let Some((key, value)) = assignment.split_once('=') else {
+            bail!("{assignment:?} is not KEY=VALUE");
+        };
+        if key.is_empty() || key.split('.').any(str::is_empty) {
+            bail!("{assignment:?}: the key is empty");
+        }
+        if key == "version" {
+            bail!("the version moves with `flagctl bump`, which checks it against the change");
+        }
+        assignments.push((key.to_owned(), Scalar::parse(value)));
+    }
+    let subject = format!(
+        "set {} in {}: {}",
+        args.flag,
+        args.env,
+        args.assignments.join(", ")
+    );
+    change(
+        global,
+        args.flag,
+        args.env,
+        assignments,
+        subject,
+        args.break_glass,
+        args.write,
+    )
+}
+
+/// Applies scalar assignments to one flag file: shared by `set` and `toggle`.
+pub fn change(
+    global: &Global,
+    flag: String,
+    env: String,
+    assignments: Vec<(String, Scalar)>,
+    subject: String,
+    break_glass: bool,
+    write: WriteArgs,
+) -> anyhow::Result<Outcome> {
+    let repo = global.repository()?;
+    super::environment(&repo.config, &env)?;
+    if break_glass && write.reason.is_none() {
+        bail!("--break-glass needs a --reason");
+    }
+    let ws = Workspace::open(repo)?;
+    ws.require_reason(&env, write.reason.as_deref())?;
+    let file = ws.flag_file(&flag, &env)?;
+    ws.require_clean(&[&file.path])?;
+    let before = std::fs::read(ws.repo.root.join(&file.path))?;
+    ws.require_unmoved(
+        &file.path,
+        &before,
+        write.expect_version.as_deref(),
+        write.expect_commit.as_deref(),
+    )?;
+    let text = String::from_utf8(before.clone())?;
+    let after = edit::set(&file.path, &text, &assignments)?;
+    let mut op = Operation {
+        subject,
+        trailers: Vec::new(),
+        files: vec![crate::change::FileWrite {
+            path: file.path.clone(),
+            before: Some(before),
+            after: Some(after.into_bytes()),
+        }],
+    };
+    if op.files[0].before == op.files[0].after {
+        println!(
+            "{flag} in {env} already has {}; nothing to change.",
+            op.subject
+        );
+        return Ok(Outcome::Clean);
+    }
+    if break_glass {
+        op.trailers
+            .push(("Flagctl-Break-Glass".to_owned(), "true".to_owned()));
+    }
+    execute(global, &ws, &op, &write, Confirm::Never)
+}
