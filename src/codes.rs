@@ -128,6 +128,7 @@ remember that YAML 1.2 reads `yes`/`no`/`on`/`off` as strings), `schema/enum`,
 pub fn all() -> Vec<CodeDoc> {
     let mut docs = FILE_CODES.to_vec();
     docs.extend_from_slice(crate::drift::CODES);
+    docs.extend_from_slice(crate::gate::CODES);
     docs.extend(RULES.iter().map(|r| CodeDoc {
         code: r.code,
         severity: r.severity,

@@ -2,7 +2,7 @@
 //! every distinct content parsed once (a file byte-identical to another needs no parse at all).
 //! Each flag keeps a fingerprint per top-level field, not its tree, so memory stays small.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -73,6 +73,9 @@ impl FlagFile {
 pub struct Inventory {
     pub flags: Vec<FlagFile>,
     pub findings: Vec<Finding>,
+    /// (environment, file stem) of files that could not be read: their flags are left out of
+    /// comparison, not guessed at.
+    pub left_out: HashSet<(String, String)>,
     pub files: usize,
     contents: Vec<Arc<[u8]>>,
 }
@@ -91,6 +94,7 @@ impl Inventory {
             files.par_iter().map(|f| repo.read(f)).collect();
 
         let mut findings = Vec::new();
+        let mut left_out = HashSet::new();
         let mut contents: Vec<Arc<[u8]>> = Vec::new();
         let mut content_of: Vec<Option<usize>> = Vec::with_capacity(files.len());
         {
@@ -106,6 +110,7 @@ impl Inventory {
                     }
                     Err(finding) => {
                         findings.push(tag((**finding).clone(), file.env.as_deref(), &file.stem));
+                        left_out.insert((file.env.clone().unwrap_or_default(), file.stem.clone()));
                         content_of.push(None);
                     }
                 }
@@ -127,16 +132,20 @@ impl Inventory {
                     digest: Arc::clone(digest),
                     content,
                 }),
-                Err(problems) => findings.extend(problems.iter().map(|p| {
-                    let mut p = tag(p.clone(), file.env.as_deref(), &file.stem);
-                    p.path = Some(file.path.clone());
-                    p
-                })),
+                Err(problems) => {
+                    left_out.insert((file.env.clone().unwrap_or_default(), file.stem.clone()));
+                    findings.extend(problems.iter().map(|p| {
+                        let mut p = tag(p.clone(), file.env.as_deref(), &file.stem);
+                        p.path = Some(file.path.clone());
+                        p
+                    }));
+                }
             }
         }
         Ok(Inventory {
             flags,
             findings,
+            left_out,
             files: files.len(),
             contents,
         })

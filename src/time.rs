@@ -14,6 +14,14 @@ impl Date {
         text.parse::<civil::Date>().ok().map(Date)
     }
 
+    /// The last instant of the day, UTC.
+    pub fn end(self) -> Timestamp {
+        let next = self.0.tomorrow().unwrap_or(self.0);
+        next.to_zoned_datetime(TimeZone::UTC)
+            .map(|z| z.timestamp() - SignedDuration::from_nanos(1))
+            .unwrap_or(Timestamp::MAX)
+    }
+
     /// Whether the date is over at `now`: `now` is on a later day, UTC.
     pub fn is_past(self, now: Timestamp) -> bool {
         now.to_zoned_datetime(TimeZone::UTC).date() > self.0

@@ -2,16 +2,19 @@
 
 mod apply;
 mod bump;
+mod check;
 mod completions;
 mod diff;
 mod explain;
 mod init;
+mod log;
 mod man;
 mod new;
 mod promote;
 mod retire;
 mod rollback;
 mod set;
+mod show;
 mod status;
 mod toggle;
 mod validate;
@@ -82,6 +85,12 @@ pub enum Command {
     Rollback(rollback::Args),
     /// Delete a deprecated flag from every environment, in one commit
     Retire(retire::Args),
+    /// The merge gate: validation, drift errors, version bumps and policy since a base
+    Check(check::Args),
+    /// A flag's history from git: who changed what, when and why
+    Log(log::Args),
+    /// A flag as it was at a revision, date or version
+    Show(show::Args),
     /// Create a new flag repository that validates clean
     Init(init::Args),
     /// Explain a finding code (or list every code)
@@ -171,11 +180,24 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Apply(args) => apply::run(global, args),
         Command::Rollback(args) => rollback::run(global, args),
         Command::Retire(args) => retire::run(global, args),
+        Command::Check(args) => check::run(global, args),
+        Command::Log(args) => log::run(global, args),
+        Command::Show(args) => show::run(global, args),
         Command::Init(args) => init::run(global, args),
         Command::Explain(args) => explain::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
     }
+}
+
+/// The git repository of a flag repository, for commands that read history.
+fn git_of(repo: &Repository) -> anyhow::Result<crate::git::Git> {
+    crate::git::Git::open(&repo.root).ok_or_else(|| {
+        anyhow::anyhow!(
+            "{} is not in a git repository with commits; this command reads git history",
+            repo.root.display()
+        )
+    })
 }
 
 /// The environment named `name`, or an error listing the known ones.

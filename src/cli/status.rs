@@ -47,11 +47,15 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     for row in &mut rows {
         row.environments.retain(|c| shown.contains(&c.env.as_str()));
     }
+    // What is shown is what is reported, counted and judged.
     drift.findings.retain(|f| {
         f.flag
             .as_deref()
             .is_none_or(|name| rows.iter().any(|r| r.name == name))
+            && f.env.as_deref().is_none_or(|env| shown.contains(&env))
     });
+    let in_sync = rows.iter().filter(|r| r.in_sync()).count();
+    let pending = rows.iter().filter(|r| r.pending()).count();
     let report = Report::new(
         "status",
         &drift.findings,
@@ -60,8 +64,8 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     )
     .with_view(View::Status {
         rows: &rows,
-        in_sync: drift.in_sync,
-        pending: drift.pending,
+        in_sync,
+        pending,
     });
     printed(report::print(&report, global.format, global.color))?;
     Ok(Outcome::from_counts(report.counts, global.strict))

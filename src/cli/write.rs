@@ -55,7 +55,18 @@ pub fn execute(
     let findings = ws.validate(&op.files)?;
     if !findings.is_empty() {
         eprintln!("error: the change would leave invalid flag files; nothing was written");
-        let report = Report::new("change", &findings, op.files.len(), ws.repo.root.clone());
+        let proposed = op
+            .files
+            .iter()
+            .filter_map(|f| {
+                Some((
+                    f.path.clone(),
+                    String::from_utf8_lossy(f.after.as_deref()?).into_owned(),
+                ))
+            })
+            .collect();
+        let report = Report::new("change", &findings, op.files.len(), ws.repo.root.clone())
+            .with_proposed(proposed);
         printed(report::print(&report, global.format, global.color))?;
         return Ok(Outcome::Failed);
     }

@@ -209,6 +209,15 @@ pub fn compare(
     for pair in pairs {
         let max_lag = config.environment(&pair.downstream).and_then(|e| e.max_lag);
         for &name in &all_names {
+            let broken = |env: &str| {
+                inventory
+                    .left_out
+                    .contains(&(env.to_owned(), name.to_owned()))
+            };
+            if broken(&pair.upstream) || broken(&pair.downstream) {
+                // Its findings say why; drift is not guessed at.
+                continue;
+            }
             let up = by_env.get(&(pair.upstream.as_str(), name)).copied();
             let down = by_env.get(&(pair.downstream.as_str(), name)).copied();
             match (up, down) {
@@ -511,7 +520,8 @@ fn date_pending(
         let f = &mut findings[*index];
         match since {
             Since::Known(at) => {
-                let age = now.duration_since(at);
+                // A commit dated after now (clock skew between machines) is pending for no time.
+                let age = now.duration_since(at).max(SignedDuration::ZERO);
                 f.message
                     .push_str(&format!(" (pending for {})", human_age(age)));
                 f.extra

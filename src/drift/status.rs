@@ -34,6 +34,21 @@ pub struct Cell {
 }
 
 impl StatusRow {
+    /// Whether no cell has drift, declared differences aside.
+    pub fn in_sync(&self) -> bool {
+        !self.drifts()
+    }
+
+    /// Whether a promotion waits (a pending mark) and nothing is worse.
+    pub fn pending(&self) -> bool {
+        let marked = |s: Severity| {
+            self.environments.iter().any(|c| {
+                c.drift_severity == Some(s) && c.drift.as_deref() != Some("drift/declared")
+            })
+        };
+        marked(Severity::Info) && !marked(Severity::Warning) && !marked(Severity::Error)
+    }
+
     /// Whether any cell has drift worth showing (anything but a declared difference).
     pub fn drifts(&self) -> bool {
         self.environments

@@ -48,6 +48,31 @@ pub struct CommitInfo {
     pub time: Timestamp,
 }
 
+/// A commit of a history walk, with what it changed under the walked folder.
+#[derive(Debug, Clone)]
+pub struct WalkedCommit {
+    pub id: String,
+    /// Place on HEAD's first-parent line, counted from the root commit (0).
+    pub position: usize,
+    pub author: String,
+    pub email: String,
+    /// Committer time.
+    pub time: Timestamp,
+    pub subject: String,
+    /// `Key: value` trailers of the message, in order.
+    pub trailers: Vec<(String, String)>,
+    pub changes: Vec<FileDelta>,
+}
+
+/// One file a commit added, changed, deleted or moved (paths relative to the flag repository).
+#[derive(Debug, Clone)]
+pub struct FileDelta {
+    pub old_path: Option<String>,
+    pub new_path: Option<String>,
+    pub old: Option<Vec<u8>>,
+    pub new: Option<Vec<u8>>,
+}
+
 /// The git work tree a flag repository sits in.
 pub struct Git {
     repo: git2::Repository,
@@ -206,6 +231,237 @@ impl Git {
         Ok(out)
     }
 
+    /// Whether `ancestor` is HEAD or one of its ancestors.
+    pub fn head_contains(&self, ancestor: &str) -> Result<bool, GitError> {
+        let head = self.repo.head()?.peel_to_commit()?.id();
+        let ancestor = git2::Oid::from_str(ancestor)?;
+        Ok(head == ancestor || self.repo.graph_descendant_of(head, ancestor)?)
+    }
+
+    /// Whether this clone's history is cut short.
+    pub fn is_shallow(&self) -> bool {
+        self.repo.is_shallow()
+    }
+
+    /// Walks HEAD's first-parent history once, oldest first (from the root, or after `since`),
+    /// with each commit's changes to files under `dir` (relative to the flag repository; moves
+    /// are paired up as renames).
+    /// `progress` is told how many commits are done.
+    pub fn walk(
+        &self,
+        dir: &str,
+        since: Option<&str>,
+        progress: &dyn Fn(u64),
+    ) -> Result<Vec<WalkedCommit>, GitError> {
+        let mut chain = Vec::new();
+        let mut commit = self.repo.head()?.peel_to_commit()?;
+        let stop = since.map(git2::Oid::from_str).transpose()?;
+        let mut previous: Option<git2::Tree> = None;
+        loop {
+            if Some(commit.id()) == stop {
+                previous = Some(commit.tree()?);
+                break;
+            }
+            let parent = (commit.parent_count() > 0)
+                .then(|| commit.parent(0).ok())
+                .flatten();
+            chain.push(commit.id());
+            match parent {
+                Some(p) => commit = p,
+                None => break,
+            }
+        }
+        chain.reverse();
+        // With `since`, the chain starts after it: count the commits up to it for positions.
+        let base = match stop {
+            Some(stop) => self
+                .first_parent_position(&stop.to_string())?
+                .map_or(0, |p| p + 1),
+            None => 0,
+        };
+        let scope = self.git_path(dir).to_string_lossy().into_owned();
+        let mut out = Vec::new();
+        for (done, id) in chain.iter().enumerate() {
+            let commit = self.repo.find_commit(*id)?;
+            let tree = commit.tree()?;
+            let mut options = git2::DiffOptions::new();
+            options.pathspec(&scope).skip_binary_check(true);
+            let mut diff =
+                self.repo
+                    .diff_tree_to_tree(previous.as_ref(), Some(&tree), Some(&mut options))?;
+            let mut find = git2::DiffFindOptions::new();
+            find.renames(true);
+            diff.find_similar(Some(&mut find))?;
+            let mut changes = Vec::new();
+            for delta in diff.deltas() {
+                let side = |file: git2::DiffFile| -> (Option<String>, Option<Vec<u8>>) {
+                    if file.id().is_zero() {
+                        return (None, None);
+                    }
+                    let path = file.path().map(|p| self.flag_relative(p));
+                    (path, self.blob(file.id()))
+                };
+                let (old_path, old) = side(delta.old_file());
+                let (new_path, new) = side(delta.new_file());
+                changes.push(FileDelta {
+                    old_path,
+                    new_path,
+                    old,
+                    new,
+                });
+            }
+            if !changes.is_empty() {
+                let message = commit.message().unwrap_or_default().to_owned();
+                let author = commit.author();
+                out.push(WalkedCommit {
+                    id: id.to_string(),
+                    position: base + done,
+                    author: author.name().unwrap_or_default().to_owned(),
+                    email: author.email().unwrap_or_default().to_owned(),
+                    time: timestamp(commit.time().seconds()),
+                    subject: message.lines().next().unwrap_or_default().to_owned(),
+                    trailers: trailers(&message),
+                    changes,
+                });
+            }
+            previous = Some(tree);
+            progress(done as u64 + 1);
+        }
+        Ok(out)
+    }
+
+    /// The first-parent history of `paths` (relative to the flag repository), newest first:
+    /// each commit that changed one of them, with those changes. A file that appears by a move
+    /// is followed to its old path. Reads only the trees on each path, as `git log -- PATH` does.
+    pub fn path_history(&self, paths: &[String]) -> Result<Vec<WalkedCommit>, GitError> {
+        let mut tracked: Vec<PathBuf> = paths.iter().map(|p| self.git_path(p)).collect();
+        let mut out = Vec::new();
+        let mut commit = self.repo.head()?.peel_to_commit()?;
+        let entry_id = |tree: &git2::Tree, path: &Path| tree.get_path(path).ok().map(|e| e.id());
+        loop {
+            let tree = commit.tree()?;
+            let parent = (commit.parent_count() > 0)
+                .then(|| commit.parent(0).ok())
+                .flatten();
+            let parent_tree = match &parent {
+                Some(p) => Some(p.tree()?),
+                None => None,
+            };
+            let mut changes = Vec::new();
+            for path in &mut tracked {
+                let here = entry_id(&tree, path);
+                let before = parent_tree.as_ref().and_then(|t| entry_id(t, path));
+                if here == before {
+                    continue;
+                }
+                let mut old_path = before.map(|_| path.clone());
+                if here.is_some() && before.is_none() {
+                    if let Some(parent_tree) = &parent_tree {
+                        old_path = self.moved_from(parent_tree, &tree, path)?;
+                    }
+                }
+                let old = old_path
+                    .as_ref()
+                    .and_then(|p| parent_tree.as_ref().and_then(|t| entry_id(t, p)))
+                    .and_then(|id| self.blob(id));
+                changes.push(FileDelta {
+                    old_path: old_path.as_ref().map(|p| self.flag_relative(p)),
+                    new_path: here.map(|_| self.flag_relative(path)),
+                    old,
+                    new: here.and_then(|id| self.blob(id)),
+                });
+                if let Some(old_path) = old_path {
+                    *path = old_path;
+                }
+            }
+            if !changes.is_empty() {
+                let mut walked = self.commit_details(&commit.id().to_string())?;
+                walked.changes = changes;
+                out.push(walked);
+            }
+            match parent {
+                Some(p) => commit = p,
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// Where a file that `tree` has at `path` and `parent` does not was moved from, if a move.
+    fn moved_from(
+        &self,
+        parent: &git2::Tree,
+        tree: &git2::Tree,
+        path: &Path,
+    ) -> Result<Option<PathBuf>, GitError> {
+        let mut diff = self
+            .repo
+            .diff_tree_to_tree(Some(parent), Some(tree), None)?;
+        let mut find = git2::DiffFindOptions::new();
+        find.renames(true);
+        diff.find_similar(Some(&mut find))?;
+        Ok(diff
+            .deltas()
+            .find(|d| d.status() == git2::Delta::Renamed && d.new_file().path() == Some(path))
+            .and_then(|d| d.old_file().path().map(Path::to_owned)))
+    }
+
+    /// A path of the work tree, relative to the flag repository.
+    fn flag_relative(&self, path: &Path) -> String {
+        let text = path.to_string_lossy().replace('\\', "/");
+        if self.prefix.is_empty() {
+            text
+        } else {
+            text.strip_prefix(&format!("{}/", self.prefix))
+                .unwrap_or(&text)
+                .to_owned()
+        }
+    }
+
+    /// The place of commit `rev` on HEAD's first-parent line (root = 0), if it is on it.
+    pub fn first_parent_position(&self, rev: &str) -> Result<Option<usize>, GitError> {
+        let wanted = self.resolve(rev)?.id;
+        let mut ids = Vec::new();
+        let mut commit = self.repo.head()?.peel_to_commit()?;
+        loop {
+            ids.push(commit.id());
+            match (commit.parent_count() > 0)
+                .then(|| commit.parent(0).ok())
+                .flatten()
+            {
+                Some(p) => commit = p,
+                None => break,
+            }
+        }
+        let total = ids.len();
+        Ok(ids
+            .iter()
+            .position(|id| id.to_string() == wanted)
+            .map(|from_head| total - 1 - from_head))
+    }
+
+    /// The flag repository's folder relative to the work tree's top (`""` at the top).
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The commit `id`'s details, with its changes left empty.
+    pub fn commit_details(&self, id: &str) -> Result<WalkedCommit, GitError> {
+        let commit = self.repo.find_commit(git2::Oid::from_str(id)?)?;
+        let message = commit.message().unwrap_or_default().to_owned();
+        let author = commit.author();
+        Ok(WalkedCommit {
+            id: id.to_owned(),
+            position: 0,
+            author: author.name().unwrap_or_default().to_owned(),
+            email: author.email().unwrap_or_default().to_owned(),
+            time: timestamp(commit.time().seconds()),
+            subject: message.lines().next().unwrap_or_default().to_owned(),
+            trailers: trailers(&message),
+            changes: Vec::new(),
+        })
+    }
+
     /// Stages `paths` (additions, changes and deletions) with the git CLI.
     pub fn stage(&self, paths: &[String]) -> Result<(), GitError> {
         let mut args = vec!["add".to_owned(), "-A".to_owned(), "--".to_owned()];
@@ -279,6 +535,7 @@ impl Git {
         version_of: impl Fn(&[u8]) -> Option<String>,
     ) -> Result<Vec<Since>, GitError> {
         let mut answers: Vec<Option<Since>> = vec![None; queries.len()];
+        let mut paths: Vec<PathBuf> = queries.iter().map(|q| self.git_path(&q.path)).collect();
         let head = self.repo.head()?.peel_to_commit()?;
         let head_tree = head.tree()?;
         // A file whose version (or existence) in the work tree is not yet HEAD's has no age yet.
@@ -314,11 +571,20 @@ impl Git {
                 break;
             };
             let tree = parent.tree()?;
-            for (i, q) in queries.iter().enumerate() {
+            let child_tree = commit.tree()?;
+            for (i, path) in paths.iter_mut().enumerate() {
                 if answers[i].is_some() {
                     continue;
                 }
-                let id = tree.get_path(&self.git_path(&q.path)).ok().map(|e| e.id());
+                let mut id = tree.get_path(path).ok().map(|e| e.id());
+                if id.is_none() {
+                    // A move into a group folder is not a change: follow the file back.
+                    if let Some(old) = self.moved_from(&tree, &child_tree, path)? {
+                        id = tree.get_path(&old).ok().map(|e| e.id());
+                        *path = old;
+                    }
+                }
+                let q = &queries[i];
                 let holds = match (id, &q.version) {
                     (None, _) => false,
                     (Some(id), _) if Some(id) == last_blob[i] => true,
@@ -356,6 +622,17 @@ impl Git {
     fn blob(&self, id: git2::Oid) -> Option<Vec<u8>> {
         self.repo.find_blob(id).ok().map(|b| b.content().to_vec())
     }
+}
+
+/// The trailers of a commit message (`Key: value` lines of its last paragraph).
+pub fn trailers(message: &str) -> Vec<(String, String)> {
+    git2::message_trailers_strs(message)
+        .map(|t| {
+            t.iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn info(commit: &git2::Commit) -> CommitInfo {

@@ -45,20 +45,32 @@ pub(super) fn summary(report: &Report) -> String {
         | View::Status {
             in_sync, pending, ..
         } => (in_sync, pending),
-        View::Findings => (0, 0),
+        View::Findings | View::Table(_) => (0, 0),
     };
-    let errors = report.counts.errors;
-    let style = if errors > 0 {
+    let errors = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error && f.code.starts_with("drift/"))
+        .count();
+    let other_errors = report.counts.errors - errors;
+    let style = if report.counts.errors > 0 {
         palette::severity(Severity::Error)
     } else {
         OK
     };
     let mut text = format!(
         "{style}{}{style:#} {} in sync, {pending} pending promotion, {}",
-        if errors > 0 { "✗" } else { "✓" },
+        if report.counts.errors > 0 {
+            "✗"
+        } else {
+            "✓"
+        },
         plural(in_sync, "flag"),
         plural(errors, "drift error"),
     );
+    if other_errors > 0 {
+        text.push_str(&format!(", {}", plural(other_errors, "other error")));
+    }
     if report.counts.warnings > 0 {
         text.push_str(&format!(", {}", plural(report.counts.warnings, "warning")));
     }

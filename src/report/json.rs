@@ -15,6 +15,9 @@ struct Envelope<'a> {
     /// `status`: the flag × environment matrix.
     #[serde(skip_serializing_if = "Option::is_none")]
     flags: Option<&'a [StatusRow]>,
+    /// `log`, `audit`: their rows, under the listing's own key.
+    #[serde(flatten)]
+    rows: serde_json::Map<String, serde_json::Value>,
     summary: Summary,
 }
 
@@ -33,8 +36,13 @@ struct Summary {
 }
 
 pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    let mut rows = serde_json::Map::new();
     let (flags, in_sync, pending) = match report.view {
         View::Findings => (None, None, None),
+        View::Table(table) => {
+            rows.insert(table.key.to_owned(), table.json.clone());
+            (None, None, None)
+        }
         View::Diff { in_sync, pending } => (None, Some(in_sync), Some(pending)),
         View::Status {
             rows,
@@ -46,6 +54,7 @@ pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
         version: 1,
         findings: report.findings,
         flags,
+        rows,
         summary: Summary {
             errors: report.counts.errors,
             warnings: report.counts.warnings,

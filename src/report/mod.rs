@@ -8,6 +8,7 @@ mod markdown;
 pub mod palette;
 mod plan;
 mod status;
+mod table;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -40,6 +41,8 @@ pub struct Report<'a> {
     /// The repository root, to show source lines under findings.
     pub root: PathBuf,
     pub view: View<'a>,
+    /// Contents to show snippets from instead of the files on disk (a write not yet made).
+    pub proposed: Vec<(String, String)>,
 }
 
 /// What, beside findings, the command reports.
@@ -54,6 +57,16 @@ pub enum View<'a> {
         in_sync: usize,
         pending: usize,
     },
+    /// Rows of a listing (`log`, `audit`): a table for people, `key: json` in the JSON report.
+    Table(&'a Table),
+}
+
+/// A listing: what people read, and what the JSON report holds under `key`.
+pub struct Table {
+    pub key: &'static str,
+    pub columns: Vec<&'static str>,
+    pub rows: Vec<Vec<String>>,
+    pub json: serde_json::Value,
 }
 
 impl<'a> Report<'a> {
@@ -65,7 +78,14 @@ impl<'a> Report<'a> {
             files,
             root,
             view: View::Findings,
+            proposed: Vec::new(),
         }
+    }
+
+    /// Shows snippets of `files` as they would be after a refused write.
+    pub fn with_proposed(mut self, files: Vec<(String, String)>) -> Self {
+        self.proposed = files;
+        self
     }
 
     pub fn with_view(mut self, view: View<'a>) -> Self {
@@ -80,6 +100,14 @@ pub fn print(report: &Report, format: Format, color: ColorChoice) -> io::Result<
     match format {
         Format::Human => match report.view {
             View::Findings => human::write(&mut out, report),
+            View::Table(table) => {
+                table::write(&mut out, table)?;
+                if report.findings.is_empty() {
+                    Ok(())
+                } else {
+                    human::write(&mut out, report)
+                }
+            }
             View::Diff { .. } => diff::write(&mut out, report),
             View::Status { rows, .. } => status::write(&mut out, report, rows),
         },
@@ -87,6 +115,10 @@ pub fn print(report: &Report, format: Format, color: ColorChoice) -> io::Result<
         Format::Github => github::write(&mut out, report),
         Format::Markdown => match report.view {
             View::Findings => markdown::write(&mut out, report),
+            View::Table(table) => {
+                table::write_markdown(&mut out, table)?;
+                markdown::write(&mut out, report)
+            }
             View::Diff { .. } | View::Status { .. } => diff::write_markdown(&mut out, report),
         },
     }?;

@@ -65,10 +65,18 @@ pub fn write(out: &mut impl Write, report: &Report, rows: &[StatusRow]) -> io::R
     writeln!(out, "{BOLD}{}{BOLD:#}", header.trim_end())?;
     for (row, texts) in rows.iter().zip(&cells) {
         let mut line = format!("{:<name_width$}", cut(&row.name, name_width));
-        for ((text, style), width) in texts.iter().zip(&widths) {
-            line.push_str(&format!(" {style}{:<width$}{style:#}", cut(text, *width)));
+        let last = texts.len().saturating_sub(1);
+        for (i, ((text, style), width)) in texts.iter().zip(&widths).enumerate() {
+            let text = cut(text, *width);
+            // Pad inside the style, except the last column: no trailing spaces.
+            let padded = if i == last {
+                text.trim_end().to_owned()
+            } else {
+                format!("{text:<width$}")
+            };
+            line.push_str(&format!(" {style}{padded}{style:#}"));
         }
-        writeln!(out, "{}", line.trim_end())?;
+        writeln!(out, "{line}")?;
     }
     writeln!(
         out,

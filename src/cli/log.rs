@@ -1,0 +1,153 @@
+//! `flagctl log FLAG [--env E]`.
+
+use serde_json::json;
+
+use super::{Global, Outcome, printed};
+use crate::history::{self, ChangeKind, Entry, FlagChange};
+use crate::inventory::Inventory;
+use crate::report::{self, Report, Table, View};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The flag's name
+    flag: String,
+    /// Only this environment's file
+    #[arg(long, short = 'e')]
+    env: Option<String>,
+}
+
+pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
+    let repo = global.repository()?;
+    if let Some(env) = &args.env {
+        super::environment(&repo.config, env)?;
+    }
+    let git = super::git_of(&repo)?;
+    let envs: Vec<&str> = match &args.env {
+        Some(env) => vec![env.as_str()],
+        None => repo.config.environment_names(),
+    };
+    let flags_dir = repo.config.flags_dir.to_string_lossy().replace('\\', "/");
+    let inventory = Inventory::load(&repo, &envs)?;
+    let paths: Vec<String> = inventory
+        .flags
+        .iter()
+        .filter(|f| f.name() == args.flag)
+        .map(|f| f.path.clone())
+        .collect();
+    // A flag no longer in the work tree (retired) is found by a walk of the whole history.
+    let entries: Vec<Entry> = if paths.is_empty() {
+        let mut all = history::walk(&git, &flags_dir, None, &|_| {})?;
+        all.reverse();
+        all
+    } else {
+        history::of_paths(&git, &flags_dir, &paths)?
+    };
+    let mut rows = Vec::new();
+    let mut json_rows = Vec::new();
+    for entry in &entries {
+        for change in entry
+            .changes
+            .iter()
+            .filter(|c| c.flag == args.flag && envs.contains(&c.env.as_str()))
+        {
+            rows.push(vec![
+                entry.commit.id[..12].to_owned(),
+                entry.commit.time.strftime("%Y-%m-%d %H:%M").to_string(),
+                entry.commit.author.clone(),
+                change.env.clone(),
+                describe(change),
+                entry
+                    .trailer("Flagctl-Reason")
+                    .unwrap_or_default()
+                    .to_owned(),
+            ]);
+            json_rows.push(json!({
+                "commit": entry.commit.id,
+                "time": entry.commit.time.to_string(),
+                "author": entry.commit.author,
+                "email": entry.commit.email,
+                "subject": entry.commit.subject,
+                "reason": entry.trailer("Flagctl-Reason"),
+                "change": change,
+            }));
+        }
+    }
+    if rows.is_empty() {
+        anyhow::bail!(
+            "no history for \"{}\"{}: it was never committed",
+            args.flag,
+            args.env
+                .as_ref()
+                .map(|e| format!(" in {e}"))
+                .unwrap_or_default()
+        );
+    }
+    let table = Table {
+        key: "log",
+        columns: vec!["COMMIT", "DATE", "AUTHOR", "ENV", "CHANGE", "REASON"],
+        rows,
+        json: json_rows.into(),
+    };
+    let report = Report::new("log", &[], 0, repo.root.clone()).with_view(View::Table(&table));
+    printed(report::print(&report, global.format, global.color))?;
+    Ok(Outcome::Clean)
+}
+
+/// `1.2.0 → 1.3.0, enabled → off`, `created at 0.1.0`, `moved from …`.
+pub fn describe(change: &FlagChange) -> String {
+    let mut parts = Vec::new();
+    match change.kind {
+        ChangeKind::Created => parts.push(format!(
+            "created at {}",
+            change.version.to.clone().unwrap_or_default()
+        )),
+        ChangeKind::Deleted => parts.push("deleted".to_owned()),
+        ChangeKind::Renamed => parts.push(format!(
+            "moved from {}",
+            change.old_path.clone().unwrap_or_default()
+        )),
+        ChangeKind::Updated => {}
+    }
+    if change.kind != ChangeKind::Created
+        && change.kind != ChangeKind::Deleted
+        && change.version.changed()
+    {
+        parts.push(format!(
+            "{} → {}",
+            change.version.from.as_deref().unwrap_or("?"),
+            change.version.to.as_deref().unwrap_or("?")
+        ));
+    }
+    if change.kind == ChangeKind::Updated && change.enabled.changed() {
+        let word = |b: Option<bool>| match b {
+            Some(true) => "on",
+            Some(false) => "off",
+            None => "?",
+        };
+        parts.push(format!(
+            "{} → {}",
+            word(change.enabled.from),
+            word(change.enabled.to)
+        ));
+    }
+    if change.kind == ChangeKind::Updated && change.lifecycle.changed() {
+        parts.push(format!(
+            "lifecycle {} → {}",
+            change.lifecycle.from.as_deref().unwrap_or("?"),
+            change.lifecycle.to.as_deref().unwrap_or("?")
+        ));
+    }
+    let others: Vec<&str> = change
+        .fields
+        .iter()
+        .map(String::as_str)
+        .filter(|f| !matches!(*f, "version" | "enabled" | "lifecycle"))
+        .collect();
+    if change.kind == ChangeKind::Updated && !others.is_empty() {
+        parts.push(others.join(", "));
+    }
+    if change.unparsable {
+        parts.push("(unparsable file)".to_owned());
+    }
+    parts.join("; ")
+}

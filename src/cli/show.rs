@@ -1,0 +1,108 @@
+//! `flagctl show FLAG --env E --at REV|DATE|VERSION`.
+
+use std::io::Write;
+
+use anyhow::bail;
+
+use super::{Global, Outcome, printed};
+use crate::history;
+use crate::inventory::Inventory;
+use crate::time::Date;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The flag's name
+    flag: String,
+    /// The environment
+    #[arg(long, short = 'e')]
+    env: String,
+    /// A version (`1.2.0`: the newest commit holding it), a date (`2026-03-01`: the end of
+    /// that day, UTC; or RFC 3339), or any revision (`HEAD~3`, a sha, a tag)
+    #[arg(long, value_name = "REV|DATE|VERSION")]
+    at: String,
+}
+
+pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
+    let repo = global.repository()?;
+    super::environment(&repo.config, &args.env)?;
+    let git = super::git_of(&repo)?;
+    let flags_dir = repo.config.flags_dir.to_string_lossy().replace('\\', "/");
+    let inventory = Inventory::load(&repo, &[args.env.as_str()])?;
+    let paths: Vec<String> = inventory
+        .flags
+        .iter()
+        .filter(|f| f.name() == args.flag)
+        .map(|f| f.path.clone())
+        .collect();
+    let entries = if paths.is_empty() {
+        let mut all = history::walk(&git, &flags_dir, None, &|_| {})?;
+        all.reverse();
+        all
+    } else {
+        history::of_paths(&git, &flags_dir, &paths)?
+    };
+    // Newest first: the file as each commit left it.
+    let states: Vec<(&history::Entry, &history::FlagChange)> = entries
+        .iter()
+        .flat_map(|e| {
+            e.changes
+                .iter()
+                .filter(|c| c.flag == args.flag && c.env == args.env)
+                .map(move |c| (e, c))
+        })
+        .collect();
+    let wanted = if semver::Version::parse(&args.at).is_ok() {
+        states
+            .iter()
+            .find(|(_, c)| c.version.to.as_deref() == Some(args.at.as_str()))
+    } else if let Some(at) = instant(&args.at) {
+        states.iter().find(|(e, _)| e.commit.time <= at)
+    } else {
+        let commit = git.resolve(&args.at)?;
+        // The newest change at or before that commit on HEAD's first-parent line.
+        let position = states.iter().position(|(e, _)| e.commit.id == commit.id);
+        match position {
+            Some(i) => states.get(i),
+            None => states.iter().find(|(e, _)| e.commit.time <= commit.time),
+        }
+    };
+    let Some((entry, change)) = wanted else {
+        bail!(
+            "\"{}\" in {} has no state matching {:?} in its history",
+            args.flag,
+            args.env,
+            args.at
+        );
+    };
+    if change.kind == history::ChangeKind::Deleted {
+        bail!(
+            "\"{}\" had been deleted from {} at {} (commit {})",
+            args.flag,
+            args.env,
+            args.at,
+            &entry.commit.id[..12]
+        );
+    }
+    let Some(bytes) = git.file_at(&entry.commit.id, &change.path)? else {
+        bail!("{} is missing from commit {}", change.path, entry.commit.id);
+    };
+    let mut out = std::io::stdout().lock();
+    printed(writeln!(
+        out,
+        "# {} as of commit {} ({}, {})",
+        change.path,
+        &entry.commit.id[..12],
+        entry.commit.time.strftime("%Y-%m-%d %H:%M UTC"),
+        entry.commit.author
+    ))?;
+    printed(out.write_all(&bytes))?;
+    Ok(Outcome::Clean)
+}
+
+/// `YYYY-MM-DD` (the end of that day, UTC) or an RFC 3339 time.
+fn instant(text: &str) -> Option<jiff::Timestamp> {
+    if let Some(date) = Date::parse(text) {
+        return Some(date.end());
+    }
+    text.parse().ok()
+}

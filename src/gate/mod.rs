@@ -1,0 +1,313 @@
+//! The merge gate (`flagctl check --base REV`, SPEC §7): what changed since the base must be
+//! versioned as much as it needs, move lifecycles only forward, and meet the base's policy.
+
+use std::collections::BTreeMap;
+
+use crate::change::bump::{Level, classify};
+use crate::codes::CodeDoc;
+use crate::config::Config;
+use crate::finding::{Finding, Severity};
+use crate::git::{Git, GitError};
+use crate::history::{self, Entry};
+use crate::model::Lifecycle;
+use crate::repo::{Repository, parse_bytes};
+use crate::yaml::{Node, Pos};
+
+pub const CODES: &[CodeDoc] = &[
+    CodeDoc {
+        code: "check/bump-needed",
+        severity: Severity::Error,
+        summary: "a flag changed more than its version bump says",
+        explanation: "\
+Judged on the net change since the base: a changed type, a removed or renamed variant, a changed
+variant value or default, or a narrowed `requires` need a major bump; an added variant or a
+widened `requires` a minor one; metadata a patch; state alone none. `flagctl bump FLAG --env E`
+sets the version the change needs.",
+    },
+    CodeDoc {
+        code: "check/version-decrease",
+        severity: Severity::Error,
+        summary: "a flag's version went down",
+        explanation: "\
+Versions only grow: environments compare them to know what to promote. The one exception is a
+`flagctl rollback` commit restoring a file exactly as it was at an earlier commit.",
+    },
+    CodeDoc {
+        code: "check/lifecycle-backwards",
+        severity: Severity::Error,
+        summary: "a lifecycle moved backwards",
+        explanation: "Lifecycles move forward only: draft → pending → approved → deprecated.",
+    },
+    CodeDoc {
+        code: "check/reason-missing",
+        severity: Severity::Error,
+        summary: "a commit changes an environment that requires a reason, without one",
+        explanation: "\
+The environment has `require_reason: true` (in the base's flagctl.yaml, so a change cannot relax
+its own gate): every commit touching its flags needs a `Flagctl-Reason:` trailer, which
+flagctl's writing commands add from `--reason`.",
+    },
+    CodeDoc {
+        code: "check/approvals-missing",
+        severity: Severity::Error,
+        summary: "a commit lacks the approvals its environment asks for",
+        explanation: "\
+The environment has `approvals: N`: every commit touching its flags needs N `Approved-by:`
+trailers with distinct emails other than the author's (a squash merge writes them). A commit
+with `Flagctl-Break-Glass: true` passes, and `flagctl audit` reports it until approved.",
+    },
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum GateError {
+    #[error(
+        "the base {rev:?} is not in this clone: its history is shallow; fetch it (git fetch --unshallow, or git fetch origin {rev})"
+    )]
+    ShallowBase { rev: String },
+    #[error(
+        "the base {rev:?} is not an ancestor of HEAD (a stale or unrelated base): rebase onto it, or pass the merge base (git merge-base HEAD {rev})"
+    )]
+    NotAncestor { rev: String },
+    #[error("the base's flagctl.yaml is invalid, so its policy cannot be read: {0}")]
+    BaseConfig(String),
+    #[error(transparent)]
+    Git(#[from] GitError),
+}
+
+fn finding(code: &str, message: String) -> Finding {
+    let severity = CODES
+        .iter()
+        .find(|c| c.code == code)
+        .map_or(Severity::Error, |c| c.severity);
+    Finding::new(code, severity, message)
+}
+
+/// The commits since `base` (oldest first) and the findings of the gate's own rules.
+pub fn check(
+    repo: &Repository,
+    git: &Git,
+    base: &str,
+) -> Result<(Vec<Entry>, Vec<Finding>), GateError> {
+    let base_commit = match git.resolve(base) {
+        Ok(commit) => commit,
+        Err(_) if git.is_shallow() => {
+            return Err(GateError::ShallowBase {
+                rev: base.to_owned(),
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !git.head_contains(&base_commit.id)? {
+        return Err(GateError::NotAncestor {
+            rev: base.to_owned(),
+        });
+    }
+    let policy = match git.file_at(&base_commit.id, crate::config::CONFIG_FILE)? {
+        Some(bytes) => Config::parse(std::path::Path::new(crate::config::CONFIG_FILE), &bytes)
+            .map_err(|e| GateError::BaseConfig(e.to_string()))?,
+        None => Config::default(),
+    };
+    let flags_dir = repo.config.flags_dir.to_string_lossy().replace('\\', "/");
+    let entries = history::walk(git, &flags_dir, Some(&base_commit.id), &|_| {})?;
+    let mut findings = Vec::new();
+
+    // Net change per file since the base: where it was at the base (`None`: new since).
+    let mut touched: BTreeMap<String, Touched> = BTreeMap::new();
+    for entry in &entries {
+        let rollback = entry.trailer("Flagctl-Rolled-Back-To").is_some()
+            || entry
+                .trailer("Flagctl-Command")
+                .is_some_and(|c| c.starts_with("rollback "));
+        for change in &entry.changes {
+            let before = change
+                .old_path
+                .clone()
+                .unwrap_or_else(|| change.path.clone());
+            let earlier = touched.remove(&before);
+            let origin = match &earlier {
+                Some(t) => t.origin.clone(),
+                None if change.kind == history::ChangeKind::Created => None,
+                None => Some(before),
+            };
+            let rollback = rollback || earlier.is_some_and(|t| t.rollback);
+            touched.insert(
+                change.path.clone(),
+                Touched {
+                    env: change.env.clone(),
+                    origin,
+                    rollback,
+                },
+            );
+        }
+        policy_findings(&policy, entry, &mut findings);
+    }
+    for (
+        path,
+        Touched {
+            env,
+            origin,
+            rollback,
+        },
+    ) in &touched
+    {
+        let old = match origin {
+            Some(origin) => git.file_at(&base_commit.id, origin)?,
+            None => None,
+        };
+        let new = std::fs::read(repo.root.join(path)).ok();
+        let (Some(old), Some(new)) = (old, new) else {
+            continue;
+        };
+        let (Ok(old_doc), Ok(new_doc)) = (parse_bytes(path, &old), parse_bytes(path, &new)) else {
+            continue;
+        };
+        let rolled_back_to_history = *rollback && in_history(git, path, &new)?;
+        net_change_findings(
+            path,
+            env,
+            &old_doc.root,
+            &new_doc.root,
+            rolled_back_to_history,
+            &mut findings,
+        );
+    }
+    Ok((entries, findings))
+}
+
+/// A flag file changed since the base.
+struct Touched {
+    env: String,
+    /// Its path at the base (`None`: created since).
+    origin: Option<String>,
+    /// Whether a rollback commit changed it.
+    rollback: bool,
+}
+
+/// Whether `bytes` is exactly what `path` held at some commit of its history.
+fn in_history(git: &Git, path: &str, bytes: &[u8]) -> Result<bool, GitError> {
+    for commit in git.history_of(path)? {
+        if git.file_at(&commit.id, path)?.as_deref() == Some(bytes) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn net_change_findings(
+    path: &str,
+    env: &str,
+    old: &Node,
+    new: &Node,
+    rollback: bool,
+    out: &mut Vec<Finding>,
+) {
+    let flag = new
+        .get("name")
+        .and_then(Node::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let version_pos = new.get("version").map_or(Pos::START, |v| v.pos);
+    let version = |node: &Node| {
+        node.get("version")
+            .and_then(Node::as_str)
+            .and_then(|v| semver::Version::parse(v).ok())
+    };
+    let at = |f: Finding, pos: Pos| f.at(path, pos).in_flag(Some(&flag), Some(env));
+    if let (Some(before), Some(after)) = (version(old), version(new)) {
+        let (needed, reasons) = classify(old, new);
+        if after < before {
+            if !rollback {
+                out.push(
+                    at(finding("check/version-decrease", format!("version went down from {before} to {after}")), version_pos)
+                        .help("versions only grow; to undo a change, use `flagctl rollback` or bump past it"),
+                );
+            }
+        } else if Level::between(&before, &after) < needed {
+            let suggested = needed.apply(&before);
+            out.push(
+                at(
+                    finding(
+                        "check/bump-needed",
+                        format!(
+                            "this change needs a {needed} bump ({}), but the version went from {before} to {after}",
+                            reasons.join("; ")
+                        ),
+                    ),
+                    version_pos,
+                )
+                .help(format!("set version {suggested}: flagctl bump {flag} --env {env}")),
+            );
+        }
+    }
+    let lifecycle = |node: &Node| {
+        node.get("lifecycle")
+            .and_then(Node::as_str)
+            .and_then(Lifecycle::parse)
+    };
+    if let (Some(before), Some(after)) = (lifecycle(old), lifecycle(new)) {
+        if after < before {
+            let pos = new.get("lifecycle").map_or(Pos::START, |l| l.pos);
+            out.push(
+                at(
+                    finding(
+                        "check/lifecycle-backwards",
+                        format!("lifecycle moved back from {before} to {after}"),
+                    ),
+                    pos,
+                )
+                .help("lifecycles move forward only: draft → pending → approved → deprecated"),
+            );
+        }
+    }
+}
+
+/// Findings for a commit that breaks its environments' `require_reason` or `approvals`.
+pub fn policy_findings(policy: &Config, entry: &Entry, out: &mut Vec<Finding>) {
+    let mut envs: Vec<(&str, &str, &str)> = Vec::new();
+    for change in &entry.changes {
+        if !envs.iter().any(|(e, _, _)| *e == change.env) {
+            envs.push((&change.env, &change.path, &change.flag));
+        }
+    }
+    let short = &entry.commit.id[..entry.commit.id.len().min(12)];
+    for (env, path, flag) in envs {
+        let Some(rules) = policy.environment(env) else {
+            continue;
+        };
+        // About a commit, not a line: the path says which file brought the environment in.
+        let f = |mut f: Finding| {
+            f.path = Some(path.to_owned());
+            f.in_flag(Some(flag), Some(env))
+                .with("commit", entry.commit.id.clone().into())
+        };
+        if rules.require_reason
+            && entry
+                .trailer("Flagctl-Reason")
+                .is_none_or(|r| r.trim().is_empty())
+        {
+            out.push(
+                f(finding(
+                    "check/reason-missing",
+                    format!("commit {short} (\"{}\") changes {env} without a Flagctl-Reason trailer", entry.commit.subject),
+                ))
+                .help("flagctl's writing commands take --reason; or add `Flagctl-Reason: …` to the commit message"),
+            );
+        }
+        let approvals = entry.approvals().len();
+        let break_glass = entry
+            .trailer("Flagctl-Break-Glass")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        if approvals < rules.approvals as usize && !break_glass {
+            out.push(
+                f(finding(
+                    "check/approvals-missing",
+                    format!(
+                        "commit {short} (\"{}\") changes {env} with {approvals} of the {} approvals it needs",
+                        entry.commit.subject, rules.approvals
+                    ),
+                ))
+                .help("add `Approved-by: Name <email>` trailers from reviewers other than the author (a squash merge can write them)"),
+            );
+        }
+    }
+}
