@@ -18,10 +18,10 @@ pub const DEFAULT_NAMING: &str = "^[a-z][a-z0-9]*(_[a-z0-9]+)*$";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {cause}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{path}:{}:{}: {message}", pos.line, pos.column)]
     Invalid {
@@ -190,7 +190,7 @@ impl Config {
         }
         let bytes = std::fs::read(&path).map_err(|source| ConfigError::Read {
             path: path.clone(),
-            source,
+            cause: source,
         })?;
         Self::parse(&path, &bytes)
     }

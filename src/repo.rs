@@ -25,10 +25,10 @@ pub enum RepoError {
     },
     #[error("{path}: flag files belong in an environment folder ({dir}/<env>/…)")]
     StrayFile { path: String, dir: String },
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}: {cause}", path.display())]
     Unreadable {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 
@@ -73,7 +73,7 @@ impl Repository {
     pub fn discover(start: &Path) -> Result<Repository, RepoError> {
         let start = std::path::absolute(start).map_err(|source| RepoError::Unreadable {
             path: start.to_owned(),
-            source,
+            cause: source,
         })?;
         if let Some(root) = start
             .ancestors()
@@ -146,7 +146,7 @@ impl Repository {
     ) -> Result<(), RepoError> {
         let unreadable = |path: &Path, source| RepoError::Unreadable {
             path: path.to_owned(),
-            source,
+            cause: source,
         };
         let entries = std::fs::read_dir(dir).map_err(|e| unreadable(dir, e))?;
         let mut entries: Vec<_> = entries
@@ -210,7 +210,7 @@ impl Repository {
                 let path = e.path().unwrap_or(dir).to_owned();
                 RepoError::Unreadable {
                     path,
-                    source: e
+                    cause: e
                         .into_io_error()
                         .unwrap_or_else(|| std::io::Error::other("loop in the folder tree")),
                 }

@@ -14,6 +14,14 @@ impl Date {
         text.parse::<civil::Date>().ok().map(Date)
     }
 
+    /// The first instant of the day, UTC.
+    pub fn start(self) -> Timestamp {
+        self.0
+            .to_zoned_datetime(TimeZone::UTC)
+            .map(|z| z.timestamp())
+            .unwrap_or(Timestamp::MIN)
+    }
+
     /// The last instant of the day, UTC.
     pub fn end(self) -> Timestamp {
         let next = self.0.tomorrow().unwrap_or(self.0);

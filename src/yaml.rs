@@ -292,7 +292,7 @@ pub fn parse(text: &str) -> Result<Document, YamlError> {
         }
         // The scanner bounds flow nesting itself, before the tree's depth check sees it.
         if err.message.contains("recursion limit") {
-            return too_deep(err.pos);
+            return too_deep(flow_depth_exceeded(text).unwrap_or(err.pos));
         }
         // A tab on the line after a plain scalar is reported at the scalar.
         if let Some(pos) = tab_indent_before(text, err.pos.line.saturating_add(1)) {
@@ -305,6 +305,37 @@ pub fn parse(text: &str) -> Result<Document, YamlError> {
         }
         err
     })
+}
+
+/// Where flow brackets first nest past [`MAX_DEPTH`] (quotes and comments aside), if they do.
+fn flow_depth_exceeded(text: &str) -> Option<Pos> {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut comment = false;
+    for (offset, c) in text.char_indices() {
+        match (quote, c) {
+            (_, '\n') => {
+                comment = false;
+                if quote == Some('\'') || quote == Some('"') {
+                    continue;
+                }
+            }
+            _ if comment => {}
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '#') => comment = true,
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '{') => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(Pos::at_offset(text.as_bytes(), offset));
+                }
+            }
+            (None, ']' | '}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn too_deep(pos: Pos) -> YamlError {

@@ -13,13 +13,15 @@ use crate::git::{CommitInfo, Git, GitError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TransactionError {
-    #[error("writing {}: {source}", path.display())]
+    #[error("writing {}: {cause}", path.display())]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error(transparent)]
     Git(#[from] GitError),
+    #[error("another flagctl operation is under way in this repository (process {pid}); try again when it is done")]
+    Busy { pid: u32 },
     #[error("reading the operation journal {}: {source}", path.display())]
     Journal {
         path: PathBuf,
@@ -39,6 +41,8 @@ pub struct FileWrite {
 #[derive(Debug, Serialize, Deserialize)]
 struct Journal {
     version: u32,
+    /// The process running the operation: while it lives, the journal is not a crash's.
+    pid: u32,
     /// HEAD when the operation started.
     head: String,
     /// Whether the operation ends in a commit (else it only stages).
@@ -93,11 +97,19 @@ pub fn apply(
 ) -> Result<Option<CommitInfo>, TransactionError> {
     let mut steps = Steps::new();
     let dir = git.state_dir();
+    if let Some(pid) = std::fs::read(dir.join(JOURNAL))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Journal>(&bytes).ok())
+        .map(|journal| journal.pid)
+    {
+        return Err(TransactionError::Busy { pid });
+    }
     let op = dir.join(format!("op-{}", std::process::id()));
     create_dir(&op)?;
     let head = git.head()?.id;
     let mut journal = Journal {
         version: 1,
+        pid: std::process::id(),
         head,
         commits: message.is_some(),
         files: Vec::with_capacity(files.len()),
@@ -153,7 +165,7 @@ pub fn apply(
                 Err(source) => {
                     return Err(TransactionError::Io {
                         path: target,
-                        source,
+                        cause: source,
                     });
                 }
             },
@@ -164,7 +176,7 @@ pub fn apply(
     let paths: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
     let outcome = git.stage(&paths).and_then(|()| {
         steps.step();
-        message.map(|m| git.commit(m)).transpose()
+        message.map(|m| git.commit(&paths, m)).transpose()
     });
     match outcome {
         Ok(commit) => {
@@ -190,6 +202,9 @@ pub fn recover(root: &Path, git: &Git) -> Result<Option<String>, TransactionErro
     };
     let journal: Journal = serde_json::from_slice(&bytes)
         .map_err(|source| TransactionError::Journal { path, source })?;
+    if still_running(journal.pid) {
+        return Ok(None);
+    }
     let committed = journal.commits && made_the_commit(git, &journal)?;
     let note = if committed {
         for entry in &journal.files {
@@ -204,6 +219,16 @@ pub fn recover(root: &Path, git: &Git) -> Result<Option<String>, TransactionErro
     };
     remove_journal(&dir);
     Ok(Some(note.to_owned()))
+}
+
+/// Whether the operation's process is alive: a git hook running flagctl inherits the owner's
+/// id; elsewhere, `/proc` tells (where there is one).
+fn still_running(pid: u32) -> bool {
+    if std::env::var(crate::git::OPERATION_ENV).ok() == Some(pid.to_string()) {
+        return true;
+    }
+    let proc = Path::new("/proc");
+    proc.is_dir() && proc.join(pid.to_string()).exists()
 }
 
 /// Whether HEAD is the operation's commit: the child of the HEAD it started from, holding every
@@ -236,7 +261,7 @@ fn roll_back(root: &Path, git: &Git, journal: &Journal) -> Result<(), Transactio
             Some(backup) => {
                 let bytes = std::fs::read(backup).map_err(|source| TransactionError::Io {
                     path: PathBuf::from(backup),
-                    source,
+                    cause: source,
                 })?;
                 write_synced(&target, &bytes)?;
             }
@@ -264,14 +289,14 @@ fn remove_journal(dir: &Path) {
 fn create_dir(path: &Path) -> Result<(), TransactionError> {
     std::fs::create_dir_all(path).map_err(|source| TransactionError::Io {
         path: path.to_owned(),
-        source,
+        cause: source,
     })
 }
 
 fn rename(from: &Path, to: &Path) -> Result<(), TransactionError> {
     std::fs::rename(from, to).map_err(|source| TransactionError::Io {
         path: to.to_owned(),
-        source,
+        cause: source,
     })
 }
 
@@ -279,7 +304,7 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), TransactionError> {
     use std::io::Write;
     let io = |source| TransactionError::Io {
         path: path.to_owned(),
-        source,
+        cause: source,
     };
     let mut file = std::fs::File::create(path).map_err(io)?;
     file.write_all(bytes).map_err(io)?;

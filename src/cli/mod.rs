@@ -1,10 +1,13 @@
 //! The command line: one file per subcommand, each an `Args` struct and a `run`.
 
 mod apply;
+mod audit;
 mod bump;
 mod check;
+mod codeowners;
 mod completions;
 mod diff;
+mod events;
 mod explain;
 mod init;
 mod log;
@@ -91,6 +94,12 @@ pub enum Command {
     Log(log::Args),
     /// A flag as it was at a revision, date or version
     Show(show::Args),
+    /// Who changed what, when, why and with which approvals; policy breaches in history
+    Audit(audit::Args),
+    /// The history as deterministic JSON Lines, or delivered to a webhook
+    Events(events::Args),
+    /// CODEOWNERS lines from environment approvers and flag owners
+    Codeowners(codeowners::Args),
     /// Create a new flag repository that validates clean
     Init(init::Args),
     /// Explain a finding code (or list every code)
@@ -183,11 +192,27 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Check(args) => check::run(global, args),
         Command::Log(args) => log::run(global, args),
         Command::Show(args) => show::run(global, args),
+        Command::Audit(args) => audit::run(global, args),
+        Command::Events(args) => events::run(global, args),
+        Command::Codeowners(args) => codeowners::run(global, args),
         Command::Init(args) => init::run(global, args),
         Command::Explain(args) => explain::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
     }
+}
+
+/// A counter of commits read, on stderr when it is a terminal (and nowhere else).
+fn progress(message: &'static str) -> indicatif::ProgressBar {
+    if !io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner().with_message(message);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg}: {pos} commits") {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
 }
 
 /// The git repository of a flag repository, for commands that read history.

@@ -25,7 +25,18 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         .filter(|p| p.is_dir() && Repository::is_root(p))
         .collect();
     let repo = match roots.as_slice() {
-        [] => global.repository()?,
+        // A file or folder names the repository it lies in (it may not be the current one).
+        [] => match resolved.first() {
+            Some(path) => {
+                let dir = if path.is_dir() {
+                    path.clone()
+                } else {
+                    path.parent().map(Path::to_owned).unwrap_or_default()
+                };
+                Repository::discover(&dir)?
+            }
+            None => global.repository()?,
+        },
         [root] => Repository::discover(root)?,
         _ => bail!("validate one repository at a time (got {})", roots.len()),
     };

@@ -16,6 +16,9 @@ pub enum GitError {
     NoRevision(String),
 }
 
+/// Set for git's children (hooks) while flagctl runs an operation: the process id that owns it.
+pub const OPERATION_ENV: &str = "FLAGCTL_OPERATION";
+
 /// Why the work tree cannot take a write now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Busy {
@@ -473,15 +476,23 @@ impl Git {
         self.run(&args).map(|_| ())
     }
 
-    /// Commits what is staged as the user's git would (identity, hooks, signing), with
-    /// `message`; returns the new commit.
-    pub fn commit(&self, message: &str) -> Result<CommitInfo, GitError> {
-        self.run(&[
+    /// Commits `paths` alone (whatever else the user has staged stays staged, uncommitted) as
+    /// the user's git would (identity, hooks, signing), with `message`; returns the new commit.
+    pub fn commit(&self, paths: &[String], message: &str) -> Result<CommitInfo, GitError> {
+        let mut args = vec![
             "commit".to_owned(),
             "-q".to_owned(),
             "-m".to_owned(),
             message.to_owned(),
-        ])?;
+        ];
+        args.push("--only".to_owned());
+        args.push("--".to_owned());
+        args.extend(
+            paths
+                .iter()
+                .map(|p| self.git_path(p).to_string_lossy().into_owned()),
+        );
+        self.run(&args)?;
         self.head()
     }
 
@@ -503,6 +514,8 @@ impl Git {
 
     fn run(&self, args: &[String]) -> Result<String, GitError> {
         let output = std::process::Command::new("git")
+            // A hook that runs flagctl must not take this operation's journal for a crashed one.
+            .env(OPERATION_ENV, std::process::id().to_string())
             .arg("-C")
             .arg(self.top())
             .args(args)

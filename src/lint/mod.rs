@@ -119,11 +119,8 @@ pub struct Linter {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LintError {
-    #[error("cannot read the repository's schema {path}: {source}")]
-    ReadSchema {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error("cannot read the repository's schema {path}: {cause}")]
+    ReadSchema { path: String, cause: std::io::Error },
     #[error(transparent)]
     Schema(#[from] SchemaError),
 }
@@ -137,7 +134,7 @@ impl Linter {
             let text = std::fs::read_to_string(repo.root.join(path)).map_err(|source| {
                 LintError::ReadSchema {
                     path: path.display().to_string(),
-                    source,
+                    cause: source,
                 }
             })?;
             let own = Schema::compile(&path.display().to_string(), &text, &[])?;

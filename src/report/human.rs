@@ -139,7 +139,12 @@ const MAX_SNIPPET_LINE: usize = 100_000;
 impl Sources {
     fn line(&mut self, root: &Path, path: &str, line: u32) -> Option<String> {
         let lines = self.files.entry(path.to_owned()).or_insert_with(|| {
-            let file = std::fs::File::open(root.join(path)).ok()?;
+            // Never show a file a link points to outside the repository.
+            let real = std::fs::canonicalize(root.join(path)).ok()?;
+            if !real.starts_with(std::fs::canonicalize(root).ok()?) {
+                return None;
+            }
+            let file = std::fs::File::open(real).ok()?;
             let reader = io::BufReader::new(file).take(crate::repo::MAX_FILE_BYTES);
             Some(
                 reader

@@ -1,0 +1,160 @@
+//! `flagctl audit [--since REV|DATE] [--env E]`.
+
+use serde_json::json;
+
+use super::{Global, Outcome, printed, progress};
+use crate::finding::Finding;
+use crate::gate::policy_findings;
+use crate::history::{self, Entry};
+use crate::report::{self, Report, Table, View};
+use crate::time::Date;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Only what came after this revision, or on and after this date (YYYY-MM-DD)
+    #[arg(long, value_name = "REV|DATE")]
+    since: Option<String>,
+    /// Only changes to this environment
+    #[arg(long, short = 'e')]
+    env: Option<String>,
+}
+
+pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
+    let repo = global.repository()?;
+    if let Some(env) = &args.env {
+        super::environment(&repo.config, env)?;
+    }
+    let git = super::git_of(&repo)?;
+    let flags_dir = repo.config.flags_dir.to_string_lossy().replace('\\', "/");
+    let (since_rev, since_date) = match &args.since {
+        None => (None, None),
+        Some(text) => match Date::parse(text) {
+            Some(date) => (None, Some(date)),
+            None => (Some(git.resolve(text)?.id), None),
+        },
+    };
+    let bar = progress("reading history");
+    let entries = history::walk(&git, &flags_dir, since_rev.as_deref(), &|n| {
+        bar.set_position(n)
+    })?;
+    bar.finish_and_clear();
+    let in_scope = |e: &&Entry| {
+        since_date.is_none_or(|d| e.commit.time >= d.start())
+            && args
+                .env
+                .as_ref()
+                .is_none_or(|env| e.changes.iter().any(|c| &c.env == env))
+    };
+    let entries: Vec<&Entry> = entries.iter().filter(in_scope).collect();
+
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut rows = Vec::new();
+    let mut json_rows = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        policy_findings(&repo.config, entry, &mut findings);
+        let break_glass = entry
+            .trailer("Flagctl-Break-Glass")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        if break_glass && !approved_later(entry, &entries[i + 1..], &repo.config) {
+            for change in &entry.changes {
+                findings.push(
+                    Finding::warning(
+                        "audit/break-glass",
+                        format!(
+                            "break-glass change {} (\"{}\") to {} has not been approved since",
+                            &entry.commit.id[..12],
+                            entry.commit.subject,
+                            change.env
+                        ),
+                    )
+                    .in_flag(Some(&change.flag), Some(&change.env))
+                    .with("commit", entry.commit.id.clone().into())
+                    .help("have the change reviewed: a later commit to the flag with Approved-by trailers closes it"),
+                );
+            }
+        }
+        let envs: Vec<&str> = dedup(entry.changes.iter().map(|c| c.env.as_str()));
+        let flags: Vec<&str> = dedup(entry.changes.iter().map(|c| c.flag.as_str()));
+        let approvals = entry.approvals();
+        rows.push(vec![
+            entry.commit.time.strftime("%Y-%m-%d %H:%M").to_string(),
+            entry.commit.id[..12].to_owned(),
+            entry.commit.author.clone(),
+            envs.join(","),
+            if flags.len() > 3 {
+                format!("{} and {} more", flags[..2].join(", "), flags.len() - 2)
+            } else {
+                flags.join(", ")
+            },
+            entry
+                .trailer("Flagctl-Reason")
+                .unwrap_or_default()
+                .to_owned(),
+            if break_glass {
+                format!("{} + break-glass", approvals.len())
+            } else {
+                approvals.len().to_string()
+            },
+        ]);
+        json_rows.push(json!({
+            "commit": entry.commit.id,
+            "time": entry.commit.time.to_string(),
+            "author": entry.commit.author,
+            "email": entry.commit.email,
+            "subject": entry.commit.subject,
+            "reason": entry.trailer("Flagctl-Reason"),
+            "approved_by": approvals,
+            "break_glass": break_glass,
+            "changes": entry.changes,
+        }));
+    }
+    findings.retain(|f| {
+        args.env
+            .as_ref()
+            .is_none_or(|env| f.env.as_ref() == Some(env))
+    });
+    let table = Table {
+        key: "audit",
+        columns: vec![
+            "DATE",
+            "COMMIT",
+            "AUTHOR",
+            "ENV",
+            "FLAGS",
+            "REASON",
+            "APPROVALS",
+        ],
+        rows,
+        json: json_rows.into(),
+    };
+    let report =
+        Report::new("audit", &findings, 0, repo.root.clone()).with_view(View::Table(&table));
+    printed(report::print(&report, global.format, global.color))?;
+    Ok(Outcome::from_counts(report.counts, global.strict))
+}
+
+/// Whether a later commit to the same flags and environments carries the approvals they need.
+fn approved_later(entry: &Entry, later: &[&Entry], config: &crate::config::Config) -> bool {
+    entry.changes.iter().all(|change| {
+        let needed = config
+            .environment(&change.env)
+            .map_or(0, |e| e.approvals as usize)
+            .max(1);
+        later.iter().any(|l| {
+            l.approvals().len() >= needed
+                && l.changes
+                    .iter()
+                    .any(|c| c.flag == change.flag && c.env == change.env)
+        })
+    })
+}
+
+fn dedup<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
