@@ -26,15 +26,8 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         .collect();
     let repo = match roots.as_slice() {
         // A file or folder names the repository it lies in (it may not be the current one).
-        [] => match resolved.first() {
-            Some(path) => {
-                let dir = if path.is_dir() {
-                    path.clone()
-                } else {
-                    path.parent().map(Path::to_owned).unwrap_or_default()
-                };
-                Repository::discover(&dir)?
-            }
+        [] => match resolved.first().and_then(|path| enclosing_root(path)) {
+            Some(root) => Repository::open(&root)?,
             None => global.repository()?,
         },
         [root] => Repository::discover(root)?,
@@ -99,6 +92,12 @@ fn narrowing(
         }
     }
     Ok(prefixes)
+}
+
+/// The nearest folder holding `path` that is a flag repository's root.
+fn enclosing_root(path: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(path).ok()?;
+    absolute.ancestors().skip(1).find(|dir| Repository::is_root(dir)).map(Path::to_owned)
 }
 
 fn is_under(path: &str, dir: &str) -> bool {
