@@ -92,7 +92,7 @@ flags/**/*.yaml merge=flagctl
 ";
 
 const WORKFLOW: &str = "\
-# Gate every pull request on valid flags.
+# Gate every pull request: valid flags, versions bumped enough, policies met, no drift errors.
 name: flagctl
 on: [pull_request]
 jobs:
@@ -103,7 +103,8 @@ jobs:
         with:
           fetch-depth: 0
       - run: cargo install --locked --git https://github.com/flagctl/flagctl flagctl
-      - run: flagctl validate --format github
+      - run: flagctl check --base \"origin/${{ github.base_ref }}\" --format github
+      - run: flagctl diff --format markdown >> \"$GITHUB_STEP_SUMMARY\"
 ";
 
 const PRE_COMMIT: &str = "\

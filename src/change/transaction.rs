@@ -20,7 +20,9 @@ pub enum TransactionError {
     },
     #[error(transparent)]
     Git(#[from] GitError),
-    #[error("another flagctl operation is under way in this repository (process {pid}); try again when it is done")]
+    #[error(
+        "another flagctl operation is under way in this repository (process {pid}); try again when it is done"
+    )]
     Busy { pid: u32 },
     #[error("reading the operation journal {}: {source}", path.display())]
     Journal {
@@ -43,6 +45,9 @@ struct Journal {
     version: u32,
     /// The process running the operation: while it lives, the journal is not a crash's.
     pid: u32,
+    /// When that process started (Linux: /proc/PID/stat), so that a reused id is not taken for it.
+    #[serde(default)]
+    started: Option<String>,
     /// HEAD when the operation started.
     head: String,
     /// Whether the operation ends in a commit (else it only stages).
@@ -110,6 +115,7 @@ pub fn apply(
     let mut journal = Journal {
         version: 1,
         pid: std::process::id(),
+        started: start_time(std::process::id()),
         head,
         commits: message.is_some(),
         files: Vec::with_capacity(files.len()),
@@ -202,7 +208,7 @@ pub fn recover(root: &Path, git: &Git) -> Result<Option<String>, TransactionErro
     };
     let journal: Journal = serde_json::from_slice(&bytes)
         .map_err(|source| TransactionError::Journal { path, source })?;
-    if still_running(journal.pid) {
+    if still_running(journal.pid, journal.started.as_deref()) {
         return Ok(None);
     }
     let committed = journal.commits && made_the_commit(git, &journal)?;
@@ -222,13 +228,24 @@ pub fn recover(root: &Path, git: &Git) -> Result<Option<String>, TransactionErro
 }
 
 /// Whether the operation's process is alive: a git hook running flagctl inherits the owner's
-/// id; elsewhere, `/proc` tells (where there is one).
-fn still_running(pid: u32) -> bool {
+/// id; elsewhere, `/proc` tells (where there is one), by id and start time.
+fn still_running(pid: u32, started: Option<&str>) -> bool {
     if std::env::var(crate::git::OPERATION_ENV).ok() == Some(pid.to_string()) {
         return true;
     }
-    let proc = Path::new("/proc");
-    proc.is_dir() && proc.join(pid.to_string()).exists()
+    match (start_time(pid), started) {
+        (Some(now), Some(then)) => now == then,
+        (Some(_), None) => true,
+        (None, _) => false,
+    }
+}
+
+/// A process's start time, in clock ticks since boot (field 22 of `/proc/PID/stat`).
+fn start_time(pid: u32) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces; fields after it are plain.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(19).map(str::to_owned)
 }
 
 /// Whether HEAD is the operation's commit: the child of the HEAD it started from, holding every

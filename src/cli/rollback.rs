@@ -29,12 +29,6 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let file = ws.flag_file(&args.flag, &args.env)?;
     ws.require_clean(&[&file.path])?;
     let before = std::fs::read(ws.repo.root.join(&file.path))?;
-    ws.require_unmoved(
-        &file.path,
-        &before,
-        args.write.expect_version.as_deref(),
-        args.write.expect_commit.as_deref(),
-    )?;
 
     let (commit, bytes) = if semver::Version::parse(&args.to).is_ok() {
         let mut found = None;

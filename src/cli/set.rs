@@ -77,12 +77,6 @@ pub fn change(
     let file = ws.flag_file(&flag, &env)?;
     ws.require_clean(&[&file.path])?;
     let before = std::fs::read(ws.repo.root.join(&file.path))?;
-    ws.require_unmoved(
-        &file.path,
-        &before,
-        write.expect_version.as_deref(),
-        write.expect_commit.as_deref(),
-    )?;
     let text = String::from_utf8(before.clone())?;
     let after = edit::set(&file.path, &text, &assignments)?;
     let mut op = Operation {

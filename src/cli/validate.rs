@@ -97,7 +97,11 @@ fn narrowing(
 /// The nearest folder holding `path` that is a flag repository's root.
 fn enclosing_root(path: &Path) -> Option<PathBuf> {
     let absolute = std::path::absolute(path).ok()?;
-    absolute.ancestors().skip(1).find(|dir| Repository::is_root(dir)).map(Path::to_owned)
+    absolute
+        .ancestors()
+        .skip(1)
+        .find(|dir| Repository::is_root(dir))
+        .map(Path::to_owned)
 }
 
 fn is_under(path: &str, dir: &str) -> bool {

@@ -52,6 +52,23 @@ pub fn execute(
         println!("Nothing to change.");
         return Ok(Outcome::Clean);
     }
+    for file in &op.files {
+        match &file.before {
+            Some(before) => ws.require_unmoved(
+                &file.path,
+                before,
+                args.expect_version.as_deref(),
+                args.expect_commit.as_deref(),
+            )?,
+            None if args.expect_version.is_some() || args.expect_commit.is_some() => {
+                bail!(
+                    "{} does not exist yet, so --expect-version/--expect-commit cannot hold",
+                    file.path
+                )
+            }
+            None => {}
+        }
+    }
     let findings = ws.validate(&op.files)?;
     if !findings.is_empty() {
         eprintln!("error: the change would leave invalid flag files; nothing was written");

@@ -176,8 +176,12 @@ impl Git {
     /// Whether `path` (relative to the flag repository) differs from HEAD in the work tree or
     /// the index.
     pub fn is_dirty(&self, path: &str) -> Result<bool, GitError> {
-        let status = self.repo.status_file(&self.git_path(path))?;
-        Ok(!status.is_empty() && status != git2::Status::IGNORED)
+        match self.repo.status_file(&self.git_path(path)) {
+            Ok(status) => Ok(!status.is_empty() && status != git2::Status::IGNORED),
+            // Neither in the work tree, the index nor HEAD: nothing uncommitted there.
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(false),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The blob id git would give `bytes`.

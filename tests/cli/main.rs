@@ -5,6 +5,7 @@
 //! the caller's shell), from the project root unless a test says otherwise.
 
 mod broken;
+mod change;
 mod config_errors;
 mod drift;
 mod explain;
