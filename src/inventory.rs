@@ -2,13 +2,12 @@
 //! every distinct content parsed once (a file byte-identical to another needs no parse at all).
 //! Each flag keeps a fingerprint per top-level field, not its tree, so memory stays small.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use crate::finding::Finding;
-use crate::model::{Flag, Serve};
 use crate::repo::{FileKind, Repository, parse_bytes};
 use crate::yaml::{Node, Pos};
 
@@ -90,33 +89,23 @@ impl Inventory {
                 f.kind == FileKind::Flag && f.env.as_deref().is_some_and(|e| envs.contains(&e))
             })
             .collect();
-        let read: Vec<Result<Vec<u8>, Box<Finding>>> =
-            files.par_iter().map(|f| repo.read(f)).collect();
-
+        let refs: Vec<&crate::repo::SourceFile> = files.iter().collect();
+        let read = repo.read_grouped(&refs);
         let mut findings = Vec::new();
         let mut left_out = HashSet::new();
-        let mut contents: Vec<Arc<[u8]>> = Vec::new();
-        let mut content_of: Vec<Option<usize>> = Vec::with_capacity(files.len());
-        {
-            let mut seen: HashMap<&[u8], usize> = HashMap::with_capacity(files.len());
-            for (file, bytes) in files.iter().zip(&read) {
-                match bytes {
-                    Ok(bytes) => {
-                        let id = *seen.entry(bytes.as_slice()).or_insert_with(|| {
-                            contents.push(Arc::from(bytes.as_slice()));
-                            contents.len() - 1
-                        });
-                        content_of.push(Some(id));
-                    }
-                    Err(finding) => {
-                        findings.push(tag((**finding).clone(), file.env.as_deref(), &file.stem));
-                        left_out.insert((file.env.clone().unwrap_or_default(), file.stem.clone()));
-                        content_of.push(None);
-                    }
-                }
-            }
+        let mut content_of: Vec<Option<usize>> = vec![None; files.len()];
+        for (i, finding) in read.unreadable {
+            let file = &files[i];
+            findings.push(tag(finding, file.env.as_deref(), &file.stem));
+            left_out.insert((file.env.clone().unwrap_or_default(), file.stem.clone()));
         }
-        drop(read);
+        let mut contents: Vec<Arc<[u8]>> = Vec::with_capacity(read.groups.len());
+        for (id, (bytes, holders)) in read.groups.into_iter().enumerate() {
+            for i in holders {
+                content_of[i] = Some(id);
+            }
+            contents.push(Arc::from(bytes));
+        }
         let digests: Vec<Result<Arc<Digest>, Vec<Finding>>> = contents
             .par_iter()
             .map(|bytes| digest(bytes).map(Arc::new))
@@ -225,7 +214,6 @@ fn digest(bytes: &[u8]) -> Result<Digest, Vec<Finding>> {
     let (Some((name, name_pos)), Some((version, version_pos))) = (name, version) else {
         return Err(problems);
     };
-    let flag = Flag::from_node(&root);
     let mut fields: Vec<(String, u64)> = root
         .as_map()
         .unwrap_or_default()
@@ -234,27 +222,38 @@ fn digest(bytes: &[u8]) -> Result<Digest, Vec<Finding>> {
         .map(|e| (e.key.clone(), e.value.fingerprint()))
         .collect();
     fields.sort_unstable();
+    let enabled = root.get("enabled").and_then(Node::as_bool);
     Ok(Digest {
         name,
         name_pos,
         version,
         version_pos,
-        enabled: flag.enabled,
-        serves: serves(flag.fallthrough.as_ref(), flag.enabled),
-        rules: flag.rules.len(),
+        enabled,
+        serves: serves(&root, enabled),
+        rules: root
+            .get("rules")
+            .and_then(Node::as_seq)
+            .map_or(0, <[Node]>::len),
         fields,
     })
 }
 
-fn serves(fallthrough: Option<&Serve>, enabled: Option<bool>) -> String {
-    match fallthrough {
-        Some(Serve::Variant(v)) => v.value.clone(),
-        Some(Serve::Rollout { weights, .. }) => weights
+/// What the flag serves when no rule matches, in a few characters (`on`, `10/90`).
+fn serves(root: &Node, enabled: Option<bool>) -> String {
+    if let Some(variant) = root.get("serve").and_then(Node::as_str) {
+        return variant.to_owned();
+    }
+    if let Some(weights) = root.get("rollout").and_then(Node::as_map) {
+        return weights
             .iter()
-            .map(|w| format!("{}", w.percent.value))
+            .filter_map(|w| w.value.as_f64())
+            .map(|w| w.to_string())
             .collect::<Vec<_>>()
-            .join("/"),
-        None if enabled == Some(true) => "on".to_owned(),
-        None => String::new(),
+            .join("/");
+    }
+    if enabled == Some(true) {
+        "on".to_owned()
+    } else {
+        String::new()
     }
 }

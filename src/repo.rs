@@ -303,6 +303,55 @@ impl Repository {
     }
 }
 
+/// A file's bytes and their hash.
+type HashedBytes = (u64, Vec<u8>);
+
+/// Files read once each, in parallel, and grouped by content: a content several files share
+/// (a flag in sync across environments) is parsed and checked once.
+pub struct Contents {
+    /// Each distinct content, with the indexes of the files that hold it.
+    pub groups: Vec<(Vec<u8>, Vec<usize>)>,
+    /// Files that could not be read, by index, with the finding that says why.
+    pub unreadable: Vec<(usize, Finding)>,
+}
+
+impl Repository {
+    /// Reads `files` (all of them: the result indexes into this slice).
+    pub fn read_grouped(&self, files: &[&SourceFile]) -> Contents {
+        use rayon::prelude::*;
+        use std::hash::{Hash, Hasher};
+        let read: Vec<Result<HashedBytes, Box<Finding>>> = files
+            .par_iter()
+            .map(|file| {
+                let bytes = self.read(file)?;
+                let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                bytes.hash(&mut hasher);
+                Ok((hasher.finish(), bytes))
+            })
+            .collect();
+        let mut groups: Vec<(Vec<u8>, Vec<usize>)> = Vec::new();
+        let mut by_hash: std::collections::HashMap<u64, Vec<usize>> =
+            std::collections::HashMap::new();
+        let mut unreadable = Vec::new();
+        for (index, result) in read.into_iter().enumerate() {
+            match result {
+                Ok((hash, bytes)) => {
+                    let candidates = by_hash.entry(hash).or_default();
+                    match candidates.iter().find(|&&g| groups[g].0 == bytes) {
+                        Some(&g) => groups[g].1.push(index),
+                        None => {
+                            candidates.push(groups.len());
+                            groups.push((bytes, vec![index]));
+                        }
+                    }
+                }
+                Err(finding) => unreadable.push((index, *finding)),
+            }
+        }
+        Contents { groups, unreadable }
+    }
+}
+
 /// Parses the bytes of the file at repository-relative `path`.
 pub fn parse_bytes(path: &str, bytes: &[u8]) -> Result<Parsed, Box<Finding>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);

@@ -28,7 +28,14 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let pairs = super::pairs(&repo.config, &[])?;
     let envs = super::envs_of(&pairs);
     let inventory = Inventory::load(&repo, &envs)?;
-    let drift = drift::compare(&repo.config, &inventory, &pairs, Some(&git), now)?;
+    let drift = drift::compare(
+        &repo.config,
+        &inventory,
+        &pairs,
+        Some(&git),
+        now,
+        drift::Detail::Findings,
+    )?;
     // Unparsable files are already validation findings; the gate adds drift at error level.
     findings.extend(
         drift

@@ -21,7 +21,14 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let inventory = Inventory::load(&repo, &envs)?;
     let git = Git::open(&repo.root);
     let now = crate::time::now()?;
-    let drift = drift::compare(&repo.config, &inventory, &pairs, git.as_ref(), now)?;
+    let drift = drift::compare(
+        &repo.config,
+        &inventory,
+        &pairs,
+        git.as_ref(),
+        now,
+        drift::Detail::Fields,
+    )?;
     let report = Report::new("diff", &drift.findings, inventory.files, repo.root.clone())
         .with_view(View::Diff {
             in_sync: drift.in_sync,

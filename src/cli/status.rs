@@ -29,7 +29,14 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let inventory = Inventory::load(&repo, &all)?;
     let git = Git::open(&repo.root);
     let now = crate::time::now()?;
-    let mut drift = drift::compare(&repo.config, &inventory, &pairs, git.as_ref(), now)?;
+    let mut drift = drift::compare(
+        &repo.config,
+        &inventory,
+        &pairs,
+        git.as_ref(),
+        now,
+        drift::Detail::Findings,
+    )?;
 
     let shown: Vec<&str> = if args.envs.is_empty() {
         all.clone()

@@ -6,6 +6,7 @@ mod status;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::{SignedDuration, Timestamp};
+use rayon::prelude::*;
 use serde_json::{Value as Json, json};
 
 use crate::codes::CodeDoc;
@@ -145,6 +146,15 @@ fn finding(code_name: &str, message: String, pair: &Pair, flag: &str) -> Finding
         .with("upstream", Json::String(pair.upstream.clone()))
 }
 
+/// How much a comparison tells about each difference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Each differing field's values on both sides (`diff`).
+    Fields,
+    /// The findings alone (`status`, `check`).
+    Findings,
+}
+
 /// Compares `pairs` of environments over the flags of `inventory`.
 pub fn compare(
     config: &Config,
@@ -152,6 +162,7 @@ pub fn compare(
     pairs: &[Pair],
     git: Option<&Git>,
     now: Timestamp,
+    detail: Detail,
 ) -> Result<Drift, GitError> {
     let mut findings = inventory.findings.clone();
 
@@ -205,6 +216,8 @@ pub fn compare(
     let mut pending: BTreeSet<&str> = BTreeSet::new();
     // Pending promotions whose age decides their severity: (finding index, query).
     let mut aged: Vec<(usize, HeldQuery, Option<Lifetime>)> = Vec::new();
+    // Findings that show field values: (finding index, upstream, downstream, fields).
+    let mut deferred: Vec<(usize, &FlagFile, &FlagFile, Vec<String>)> = Vec::new();
 
     for pair in pairs {
         let max_lag = config.environment(&pair.downstream).and_then(|e| e.max_lag);
@@ -273,8 +286,14 @@ pub fn compare(
                     }
                     let differing = differing_fields(up, down);
                     let (u, d) = (&up.digest.version, &down.digest.version);
-                    let fields = |only: &dyn Fn(Category) -> bool| -> Json {
-                        field_values(inventory, up, down, &differing, only)
+                    // Field values need both files parsed again: done for all findings at once,
+                    // in parallel, after the comparison.
+                    let select = |only: fn(Category) -> bool| -> Vec<String> {
+                        differing
+                            .iter()
+                            .filter(|(_, c)| only(*c))
+                            .map(|(f, _)| f.clone())
+                            .collect()
                     };
                     if d < u {
                         pending.insert(name);
@@ -291,8 +310,8 @@ pub fn compare(
                         .help(format!(
                             "promote it: flagctl promote {} {} {name}",
                             pair.upstream, pair.downstream
-                        ))
-                        .with("fields", fields(&|c| c != Category::State));
+                        ));
+                        deferred.push((findings.len(), up, down, select(|c| c != Category::State)));
                         aged.push((
                             findings.len(),
                             HeldQuery {
@@ -304,6 +323,7 @@ pub fn compare(
                         findings.push(f);
                     } else if d > u {
                         unsynced.insert(name);
+                        deferred.push((findings.len(), up, down, select(|c| c != Category::State)));
                         findings.push(
                             finding(
                                 "drift/ahead",
@@ -313,10 +333,16 @@ pub fn compare(
                             )
                             .at(&down.path, down.digest.version_pos)
                             .help(format!("bring the change to {} (a downstream hotfix is undone by the next promotion)", pair.upstream))
-                            .with("fields", fields(&|c| c != Category::State)),
+                            ,
                         );
                     } else if differing.iter().any(|(_, c)| *c == Category::Contract) {
                         unsynced.insert(name);
+                        deferred.push((
+                            findings.len(),
+                            up,
+                            down,
+                            select(|c| c == Category::Contract),
+                        ));
                         findings.push(
                             finding(
                                 "drift/contract-mismatch",
@@ -326,11 +352,17 @@ pub fn compare(
                             )
                             .at(&down.path, down.digest.version_pos)
                             .help("bump the version where the contract changed (flagctl bump), then promote")
-                            .with("fields", fields(&|c| c == Category::Contract)),
+                            ,
                         );
                         continue;
                     } else if differing.iter().any(|(_, c)| *c == Category::Metadata) {
                         unsynced.insert(name);
+                        deferred.push((
+                            findings.len(),
+                            up,
+                            down,
+                            select(|c| c == Category::Metadata),
+                        ));
                         findings.push(
                             finding(
                                 "drift/metadata",
@@ -342,8 +374,7 @@ pub fn compare(
                                 name,
                             )
                             .at(&down.path, down.digest.version_pos)
-                            .help("bump the patch version where it changed, then promote")
-                            .with("fields", fields(&|c| c == Category::Metadata)),
+                            .help("bump the patch version where it changed, then promote"),
                         );
                     }
                     // State may differ at any version; contracts must agree for it to be judged.
@@ -359,7 +390,6 @@ pub fn compare(
                         continue;
                     }
                     let allowance = active.iter().find(|a| covers(a, name, pair, &state));
-                    let only_state = |c: Category| c == Category::State;
                     let f = match allowance {
                         Some(a) => finding(
                             "drift/declared",
@@ -387,12 +417,23 @@ pub fn compare(
                         }
                     };
                     let pos = down.digest.version_pos;
-                    findings.push(f.at(&down.path, pos).with("fields", fields(&only_state)));
+                    deferred.push((findings.len(), up, down, select(|c| c == Category::State)));
+                    findings.push(f.at(&down.path, pos));
                 }
             }
         }
     }
 
+    if detail == Detail::Findings {
+        deferred.clear();
+    }
+    let values: Vec<(usize, Json)> = deferred
+        .par_iter()
+        .map(|(index, up, down, fields)| (*index, field_values(inventory, up, down, fields)))
+        .collect();
+    for (index, value) in values {
+        findings[index].extra.insert("fields".to_owned(), value);
+    }
     date_pending(&mut findings, &aged, git, now)?;
     let errors_for: BTreeSet<String> = findings
         .iter()
@@ -405,7 +446,7 @@ pub fn compare(
         .filter(|n| !unsynced.contains(*n) && !pending.contains(*n) && !errors_for.contains(**n))
         .count();
     findings.retain(|f| !config.ignores(f));
-    findings.sort_by(|a, b| drift_order(a).cmp(&drift_order(b)));
+    findings.sort_by_cached_key(drift_order);
     Ok(Drift {
         findings,
         in_sync,
@@ -414,7 +455,7 @@ pub fn compare(
 }
 
 /// Findings grouped as `diff` shows them: by pair (in chain order), then flag, then code.
-fn drift_order(f: &Finding) -> (bool, String, Option<&str>, &str) {
+fn drift_order(f: &Finding) -> (bool, String, Option<String>, String) {
     let upstream = f
         .extra
         .get("upstream")
@@ -423,8 +464,8 @@ fn drift_order(f: &Finding) -> (bool, String, Option<&str>, &str) {
     (
         f.extra.contains_key("upstream"),
         format!("{upstream}>{}", f.env.as_deref().unwrap_or_default()),
-        f.flag.as_deref(),
-        f.code.as_str(),
+        f.flag.clone(),
+        f.code.clone(),
     )
 }
 
@@ -468,30 +509,24 @@ fn differing_fields(up: &FlagFile, down: &FlagFile) -> Vec<(String, Category)> {
     out
 }
 
-/// The values of the differing fields of the chosen categories (and `version` when it differs).
-fn field_values(
-    inventory: &Inventory,
-    up: &FlagFile,
-    down: &FlagFile,
-    differing: &[(String, Category)],
-    only: &dyn Fn(Category) -> bool,
-) -> Json {
+/// The values of `fields` on both sides (and of `version` when it differs).
+fn field_values(inventory: &Inventory, up: &FlagFile, down: &FlagFile, fields: &[String]) -> Json {
     let (Some(a), Some(b)) = (inventory.tree(up), inventory.tree(down)) else {
         return Json::Array(Vec::new());
     };
     let value = |tree: &crate::yaml::Node, key: &str| tree.get(key).map(crate::yaml::Node::to_json);
-    let mut fields = Vec::new();
+    let mut out = Vec::new();
     if up.digest.version != down.digest.version {
-        fields.push(field_json(
+        out.push(field_json(
             "version",
             value(&a, "version"),
             value(&b, "version"),
         ));
     }
-    for (key, _) in differing.iter().filter(|(_, c)| only(*c)) {
-        fields.push(field_json(key, value(&a, key), value(&b, key)));
+    for key in fields {
+        out.push(field_json(key, value(&a, key), value(&b, key)));
     }
-    Json::Array(fields)
+    Json::Array(out)
 }
 
 /// Gives pending promotions their age from git, and the error severity past `max_lag`.

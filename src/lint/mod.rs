@@ -107,6 +107,14 @@ pub struct Validation {
     pub files: usize,
 }
 
+/// A content parsed and checked against the schema: what every file holding it shares.
+struct Checked {
+    root: Node,
+    flag: Flag,
+    /// Duplicate keys and schema violations (without a path: each file gets its own).
+    findings: Vec<Finding>,
+}
+
 /// A segment file's findings, and its (override environment, name) when it has one.
 type SegmentOutcome = (Vec<Finding>, Option<(Option<String>, String)>);
 
@@ -188,16 +196,33 @@ impl Linter {
             })
             .collect();
 
-        let flag_results: Vec<(Vec<Finding>, Option<FlagName>)> = flag_files
+        let segments_of = |file: &SourceFile| {
+            segments_by_env
+                .iter()
+                .find(|(env, _)| Some(env) == file.env.as_ref())
+                .map_or(&shared, |(_, names)| names)
+        };
+        let contents = repo.read_grouped(&flag_files);
+        let mut flag_results: Vec<(Vec<Finding>, Option<FlagName>)> = contents
+            .groups
             .par_iter()
-            .map(|file| {
-                let segments = segments_by_env
+            .flat_map_iter(|(bytes, holders)| {
+                let checked = self.check_once(bytes);
+                holders
                     .iter()
-                    .find(|(env, _)| Some(env) == file.env.as_ref())
-                    .map_or(&shared, |(_, names)| names);
-                self.check_flag(repo, file, segments)
+                    .map(|&i| {
+                        self.findings_for(repo, flag_files[i], &checked, segments_of(flag_files[i]))
+                    })
+                    .collect::<Vec<_>>()
             })
             .collect();
+        for (i, finding) in contents.unreadable {
+            let file = flag_files[i];
+            flag_results.push((
+                vec![finding.in_flag(Some(&file.stem), file.env.as_deref())],
+                None,
+            ));
+        }
         let mut names = Vec::with_capacity(flag_results.len());
         for (mut found, name) in flag_results {
             findings.append(&mut found);
@@ -213,21 +238,6 @@ impl Linter {
         Validation {
             findings,
             files: files.len(),
-        }
-    }
-
-    fn check_flag(
-        &self,
-        repo: &Repository,
-        file: &SourceFile,
-        segments: &HashSet<String>,
-    ) -> (Vec<Finding>, Option<FlagName>) {
-        match repo.read(file) {
-            Ok(bytes) => self.check_flag_bytes(repo, file, &bytes, segments),
-            Err(finding) => (
-                vec![(*finding).in_flag(Some(&file.stem), file.env.as_deref())],
-                None,
-            ),
         }
     }
 
@@ -267,29 +277,60 @@ impl Linter {
         bytes: &[u8],
         segments: &HashSet<String>,
     ) -> (Vec<Finding>, Option<FlagName>) {
-        let Parsed { root, mut findings } = match crate::repo::parse_bytes(&file.path, bytes) {
-            Ok(parsed) => parsed,
-            Err(finding) => {
-                return (
-                    vec![(*finding).in_flag(Some(&file.stem), file.env.as_deref())],
-                    None,
-                );
-            }
-        };
-        let flag = Flag::from_node(&root);
-        let flag_name = flag.name().unwrap_or(&file.stem).to_owned();
+        self.findings_for(repo, file, &self.check_once(bytes), segments)
+    }
+
+    /// The parse and schema check of one content, whichever files hold it.
+    fn check_once(&self, bytes: &[u8]) -> Result<Checked, Box<Finding>> {
+        let Parsed { root, mut findings } = crate::repo::parse_bytes("", bytes)?;
         let json = root.to_json();
         for schema in &self.flag_schemas {
             findings.extend(schema.check(&root, &json).into_iter().map(|v| {
                 Finding::error(v.code, v.message)
-                    .at(&file.path, v.pos)
+                    .at("", v.pos)
                     .maybe_help(v.help)
             }));
         }
+        let flag = Flag::from_node(&root);
+        Ok(Checked {
+            root,
+            flag,
+            findings,
+        })
+    }
+
+    /// The findings of one file holding a checked content: the content's, then the rules'.
+    fn findings_for(
+        &self,
+        repo: &Repository,
+        file: &SourceFile,
+        checked: &Result<Checked, Box<Finding>>,
+        segments: &HashSet<String>,
+    ) -> (Vec<Finding>, Option<FlagName>) {
+        let located = |f: &Finding| {
+            let mut f = f.clone();
+            f.path = Some(file.path.clone());
+            f
+        };
+        let Checked {
+            root,
+            flag,
+            findings: own,
+        } = match checked {
+            Ok(checked) => checked,
+            Err(finding) => {
+                return (
+                    vec![located(finding).in_flag(Some(&file.stem), file.env.as_deref())],
+                    None,
+                );
+            }
+        };
+        let mut findings: Vec<Finding> = own.iter().map(located).collect();
+        let flag_name = flag.name().unwrap_or(&file.stem).to_owned();
         let context = FileContext {
             file,
-            root: &root,
-            flag: &flag,
+            root,
+            flag,
             env: file.env.as_deref().and_then(|e| repo.config.environment(e)),
             config: &repo.config,
             segments,
