@@ -67,13 +67,14 @@ pub struct WalkedCommit {
     pub changes: Vec<FileDelta>,
 }
 
-/// One file a commit added, changed, deleted or moved (paths relative to the flag repository).
+/// One file a commit added, changed, deleted or moved (paths relative to the flag repository),
+/// with the blob ids of both sides (`Git::blob_bytes` reads them).
 #[derive(Debug, Clone)]
 pub struct FileDelta {
     pub old_path: Option<String>,
     pub new_path: Option<String>,
-    pub old: Option<Vec<u8>>,
-    pub new: Option<Vec<u8>>,
+    pub old: Option<String>,
+    pub new: Option<String>,
 }
 
 /// The git work tree a flag repository sits in.
@@ -125,6 +126,10 @@ pub struct HeldQuery {
 impl Git {
     /// The git repository around `root`, if there is one with at least one commit.
     pub fn open(root: &Path) -> Option<Git> {
+        // flagctl reads each object about once: libgit2's object cache (up to 256 MB) would
+        // only hold memory, and re-hashing every object read only costs time.
+        git2::opts::enable_caching(false);
+        git2::opts::strict_hash_verification(false);
         let repo = git2::Repository::discover(root).ok()?;
         repo.head().ok()?.peel_to_commit().ok()?;
         let top = std::fs::canonicalize(repo.workdir()?).ok()?;
@@ -286,37 +291,12 @@ impl Git {
                 .map_or(0, |p| p + 1),
             None => 0,
         };
-        let scope = self.git_path(dir).to_string_lossy().into_owned();
+        let scope = self.git_path(dir);
         let mut out = Vec::new();
         for (done, id) in chain.iter().enumerate() {
             let commit = self.repo.find_commit(*id)?;
             let tree = commit.tree()?;
-            let mut options = git2::DiffOptions::new();
-            options.pathspec(&scope).skip_binary_check(true);
-            let mut diff =
-                self.repo
-                    .diff_tree_to_tree(previous.as_ref(), Some(&tree), Some(&mut options))?;
-            let mut find = git2::DiffFindOptions::new();
-            find.renames(true);
-            diff.find_similar(Some(&mut find))?;
-            let mut changes = Vec::new();
-            for delta in diff.deltas() {
-                let side = |file: git2::DiffFile| -> (Option<String>, Option<Vec<u8>>) {
-                    if file.id().is_zero() {
-                        return (None, None);
-                    }
-                    let path = file.path().map(|p| self.flag_relative(p));
-                    (path, self.blob(file.id()))
-                };
-                let (old_path, old) = side(delta.old_file());
-                let (new_path, new) = side(delta.new_file());
-                changes.push(FileDelta {
-                    old_path,
-                    new_path,
-                    old,
-                    new,
-                });
-            }
+            let changes = self.file_deltas(previous.as_ref(), &tree, &scope)?;
             if !changes.is_empty() {
                 let message = commit.message().unwrap_or_default().to_owned();
                 let author = commit.author();
@@ -345,8 +325,10 @@ impl Git {
         let mut out = Vec::new();
         let mut commit = self.repo.head()?.peel_to_commit()?;
         let entry_id = |tree: &git2::Tree, path: &Path| tree.get_path(path).ok().map(|e| e.id());
+        let mut tree = commit.tree()?;
+        // Each tree is read once: a commit's "before" is its parent's "here".
+        let mut here: Vec<Option<git2::Oid>> = tracked.iter().map(|p| entry_id(&tree, p)).collect();
         loop {
-            let tree = commit.tree()?;
             let parent = (commit.parent_count() > 0)
                 .then(|| commit.parent(0).ok())
                 .flatten();
@@ -354,28 +336,27 @@ impl Git {
                 Some(p) => Some(p.tree()?),
                 None => None,
             };
+            let mut before: Vec<Option<git2::Oid>> = tracked
+                .iter()
+                .map(|p| parent_tree.as_ref().and_then(|t| entry_id(t, p)))
+                .collect();
             let mut changes = Vec::new();
-            for path in &mut tracked {
-                let here = entry_id(&tree, path);
-                let before = parent_tree.as_ref().and_then(|t| entry_id(t, path));
-                if here == before {
+            for (i, path) in tracked.iter_mut().enumerate() {
+                if here[i] == before[i] {
                     continue;
                 }
-                let mut old_path = before.map(|_| path.clone());
-                if here.is_some() && before.is_none() {
+                let mut old_path = before[i].map(|_| path.clone());
+                if here[i].is_some() && before[i].is_none() {
                     if let Some(parent_tree) = &parent_tree {
                         old_path = self.moved_from(parent_tree, &tree, path)?;
+                        before[i] = old_path.as_ref().and_then(|p| entry_id(parent_tree, p));
                     }
                 }
-                let old = old_path
-                    .as_ref()
-                    .and_then(|p| parent_tree.as_ref().and_then(|t| entry_id(t, p)))
-                    .and_then(|id| self.blob(id));
                 changes.push(FileDelta {
                     old_path: old_path.as_ref().map(|p| self.flag_relative(p)),
-                    new_path: here.map(|_| self.flag_relative(path)),
-                    old,
-                    new: here.and_then(|id| self.blob(id)),
+                    new_path: here[i].map(|_| self.flag_relative(path)),
+                    old: before[i].map(|id| id.to_string()),
+                    new: here[i].map(|id| id.to_string()),
                 });
                 if let Some(old_path) = old_path {
                     *path = old_path;
@@ -386,31 +367,163 @@ impl Git {
                 walked.changes = changes;
                 out.push(walked);
             }
-            match parent {
-                Some(p) => commit = p,
-                None => break,
+            match (parent, parent_tree) {
+                (Some(p), Some(t)) => {
+                    commit = p;
+                    tree = t;
+                    here = before;
+                }
+                _ => break,
             }
         }
         Ok(out)
     }
 
-    /// Where a file that `tree` has at `path` and `parent` does not was moved from, if a move.
+    /// Where a file that `tree` has at `path` and `parent` does not was moved from: a file of
+    /// the same name that the same commit deleted from the same environment folder.
     fn moved_from(
         &self,
         parent: &git2::Tree,
         tree: &git2::Tree,
         path: &Path,
     ) -> Result<Option<PathBuf>, GitError> {
-        let mut diff = self
-            .repo
-            .diff_tree_to_tree(Some(parent), Some(tree), None)?;
-        let mut find = git2::DiffFindOptions::new();
-        find.renames(true);
-        diff.find_similar(Some(&mut find))?;
-        Ok(diff
-            .deltas()
-            .find(|d| d.status() == git2::Delta::Renamed && d.new_file().path() == Some(path))
-            .and_then(|d| d.old_file().path().map(Path::to_owned)))
+        let within: PathBuf = path.components().take(self.prefix_depth() + 2).collect();
+        let deltas = self.file_deltas(Some(parent), tree, &within)?;
+        let wanted = self.flag_relative(path);
+        Ok(deltas
+            .into_iter()
+            .find(|d| d.new_path.as_deref() == Some(wanted.as_str()) && d.old_path.is_some())
+            .and_then(|d| d.old_path)
+            .map(|p| self.git_path(&p)))
+    }
+
+    /// Components of the prefix (the flag repository's folder inside the work tree).
+    fn prefix_depth(&self) -> usize {
+        if self.prefix.is_empty() {
+            0
+        } else {
+            self.prefix.split('/').count()
+        }
+    }
+
+    /// The files that differ between two trees under `dir` (a work-tree path), with a deletion
+    /// and an addition of the same file name in the same environment paired as a move.
+    fn file_deltas(
+        &self,
+        old: Option<&git2::Tree>,
+        new: &git2::Tree,
+        dir: &Path,
+    ) -> Result<Vec<FileDelta>, GitError> {
+        let under = |tree: Option<&git2::Tree>| -> Option<git2::Oid> {
+            let tree = tree?;
+            if dir.as_os_str().is_empty() {
+                return Some(tree.id());
+            }
+            let entry = tree.get_path(dir).ok()?;
+            (entry.kind() == Some(git2::ObjectType::Tree)).then(|| entry.id())
+        };
+        let (a, b) = (under(old), under(Some(new)));
+        let mut blobs = Vec::new();
+        if a != b {
+            self.changed_blobs(a, b, dir.to_path_buf(), &mut blobs)?;
+        }
+        let mut deltas: Vec<FileDelta> = blobs
+            .into_iter()
+            .map(|(path, old, new)| {
+                let rel = self.flag_relative(&path);
+                FileDelta {
+                    old_path: old.map(|_| rel.clone()),
+                    new_path: new.map(|_| rel),
+                    old: old.map(|id| id.to_string()),
+                    new: new.map(|id| id.to_string()),
+                }
+            })
+            .collect();
+        // Pair moves: an added file whose name a deleted file of the same environment had.
+        let env_and_name = |path: &str| {
+            let parts: Vec<&str> = path.split('/').collect();
+            (
+                parts.get(1).copied().unwrap_or_default().to_owned(),
+                parts.last().copied().unwrap_or_default().to_owned(),
+            )
+        };
+        let mut i = 0;
+        while i < deltas.len() {
+            if deltas[i].old.is_none() {
+                let key = env_and_name(deltas[i].new_path.as_deref().unwrap_or_default());
+                let deleted = deltas.iter().position(|d| {
+                    d.new.is_none()
+                        && d.old_path
+                            .as_deref()
+                            .is_some_and(|p| env_and_name(p) == key)
+                });
+                if let Some(j) = deleted {
+                    let gone = deltas.remove(j);
+                    let i = if j < i { i - 1 } else { i };
+                    deltas[i].old_path = gone.old_path;
+                    deltas[i].old = gone.old;
+                }
+            }
+            i += 1;
+        }
+        Ok(deltas)
+    }
+
+    /// Blobs that differ between trees `a` and `b` (found at `at`), skipping equal subtrees.
+    fn changed_blobs(
+        &self,
+        a: Option<git2::Oid>,
+        b: Option<git2::Oid>,
+        at: PathBuf,
+        out: &mut Vec<(PathBuf, Option<git2::Oid>, Option<git2::Oid>)>,
+    ) -> Result<(), GitError> {
+        let tree = |id: Option<git2::Oid>| id.map(|id| self.repo.find_tree(id)).transpose();
+        let (left, right) = (tree(a)?, tree(b)?);
+        let (left, right) = (
+            sorted_entries(left.as_ref()),
+            sorted_entries(right.as_ref()),
+        );
+        let is_tree = |e: &git2::TreeEntry<'_>| e.kind() == Some(git2::ObjectType::Tree);
+        // A merge of the two sorted listings: each name once, with its entry on either side.
+        let (mut i, mut j) = (0, 0);
+        while i < left.len() || j < right.len() {
+            let order = match (left.get(i), right.get(j)) {
+                (Some(l), Some(r)) => l.name_bytes().cmp(r.name_bytes()),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                _ => std::cmp::Ordering::Greater,
+            };
+            let (l, r) = match order {
+                std::cmp::Ordering::Less => (left.get(i), None),
+                std::cmp::Ordering::Greater => (None, right.get(j)),
+                std::cmp::Ordering::Equal => (left.get(i), right.get(j)),
+            };
+            if order != std::cmp::Ordering::Greater {
+                i += 1;
+            }
+            if order != std::cmp::Ordering::Less {
+                j += 1;
+            }
+            if l.map(git2::TreeEntry::id) == r.map(git2::TreeEntry::id) {
+                continue;
+            }
+            let name = l
+                .or(r)
+                .map(|e| String::from_utf8_lossy(e.name_bytes()).into_owned())
+                .unwrap_or_default();
+            let path = at.join(name);
+            let tree_of =
+                |e: Option<&git2::TreeEntry<'_>>| e.filter(|e| is_tree(e)).map(git2::TreeEntry::id);
+            let blob_of = |e: Option<&git2::TreeEntry<'_>>| {
+                e.filter(|e| !is_tree(e)).map(git2::TreeEntry::id)
+            };
+            if tree_of(l).is_some() || tree_of(r).is_some() {
+                self.changed_blobs(tree_of(l), tree_of(r), path.clone(), out)?;
+            }
+            if blob_of(l).is_some() || blob_of(r).is_some() {
+                out.push((path, blob_of(l), blob_of(r)));
+            }
+        }
+        Ok(())
     }
 
     /// A path of the work tree, relative to the flag repository.
@@ -636,6 +749,11 @@ impl Git {
         listed.lines().any(|line| line.trim() == id)
     }
 
+    /// The content of blob `id` (as `FileDelta` names it).
+    pub fn blob_bytes(&self, id: &str) -> Option<Vec<u8>> {
+        self.blob(git2::Oid::from_str(id).ok()?)
+    }
+
     fn blob(&self, id: git2::Oid) -> Option<Vec<u8>> {
         self.repo.find_blob(id).ok().map(|b| b.content().to_vec())
     }
@@ -650,6 +768,13 @@ pub fn trailers(message: &str) -> Vec<(String, String)> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A tree's entries sorted by name bytes (absent tree: none).
+fn sorted_entries<'t>(tree: Option<&'t git2::Tree<'_>>) -> Vec<git2::TreeEntry<'t>> {
+    let mut entries: Vec<git2::TreeEntry<'t>> = tree.into_iter().flat_map(|t| t.iter()).collect();
+    entries.sort_unstable_by(|x, y| x.name_bytes().cmp(y.name_bytes()));
+    entries
 }
 
 fn info(commit: &git2::Commit) -> CommitInfo {

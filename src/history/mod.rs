@@ -1,6 +1,9 @@
 //! Git history read as flag changes: one walk of the commit graph yields, per commit, the flag
 //! files it changed and how. `log`, `audit`, `events` and `check` all read it.
 
+use std::collections::HashMap;
+
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::git::{FileDelta, Git, GitError, WalkedCommit};
@@ -109,68 +112,108 @@ pub fn walk(
     progress: &dyn Fn(u64),
 ) -> Result<Vec<Entry>, GitError> {
     let commits = git.walk(flags_dir, since, progress)?;
-    Ok(commits
-        .into_iter()
-        .map(|mut commit| {
-            let deltas = std::mem::take(&mut commit.changes);
-            let changes = deltas
-                .iter()
-                .filter_map(|d| flag_change(flags_dir, d))
-                .collect();
-            Entry { commit, changes }
-        })
-        .collect())
+    Ok(entries(git, flags_dir, commits))
 }
 
 /// The history of the flag files at `paths`, newest first, following moves.
 pub fn of_paths(git: &Git, flags_dir: &str, paths: &[String]) -> Result<Vec<Entry>, GitError> {
-    Ok(git
-        .path_history(paths)?
-        .into_iter()
-        .map(|mut commit| {
-            let deltas = std::mem::take(&mut commit.changes);
-            let changes = deltas
-                .iter()
-                .filter_map(|d| flag_change(flags_dir, d))
-                .collect();
-            Entry { commit, changes }
-        })
-        .collect())
+    let commits = git.path_history(paths)?;
+    Ok(entries(git, flags_dir, commits))
 }
 
-/// The fields of a flag file that a change is judged by.
+/// The commits' changes as flag changes: each distinct blob read once and parsed once, in
+/// parallel (a file's new side in one commit is its old side in the next).
+fn entries(git: &Git, flags_dir: &str, commits: Vec<WalkedCommit>) -> Vec<Entry> {
+    let mut ids: Vec<&str> = commits
+        .iter()
+        .flat_map(|c| &c.changes)
+        .filter(|d| is_flag_path(flags_dir, d.new_path.as_ref().or(d.old_path.as_ref())))
+        .flat_map(|d| [d.old.as_deref(), d.new.as_deref()])
+        .flatten()
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let blobs: Vec<(&str, Option<Vec<u8>>)> =
+        ids.iter().map(|id| (*id, git.blob_bytes(id))).collect();
+    let sides: HashMap<&str, Side> = blobs
+        .par_iter()
+        .map(|(id, bytes)| (*id, Side::read(bytes.as_deref())))
+        .collect();
+    let changes: Vec<Vec<FlagChange>> = commits
+        .iter()
+        .map(|c| {
+            c.changes
+                .iter()
+                .filter_map(|d| flag_change(flags_dir, d, &sides))
+                .collect()
+        })
+        .collect();
+    commits
+        .into_iter()
+        .zip(changes)
+        .map(|(mut commit, changes)| {
+            commit.changes = Vec::new();
+            Entry { commit, changes }
+        })
+        .collect()
+}
+
+fn is_flag_path(flags_dir: &str, path: Option<&String>) -> bool {
+    path.is_some_and(|p| {
+        (p.ends_with(".yaml") || p.ends_with(".yml")) && p.starts_with(&format!("{flags_dir}/"))
+    })
+}
+
+/// What a change is judged by, from one side's file.
+#[derive(Debug, Default)]
 struct Side {
-    root: Option<Node>,
+    name: Option<String>,
+    version: Option<String>,
+    lifecycle: Option<String>,
+    enabled: Option<bool>,
+    /// Fingerprint of each top-level field.
+    fields: Vec<(String, u64)>,
+    unparsable: bool,
 }
 
 impl Side {
-    fn read(bytes: Option<&[u8]>) -> (Side, bool) {
-        match bytes {
-            None => (Side { root: None }, false),
-            Some(bytes) => match parse_bytes("", bytes) {
-                Ok(parsed) => (
-                    Side {
-                        root: Some(parsed.root),
-                    },
-                    false,
-                ),
-                Err(_) => (Side { root: None }, true),
-            },
+    fn read(bytes: Option<&[u8]>) -> Side {
+        let Some(bytes) = bytes else {
+            return Side::default();
+        };
+        let Ok(parsed) = parse_bytes("", bytes) else {
+            return Side {
+                unparsable: true,
+                ..Side::default()
+            };
+        };
+        let root = parsed.root;
+        let text = |key: &str| root.get(key).and_then(Node::as_str).map(str::to_owned);
+        Side {
+            name: text("name"),
+            version: text("version"),
+            lifecycle: text("lifecycle"),
+            enabled: root.get("enabled").and_then(Node::as_bool),
+            fields: root
+                .as_map()
+                .map(|m| {
+                    m.iter()
+                        .map(|e| (e.key.clone(), e.value.fingerprint()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            unparsable: false,
         }
-    }
-
-    fn text(&self, key: &str) -> Option<String> {
-        self.root.as_ref()?.get(key)?.as_str().map(str::to_owned)
-    }
-
-    fn boolean(&self, key: &str) -> Option<bool> {
-        self.root.as_ref()?.get(key)?.as_bool()
     }
 }
 
-fn flag_change(flags_dir: &str, delta: &FileDelta) -> Option<FlagChange> {
+fn flag_change(
+    flags_dir: &str,
+    delta: &FileDelta,
+    sides: &HashMap<&str, Side>,
+) -> Option<FlagChange> {
     let path = delta.new_path.as_ref().or(delta.old_path.as_ref())?.clone();
-    if !(path.ends_with(".yaml") || path.ends_with(".yml")) {
+    if !is_flag_path(flags_dir, Some(&path)) {
         return None;
     }
     let env = path
@@ -178,15 +221,17 @@ fn flag_change(flags_dir: &str, delta: &FileDelta) -> Option<FlagChange> {
         .split('/')
         .next()?
         .to_owned();
-    let (old, old_bad) = Side::read(delta.old.as_deref());
-    let (new, new_bad) = Side::read(delta.new.as_deref());
+    let empty = Side::default();
+    let side = |id: &Option<String>| id.as_deref().and_then(|id| sides.get(id)).unwrap_or(&empty);
+    let (old, new) = (side(&delta.old), side(&delta.new));
     let stem = std::path::Path::new(&path)
         .file_stem()?
         .to_string_lossy()
         .into_owned();
     let flag = new
-        .text("name")
-        .or_else(|| old.text("name"))
+        .name
+        .clone()
+        .or_else(|| old.name.clone())
         .unwrap_or(stem);
     let kind = match (&delta.old_path, &delta.new_path) {
         (None, Some(_)) => ChangeKind::Created,
@@ -194,7 +239,14 @@ fn flag_change(flags_dir: &str, delta: &FileDelta) -> Option<FlagChange> {
         (Some(a), Some(b)) if a != b => ChangeKind::Renamed,
         _ => ChangeKind::Updated,
     };
-    let fields = changed_fields(old.root.as_ref(), new.root.as_ref());
+    let mut fields: Vec<String> = Vec::new();
+    for (key, _) in old.fields.iter().chain(&new.fields) {
+        let before = old.fields.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+        let after = new.fields.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+        if before != after && !fields.contains(key) {
+            fields.push(key.clone());
+        }
+    }
     Some(FlagChange {
         env,
         flag,
@@ -204,42 +256,20 @@ fn flag_change(flags_dir: &str, delta: &FileDelta) -> Option<FlagChange> {
         path,
         kind,
         version: Transition {
-            from: old.text("version"),
-            to: new.text("version"),
+            from: old.version.clone(),
+            to: new.version.clone(),
         },
         enabled: Transition {
-            from: old.boolean("enabled"),
-            to: new.boolean("enabled"),
+            from: old.enabled,
+            to: new.enabled,
         },
         lifecycle: Transition {
-            from: old.text("lifecycle"),
-            to: new.text("lifecycle"),
+            from: old.lifecycle.clone(),
+            to: new.lifecycle.clone(),
         },
         fields,
-        unparsable: old_bad || new_bad,
+        unparsable: old.unparsable || new.unparsable,
     })
-}
-
-fn changed_fields(old: Option<&Node>, new: Option<&Node>) -> Vec<String> {
-    let entries = |node: Option<&Node>| -> Vec<(String, u64)> {
-        node.and_then(Node::as_map)
-            .map(|m| {
-                m.iter()
-                    .map(|e| (e.key.clone(), e.value.fingerprint()))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let (a, b) = (entries(old), entries(new));
-    let mut fields: Vec<String> = Vec::new();
-    for (key, _) in a.iter().chain(&b) {
-        let before = a.iter().find(|(k, _)| k == key).map(|(_, v)| v);
-        let after = b.iter().find(|(k, _)| k == key).map(|(_, v)| v);
-        if before != after && !fields.contains(key) {
-            fields.push(key.clone());
-        }
-    }
-    fields
 }
 
 /// The kind of event a change is, for `events` (SPEC §7).
