@@ -214,13 +214,8 @@ fn digest(bytes: &[u8]) -> Result<Digest, Vec<Finding>> {
     let (Some((name, name_pos)), Some((version, version_pos))) = (name, version) else {
         return Err(problems);
     };
-    let mut fields: Vec<(String, u64)> = root
-        .as_map()
-        .unwrap_or_default()
-        .iter()
-        .filter(|e| e.key != "version")
-        .map(|e| (e.key.clone(), e.value.fingerprint()))
-        .collect();
+    let mut fields: Vec<(String, u64)> = root.entry_fingerprints();
+    fields.retain(|(key, _)| key != "version");
     fields.sort_unstable();
     let enabled = root.get("enabled").and_then(Node::as_bool);
     Ok(Digest {

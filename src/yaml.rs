@@ -220,6 +220,18 @@ impl Node {
         h.finish()
     }
 
+    /// Each key of a mapping with the fingerprint of its value (none for other values).
+    pub fn entry_fingerprints(&self) -> Vec<(String, u64)> {
+        self.as_map()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .map(|e| (e.key.clone(), e.value.fingerprint()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     fn size(&self) -> usize {
         match &self.value {
             Value::Seq(items) => 1 + items.iter().map(Node::size).sum::<usize>(),

@@ -60,15 +60,9 @@ pub fn classify(old: &Node, new: &Node) -> (Level, Vec<String>) {
     if field(old, "type").map(|n| n.fingerprint()) != field(new, "type").map(|n| n.fingerprint()) {
         reasons.push((Level::Major, "the type changed".to_owned()));
     }
-    let variants = |node: &Node| -> Vec<(String, u64)> {
+    let variants = |node: &Node| {
         node.get("variants")
-            .and_then(Node::as_map)
-            .map(|entries| {
-                entries
-                    .iter()
-                    .map(|e| (e.key.clone(), e.value.fingerprint()))
-                    .collect()
-            })
+            .map(Node::entry_fingerprints)
             .unwrap_or_default()
     };
     let (before, after) = (variants(old), variants(new));
@@ -113,17 +107,7 @@ pub fn classify(old: &Node, new: &Node) -> (Level, Vec<String>) {
             )),
         },
     }
-    let keys = |node: &Node| -> Vec<(String, u64)> {
-        node.as_map()
-            .map(|entries| {
-                entries
-                    .iter()
-                    .map(|e| (e.key.clone(), e.value.fingerprint()))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let (old_keys, new_keys) = (keys(old), keys(new));
+    let (old_keys, new_keys) = (old.entry_fingerprints(), new.entry_fingerprints());
     let mut metadata: Vec<&str> = Vec::new();
     for (key, _) in old_keys.iter().chain(&new_keys) {
         if category(key) != Some(Category::Metadata) || metadata.contains(&key.as_str()) {

@@ -34,14 +34,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         .filter(|f| f.name() == args.flag)
         .map(|f| f.path.clone())
         .collect();
-    // A flag no longer in the work tree (retired) is found by a walk of the whole history.
-    let entries: Vec<Entry> = if paths.is_empty() {
-        let mut all = history::walk(&git, &flags_dir, None, &|_| {})?;
-        all.reverse();
-        all
-    } else {
-        history::of_paths(&git, &flags_dir, &paths)?
-    };
+    let entries: Vec<Entry> = history::of_flag(&git, &flags_dir, &paths)?;
     let mut rows = Vec::new();
     let mut json_rows = Vec::new();
     for entry in &entries {

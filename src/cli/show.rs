@@ -34,13 +34,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         .filter(|f| f.name() == args.flag)
         .map(|f| f.path.clone())
         .collect();
-    let entries = if paths.is_empty() {
-        let mut all = history::walk(&git, &flags_dir, None, &|_| {})?;
-        all.reverse();
-        all
-    } else {
-        history::of_paths(&git, &flags_dir, &paths)?
-    };
+    let entries = history::of_flag(&git, &flags_dir, &paths)?;
     // Newest first: the file as each commit left it.
     let states: Vec<(&history::Entry, &history::FlagChange)> = entries
         .iter()

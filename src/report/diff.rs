@@ -7,7 +7,7 @@ use similar::{ChangeTag, TextDiff};
 
 use super::human::{Sources, write_finding};
 use super::palette::{self, ADDED, BOLD, DIM, GUTTER, OK, REMOVED};
-use super::{Report, View, plural};
+use super::{Report, View, markdown, plural};
 use crate::finding::{Finding, Severity};
 
 pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
@@ -214,13 +214,7 @@ fn is_block(v: &Json) -> bool {
 
 /// `--format markdown` for `diff` and `status`: what a reviewer reads in ten seconds.
 pub fn write_markdown(out: &mut impl Write, report: &Report) -> io::Result<()> {
-    let icon = if report.counts.errors > 0 {
-        "❌"
-    } else if report.counts.warnings > 0 {
-        "⚠️"
-    } else {
-        "✅"
-    };
+    let icon = markdown::verdict(report.counts);
     writeln!(
         out,
         "### {icon} flagctl {}: {}\n",

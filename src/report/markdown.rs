@@ -3,16 +3,21 @@
 use std::io::{self, Write};
 
 use super::{Report, plural, tally};
-use crate::finding::Severity;
+use crate::finding::{Counts, Severity};
 
-pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
-    let mark = if report.counts.errors > 0 {
+/// The heading's mark: errors, warnings, or clean.
+pub fn verdict(counts: Counts) -> &'static str {
+    if counts.errors > 0 {
         "❌"
-    } else if report.counts.warnings > 0 {
+    } else if counts.warnings > 0 {
         "⚠️"
     } else {
         "✅"
-    };
+    }
+}
+
+pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    let mark = verdict(report.counts);
     writeln!(
         out,
         "### {mark} flagctl {}: {} in {}\n",
