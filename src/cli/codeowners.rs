@@ -45,10 +45,17 @@ pub fn run(global: &Global, _args: Args) -> anyhow::Result<Outcome> {
             .and_then(|b| parse_bytes(&flag.path, &b).ok())
             .and_then(|p| p.root.get("owner").and_then(|o| o.as_str().map(handle)));
         let mut owners: Vec<String> = owner.into_iter().collect();
-        if let Some(env) = repo.config.environment(&flag.env) {
-            owners.extend(env.approvers.iter().cloned());
+        for approver in repo
+            .config
+            .environment(&flag.env)
+            .map(|e| &e.approvers)
+            .into_iter()
+            .flatten()
+        {
+            if !owners.contains(approver) {
+                owners.push(approver.clone());
+            }
         }
-        owners.dedup();
         if !owners.is_empty() {
             out.push_str(&format!("{} {}\n", at_top(&flag.path), owners.join(" ")));
         }

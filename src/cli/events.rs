@@ -31,6 +31,15 @@ pub struct Args {
     timeout: u64,
 }
 
+/// An event ready to send.
+struct Delivery {
+    sequence: u64,
+    body: String,
+    /// `Idempotency-Key`: the same for the same event, run after run.
+    key: String,
+    commit: String,
+}
+
 /// One change to one flag file, as a webhook receives it. Field order is fixed.
 #[derive(Debug, Serialize)]
 struct Event<'a> {
@@ -68,7 +77,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let entries = history::walk(&git, &flags_dir, None, &|n| bar.set_position(n))?;
     bar.finish_and_clear();
 
-    let mut lines: Vec<(String, String, String)> = Vec::new();
+    let mut lines: Vec<Delivery> = Vec::new();
     let mut sequence = 0u64;
     for entry in &entries {
         for change in &entry.changes {
@@ -93,14 +102,19 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
                 promoted_from: entry.trailer("Flagctl-Promoted-From"),
             };
             let key = hex::encode(Sha256::digest(event.id.as_bytes()));
-            lines.push((serde_json::to_string(&event)?, key, entry.commit.id.clone()));
+            lines.push(Delivery {
+                sequence,
+                body: serde_json::to_string(&event)?,
+                key,
+                commit: entry.commit.id.clone(),
+            });
         }
     }
     match &args.post {
         None => {
             let mut out = std::io::stdout().lock();
-            for (line, _, _) in &lines {
-                printed(writeln!(out, "{line}"))?;
+            for line in &lines {
+                printed(writeln!(out, "{}", line.body))?;
             }
             Ok(Outcome::Clean)
         }
@@ -109,7 +123,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
 }
 
 /// Posts each event in order; on a final failure says where the next run should resume.
-fn deliver(url: &str, lines: &[(String, String, String)], args: &Args) -> anyhow::Result<Outcome> {
+fn deliver(url: &str, lines: &[Delivery], args: &Args) -> anyhow::Result<Outcome> {
     let secret = std::env::var("FLAGCTL_WEBHOOK_SECRET")
         .context("set FLAGCTL_WEBHOOK_SECRET to the webhook's signing secret")?;
     let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -120,7 +134,16 @@ fn deliver(url: &str, lines: &[(String, String, String)], args: &Args) -> anyhow
     // The last commit all of whose events were delivered: `--since` resumes after it.
     let mut resume: Option<&str> = None;
     let mut delivered = 0usize;
-    for (i, (body, key, commit)) in lines.iter().enumerate() {
+    for (
+        i,
+        Delivery {
+            sequence,
+            body,
+            key,
+            commit,
+        },
+    ) in lines.iter().enumerate()
+    {
         let mut mac = hmac::Hmac::<Sha256>::new_from_slice(secret.as_bytes())
             .context("the webhook secret")?;
         mac.update(body.as_bytes());
@@ -156,10 +179,9 @@ fn deliver(url: &str, lines: &[(String, String, String)], args: &Args) -> anyhow
             }
         }
         if !ok {
-            let sequence = i; // events before this one were delivered
             eprintln!(
                 "error: delivering event {} to {url} failed after {} attempts ({last_error}); {delivered} delivered",
-                sequence + 1,
+                sequence,
                 args.retries + 1
             );
             match resume {
@@ -171,7 +193,7 @@ fn deliver(url: &str, lines: &[(String, String, String)], args: &Args) -> anyhow
             return Ok(Outcome::Failed);
         }
         delivered += 1;
-        if lines.get(i + 1).is_none_or(|next| next.2 != *commit) {
+        if lines.get(i + 1).is_none_or(|next| next.commit != *commit) {
             resume = Some(commit);
         }
     }

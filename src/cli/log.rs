@@ -34,6 +34,14 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         .filter(|f| f.name() == args.flag)
         .map(|f| f.path.clone())
         .collect();
+    // An environment the flag has left (retired there) is only found by reading all history.
+    let everywhere = envs.iter().all(|env| {
+        inventory
+            .flags
+            .iter()
+            .any(|f| f.name() == args.flag && f.env == *env)
+    });
+    let paths = if everywhere { paths } else { Vec::new() };
     let entries: Vec<Entry> = history::of_flag(&git, &flags_dir, &paths)?;
     let mut rows = Vec::new();
     let mut json_rows = Vec::new();
@@ -101,17 +109,15 @@ pub fn describe(change: &FlagChange) -> String {
         )),
         ChangeKind::Updated => {}
     }
-    if change.kind != ChangeKind::Created
-        && change.kind != ChangeKind::Deleted
-        && change.version.changed()
-    {
+    let kept = matches!(change.kind, ChangeKind::Updated | ChangeKind::Renamed);
+    if kept && change.version.changed() {
         parts.push(format!(
             "{} → {}",
             change.version.from.as_deref().unwrap_or("?"),
             change.version.to.as_deref().unwrap_or("?")
         ));
     }
-    if change.kind == ChangeKind::Updated && change.enabled.changed() {
+    if kept && change.enabled.changed() {
         let word = |b: Option<bool>| match b {
             Some(true) => "on",
             Some(false) => "off",
@@ -123,7 +129,7 @@ pub fn describe(change: &FlagChange) -> String {
             word(change.enabled.to)
         ));
     }
-    if change.kind == ChangeKind::Updated && change.lifecycle.changed() {
+    if kept && change.lifecycle.changed() {
         parts.push(format!(
             "lifecycle {} → {}",
             change.lifecycle.from.as_deref().unwrap_or("?"),
@@ -136,7 +142,7 @@ pub fn describe(change: &FlagChange) -> String {
         .map(String::as_str)
         .filter(|f| !matches!(*f, "version" | "enabled" | "lifecycle"))
         .collect();
-    if change.kind == ChangeKind::Updated && !others.is_empty() {
+    if kept && !others.is_empty() {
         parts.push(others.join(", "));
     }
     if change.unparsable {

@@ -53,12 +53,15 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         states.iter().find(|(e, _)| e.commit.time <= at)
     } else {
         let commit = git.resolve(&args.at)?;
-        // The newest change at or before that commit on HEAD's first-parent line.
-        let position = states.iter().position(|(e, _)| e.commit.id == commit.id);
-        match position {
-            Some(i) => states.get(i),
-            None => states.iter().find(|(e, _)| e.commit.time <= commit.time),
+        // The newest change that the revision contains (by ancestry, not by clock).
+        let mut found = None;
+        for state in &states {
+            if git.contains(&commit.id, &state.0.commit.id)? {
+                found = Some(state);
+                break;
+            }
         }
+        found
     };
     let Some((entry, change)) = wanted else {
         bail!(
@@ -80,15 +83,15 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let Some(bytes) = git.file_at(&entry.commit.id, &change.path)? else {
         bail!("{} is missing from commit {}", change.path, entry.commit.id);
     };
-    let mut out = std::io::stdout().lock();
-    printed(writeln!(
-        out,
-        "# {} as of commit {} ({}, {})",
+    // The file alone on stdout, byte for byte (to redirect or diff); where it came from on stderr.
+    eprintln!(
+        "{} as of commit {} ({}, {})",
         change.path,
         &entry.commit.id[..12],
         entry.commit.time.strftime("%Y-%m-%d %H:%M UTC"),
         entry.commit.author
-    ))?;
+    );
+    let mut out = std::io::stdout().lock();
     printed(out.write_all(&bytes))?;
     Ok(Outcome::Clean)
 }

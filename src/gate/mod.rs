@@ -183,11 +183,16 @@ struct Touched {
     rollback: bool,
 }
 
-/// Whether `bytes` is exactly what `path` held at some commit of its history.
+/// Whether `bytes` is exactly what `path` held before: at least two commits of its history set
+/// these bytes (the rollback that restored them, and the one it restored).
 fn in_history(git: &Git, path: &str, bytes: &[u8]) -> Result<bool, GitError> {
+    let mut seen = 0;
     for commit in git.history_of(path)? {
         if git.file_at(&commit.id, path)?.as_deref() == Some(bytes) {
-            return Ok(true);
+            seen += 1;
+            if seen == 2 {
+                return Ok(true);
+            }
         }
     }
     Ok(false)

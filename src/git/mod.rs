@@ -243,6 +243,15 @@ impl Git {
         Ok(out)
     }
 
+    /// Whether commit `descendant` is commit `ancestor` or has it among its ancestors.
+    pub fn contains(&self, descendant: &str, ancestor: &str) -> Result<bool, GitError> {
+        let (d, a) = (
+            git2::Oid::from_str(descendant)?,
+            git2::Oid::from_str(ancestor)?,
+        );
+        Ok(d == a || self.repo.graph_descendant_of(d, a)?)
+    }
+
     /// Whether `ancestor` is HEAD or one of its ancestors.
     pub fn head_contains(&self, ancestor: &str) -> Result<bool, GitError> {
         let head = self.repo.head()?.peel_to_commit()?.id();

@@ -79,14 +79,15 @@ impl Entry {
             .map(|(_, v)| v.as_str())
     }
 
-    /// Distinct `Approved-by:` emails other than the author's.
+    /// Distinct `Approved-by:` emails other than the author's (a trailer without an email
+    /// names nobody who can be told apart, so it does not count).
     pub fn approvals(&self) -> Vec<String> {
         let mut emails: Vec<String> = self
             .commit
             .trailers
             .iter()
             .filter(|(k, _)| k.eq_ignore_ascii_case("Approved-by"))
-            .map(|(_, v)| email_of(v))
+            .filter_map(|(_, v)| email_of(v))
             .filter(|e| !e.eq_ignore_ascii_case(&self.commit.email))
             .collect();
         emails.sort();
@@ -95,12 +96,15 @@ impl Entry {
     }
 }
 
-/// `Jane <jane@example.com>` → `jane@example.com`.
-fn email_of(value: &str) -> String {
-    match (value.find('<'), value.rfind('>')) {
-        (Some(a), Some(b)) if a < b => value[a + 1..b].trim().to_ascii_lowercase(),
-        _ => value.trim().to_ascii_lowercase(),
-    }
+/// `Jane <jane@example.com>` or `jane@example.com` → `jane@example.com`.
+fn email_of(value: &str) -> Option<String> {
+    let email = match (value.find('<'), value.rfind('>')) {
+        (Some(a), Some(b)) if a < b => value[a + 1..b].trim(),
+        _ => value.trim(),
+    };
+    let (user, host) = email.split_once('@')?;
+    (!user.is_empty() && !host.is_empty() && !email.contains(char::is_whitespace))
+        .then(|| email.to_ascii_lowercase())
 }
 
 /// Reads the first-parent history of the flags folder once, oldest first: all of it, or the

@@ -10,6 +10,7 @@ mod config_errors;
 mod drift;
 mod explain;
 mod formats;
+mod history;
 mod init;
 mod loader_props;
 mod repos;
