@@ -303,8 +303,13 @@ impl Repository {
     }
 }
 
-/// A file's bytes and their hash.
-type HashedBytes = (u64, Vec<u8>);
+/// Contents being grouped as files are read.
+#[derive(Default)]
+struct Grouping {
+    by_hash: std::collections::HashMap<u64, Vec<usize>>,
+    groups: Vec<(Vec<u8>, Vec<usize>)>,
+    unreadable: Vec<(usize, Finding)>,
+}
 
 /// Files read once each, in parallel, and grouped by content: a content several files share
 /// (a flag in sync across environments) is parsed and checked once.
@@ -320,23 +325,22 @@ impl Repository {
     pub fn read_grouped(&self, files: &[&SourceFile]) -> Contents {
         use rayon::prelude::*;
         use std::hash::{Hash, Hasher};
-        let read: Vec<Result<HashedBytes, Box<Finding>>> = files
-            .par_iter()
-            .map(|file| {
-                let bytes = self.read(file)?;
-                let mut hasher = std::collections::hash_map::DefaultHasher::new();
-                bytes.hash(&mut hasher);
-                Ok((hasher.finish(), bytes))
-            })
-            .collect();
-        let mut groups: Vec<(Vec<u8>, Vec<usize>)> = Vec::new();
-        let mut by_hash: std::collections::HashMap<u64, Vec<usize>> =
-            std::collections::HashMap::new();
-        let mut unreadable = Vec::new();
-        for (index, result) in read.into_iter().enumerate() {
-            match result {
-                Ok((hash, bytes)) => {
-                    let candidates = by_hash.entry(hash).or_default();
+        // Grouped as they are read, so that a copy is dropped at once: memory holds each
+        // distinct content once, not every file.
+        let state = std::sync::Mutex::new(Grouping::default());
+        files.par_iter().enumerate().for_each(|(index, file)| {
+            let read = self.read(file);
+            let mut state = state
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match read {
+                Ok(bytes) => {
+                    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                    bytes.hash(&mut hasher);
+                    let Grouping {
+                        by_hash, groups, ..
+                    } = &mut *state;
+                    let candidates = by_hash.entry(hasher.finish()).or_default();
                     match candidates.iter().find(|&&g| groups[g].0 == bytes) {
                         Some(&g) => groups[g].1.push(index),
                         None => {
@@ -345,9 +349,22 @@ impl Repository {
                         }
                     }
                 }
-                Err(finding) => unreadable.push((index, *finding)),
+                Err(finding) => state.unreadable.push((index, *finding)),
             }
+        });
+        let Grouping {
+            mut groups,
+            mut unreadable,
+            ..
+        } = state
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Reading in parallel finishes in any order; the result does not depend on it.
+        for (_, holders) in &mut groups {
+            holders.sort_unstable();
         }
+        groups.sort_unstable_by_key(|(_, holders)| holders[0]);
+        unreadable.sort_unstable_by_key(|(index, _)| *index);
         Contents { groups, unreadable }
     }
 }

@@ -31,9 +31,15 @@ pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
         } else {
             palette::severity(Severity::Warning)
         };
+        // Listings (`audit`) read history, not files: no file count to give.
+        let scope = if report.files > 0 {
+            format!(" in {files}")
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "{style}✗{style:#} {BOLD}{}{BOLD:#} in {files}",
+            "{style}✗{style:#} {BOLD}{}{BOLD:#}{scope}",
             tally(report.counts)
         )
     }
