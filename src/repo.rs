@@ -111,6 +111,11 @@ impl Repository {
         self.root.join(&self.config.flags_dir)
     }
 
+    /// The flags folder as repository paths spell it (`flags`, or `config/flags`: `/`-separated).
+    pub fn flags_path(&self) -> String {
+        self.config.flags_dir.to_string_lossy().replace('\\', "/")
+    }
+
     /// The repository-relative, `/`-separated form of `path` (which lies under the root).
     pub fn relative(&self, path: &Path) -> String {
         let rel = path.strip_prefix(&self.root).unwrap_or(path);

@@ -242,7 +242,7 @@ impl Workspace {
 
 /// The source-file description of a repository-relative flag path.
 fn source_for(repo: &Repository, path: &str) -> Option<SourceFile> {
-    let flags = repo.config.flags_dir.to_string_lossy().replace('\\', "/");
+    let flags = repo.flags_path();
     let rest = path.strip_prefix(&format!("{flags}/"))?;
     let env = rest.split('/').next()?.to_owned();
     let stem = std::path::Path::new(path)

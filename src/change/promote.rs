@@ -215,12 +215,7 @@ pub fn plan(
                 (existing.path.clone(), Some(before), after)
             }
             None => {
-                let path = retarget(
-                    &source.path,
-                    from,
-                    to,
-                    &ws.repo.config.flags_dir.to_string_lossy(),
-                );
+                let path = retarget(&source.path, from, to, &ws.repo.flags_path());
                 let enabled = source.digest.enabled == Some(true);
                 // Deploying a flag is not releasing it: it arrives disabled unless asked.
                 let after = if enabled && !with_state {

@@ -25,7 +25,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         super::environment(&repo.config, env)?;
     }
     let git = super::git_of(&repo)?;
-    let flags_dir = repo.config.flags_dir.to_string_lossy().replace('\\', "/");
+    let flags_dir = repo.flags_path();
     let (since_rev, since_date) = match &args.since {
         None => (None, None),
         Some(text) => match Date::parse(text) {

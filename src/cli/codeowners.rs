@@ -21,7 +21,7 @@ pub fn run(global: &Global, _args: Args) -> anyhow::Result<Outcome> {
             format!("/{prefix}/{path}")
         }
     };
-    let flags_dir = repo.config.flags_dir.to_string_lossy().replace('\\', "/");
+    let flags_dir = repo.flags_path();
     let envs = repo.config.environment_names();
     let inventory = Inventory::load(&repo, &envs)?;
     let mut out = String::from(

@@ -63,7 +63,7 @@ struct Event<'a> {
 pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let repo = global.repository()?;
     let git = super::git_of(&repo)?;
-    let flags_dir = repo.config.flags_dir.to_string_lossy().replace('\\', "/");
+    let flags_dir = repo.flags_path();
     let after = match &args.since {
         Some(rev) => match git.first_parent_position(rev)? {
             Some(position) => Some(position),

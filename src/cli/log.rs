@@ -3,8 +3,7 @@
 use serde_json::json;
 
 use super::{Global, Outcome, printed};
-use crate::history::{self, ChangeKind, Entry, FlagChange};
-use crate::inventory::Inventory;
+use crate::history::{ChangeKind, Entry, FlagChange};
 use crate::report::{self, Report, Table, View};
 
 #[derive(Debug, clap::Args)]
@@ -26,23 +25,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         Some(env) => vec![env.as_str()],
         None => repo.config.environment_names(),
     };
-    let flags_dir = repo.config.flags_dir.to_string_lossy().replace('\\', "/");
-    let inventory = Inventory::load(&repo, &envs)?;
-    let paths: Vec<String> = inventory
-        .flags
-        .iter()
-        .filter(|f| f.name() == args.flag)
-        .map(|f| f.path.clone())
-        .collect();
-    // An environment the flag has left (retired there) is only found by reading all history.
-    let everywhere = envs.iter().all(|env| {
-        inventory
-            .flags
-            .iter()
-            .any(|f| f.name() == args.flag && f.env == *env)
-    });
-    let paths = if everywhere { paths } else { Vec::new() };
-    let entries: Vec<Entry> = history::of_flag(&git, &flags_dir, &paths)?;
+    let entries: Vec<Entry> = super::flag_history(&git, &repo, &args.flag, &envs)?;
     let mut rows = Vec::new();
     let mut json_rows = Vec::new();
     for entry in &entries {

@@ -86,12 +86,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         }
     };
     let text = with_name(&template, &args.name);
-    let flags = ws
-        .repo
-        .config
-        .flags_dir
-        .to_string_lossy()
-        .replace('\\', "/");
+    let flags = ws.repo.flags_path();
     let path = match &args.group {
         Some(group) => format!(
             "{flags}/{env}/{}/{}.yaml",

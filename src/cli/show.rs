@@ -6,7 +6,6 @@ use anyhow::bail;
 
 use super::{Global, Outcome, printed};
 use crate::history;
-use crate::inventory::Inventory;
 use crate::time::Date;
 
 #[derive(Debug, clap::Args)]
@@ -26,15 +25,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let repo = global.repository()?;
     super::environment(&repo.config, &args.env)?;
     let git = super::git_of(&repo)?;
-    let flags_dir = repo.config.flags_dir.to_string_lossy().replace('\\', "/");
-    let inventory = Inventory::load(&repo, &[args.env.as_str()])?;
-    let paths: Vec<String> = inventory
-        .flags
-        .iter()
-        .filter(|f| f.name() == args.flag)
-        .map(|f| f.path.clone())
-        .collect();
-    let entries = history::of_flag(&git, &flags_dir, &paths)?;
+    let entries = super::flag_history(&git, &repo, &args.flag, &[args.env.as_str()])?;
     // Newest first: the file as each commit left it.
     let states: Vec<(&history::Entry, &history::FlagChange)> = entries
         .iter()

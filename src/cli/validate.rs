@@ -68,7 +68,7 @@ fn narrowing(
     root: Option<&PathBuf>,
 ) -> anyhow::Result<Vec<String>> {
     let base = std::fs::canonicalize(&repo.root).unwrap_or_else(|_| repo.root.clone());
-    let flags = repo.config.flags_dir.to_string_lossy().replace('\\', "/");
+    let flags = repo.flags_path();
     let mut prefixes = Vec::new();
     for path in paths {
         if Some(path) == root {

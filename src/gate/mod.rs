@@ -107,7 +107,7 @@ pub fn check(
             .map_err(|e| GateError::BaseConfig(e.to_string()))?,
         None => Config::default(),
     };
-    let flags_dir = repo.config.flags_dir.to_string_lossy().replace('\\', "/");
+    let flags_dir = repo.flags_path();
     let entries = history::walk(git, &flags_dir, Some(&base_commit.id), &|_| {})?;
     let mut findings = Vec::new();
 

@@ -125,18 +125,6 @@ pub fn of_paths(git: &Git, flags_dir: &str, paths: &[String]) -> Result<Vec<Entr
     Ok(entries(git, flags_dir, commits))
 }
 
-/// The history of one flag, newest first: through the files it has now (`paths`), or, for a
-/// flag no longer in the work tree (retired), through a walk of the whole history.
-pub fn of_flag(git: &Git, flags_dir: &str, paths: &[String]) -> Result<Vec<Entry>, GitError> {
-    if paths.is_empty() {
-        let mut all = walk(git, flags_dir, None, &|_| {})?;
-        all.reverse();
-        Ok(all)
-    } else {
-        of_paths(git, flags_dir, paths)
-    }
-}
-
 /// The commits' changes as flag changes: each distinct blob read once and parsed once, in
 /// parallel (a file's new side in one commit is its old side in the next).
 fn entries(git: &Git, flags_dir: &str, commits: Vec<WalkedCommit>) -> Vec<Entry> {
