@@ -1,6 +1,7 @@
 use super::{Check, FileContext, Rule};
 use crate::finding::{Finding, Severity};
 use crate::model::FlagType;
+use crate::yaml::Node;
 
 pub const RULE: Rule = Rule {
     code: "rule/missing-serve",
@@ -15,33 +16,45 @@ Fix: add `serve: VARIANT` or `rollout: {…}`.",
     check: Check::File(check),
 };
 
+/// Whether a flag or rule says what it serves (written at all: a malformed value is the
+/// schema's finding).
+fn says_what_it_serves(node: &Node) -> bool {
+    node.get("serve").is_some() || node.get("rollout").is_some()
+}
+
 fn check(cx: &FileContext, out: &mut Vec<Finding>) {
-    let flag = cx.flag;
-    for (i, rule) in flag.rules.iter().enumerate() {
-        let has_serve = ["serve", "rollout"]
-            .iter()
-            .any(|k| cx.root.locate(&format!("/rules/{i}")).get(k).is_some());
-        if rule.serve.is_none() && !has_serve {
-            let name = rule
-                .name
-                .as_deref()
-                .map_or(format!("rule {}", i + 1), |n| format!("rule \"{n}\""));
-            out.push(
-                cx.finding(
-                    &RULE,
-                    rule.pos,
-                    format!("{name} does not say what it serves"),
-                )
-                .help("add `serve: VARIANT` or `rollout: {…}` to the rule"),
-            );
+    let rules = cx
+        .root
+        .get("rules")
+        .and_then(Node::as_seq)
+        .unwrap_or_default();
+    for (i, rule) in rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.as_map().is_some())
+    {
+        if says_what_it_serves(rule) {
+            continue;
         }
+        let name = rule
+            .get("name")
+            .and_then(Node::as_str)
+            .map_or(format!("rule {}", i + 1), |n| format!("rule \"{n}\""));
+        out.push(
+            cx.finding(
+                &RULE,
+                rule.pos,
+                format!("{name} does not say what it serves"),
+            )
+            .help("add `serve: VARIANT` or `rollout: {…}` to the rule"),
+        );
     }
-    let non_boolean = flag
+    let non_boolean = cx
+        .flag
         .flag_type
         .as_ref()
         .is_some_and(|t| t.value != FlagType::Boolean);
-    let fallthrough_written = cx.root.get("serve").is_some() || cx.root.get("rollout").is_some();
-    if non_boolean && flag.enabled == Some(true) && !fallthrough_written {
+    if non_boolean && cx.flag.enabled == Some(true) && !says_what_it_serves(cx.root) {
         out.push(
             cx.finding(
                 &RULE,

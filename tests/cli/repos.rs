@@ -277,3 +277,46 @@ fn lifecycle_policy_comes_from_the_configuration() {
         )]
     );
 }
+
+#[test]
+fn rules_and_flags_must_say_what_they_serve_and_only_one_way() {
+    let repo = TempRepo::new();
+    repo.write(
+        "flags/dev/feature_rules.yaml",
+        crate::flag_yaml(
+            "feature_rules",
+            "rules:\n  - name: nothing served\n    tenants: [acme]\n  - name: both\n    tenants: [globex]\n    serve: \"on\"\n    rollout: { \"on\": 50, \"off\": 50 }\n",
+        ),
+    );
+    repo.write(
+        "flags/dev/feature_text.yaml",
+        "name: feature_text\nversion: 1.0.0\ndescription: d\nowner: o\nlifecycle: draft\ntype: string\nvariants: { a: x, b: y }\ndefault: a\nenabled: true\n",
+    );
+    let (out, doc) = repo.validate_json(&[]);
+    out.expect_code(1);
+    let mut found: Vec<(String, String, u64, u64)> = placed(&doc);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            (
+                "rule/ambiguous-serve".to_owned(),
+                "flags/dev/feature_rules.yaml".to_owned(),
+                15,
+                5
+            ),
+            (
+                "rule/missing-serve".to_owned(),
+                "flags/dev/feature_rules.yaml".to_owned(),
+                10,
+                5
+            ),
+            (
+                "rule/missing-serve".to_owned(),
+                "flags/dev/feature_text.yaml".to_owned(),
+                1,
+                1
+            ),
+        ]
+    );
+}
