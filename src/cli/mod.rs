@@ -36,7 +36,7 @@ use crate::finding::{Counts, did_you_mean};
 use crate::repo::Repository;
 use crate::report::{ColorChoice, Format};
 
-/// Feature flags as code in git: validate, diff, promote, audit, and export to flagd.
+/// Feature flags as code in git: validate, diff, promote, audit.
 #[derive(Debug, Parser)]
 #[command(name = "flagctl", version, about, max_term_width = 100)]
 pub struct Cli {
