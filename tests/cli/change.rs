@@ -7,6 +7,7 @@
 //! isolated from the caller's git configuration (`HOME` in the temporary folder,
 //! `GIT_CONFIG_NOSYSTEM`); the identity is the repository's own `user.name`/`user.email`.
 
+use crate::SCRUBBED;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus};
@@ -14,31 +15,6 @@ use std::process::{Command, ExitStatus};
 /// The identity configured in every test repository (`git config user.name/user.email`).
 const NAME: &str = "Flag Tester";
 const EMAIL: &str = "tester@example.com";
-
-/// Variables of the caller's shell that would change what flagctl or git do.
-const SCRUBBED: &[&str] = &[
-    "NO_COLOR",
-    "CLICOLOR",
-    "CLICOLOR_FORCE",
-    "FLAGCTL_NOW",
-    "FLAGCTL_CRASH_AFTER",
-    "COLUMNS",
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_INDEX_FILE",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_CEILING_DIRECTORIES",
-    "GIT_CONFIG_GLOBAL",
-    "GIT_CONFIG_PARAMETERS",
-    "GIT_AUTHOR_NAME",
-    "GIT_AUTHOR_EMAIL",
-    "GIT_AUTHOR_DATE",
-    "GIT_COMMITTER_NAME",
-    "GIT_COMMITTER_EMAIL",
-    "GIT_COMMITTER_DATE",
-    "EMAIL",
-];
 
 const CONFIG: &str = "\
 # The promotion chain of the tests.

@@ -7,6 +7,7 @@
 //! Every `--format json` document a test reads is also checked against
 //! `schemas/report.schema.json`.
 
+use crate::SCRUBBED;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command as StdCommand;
@@ -16,23 +17,6 @@ use serde_json::{Value as Json, json};
 
 /// The time every run of these tests takes as "now".
 const NOW: &str = "2026-06-15T12:00:00Z";
-
-/// Variables of the caller's shell that would change what flagctl or git do.
-const SCRUBBED: &[&str] = &[
-    "NO_COLOR",
-    "CLICOLOR",
-    "CLICOLOR_FORCE",
-    "FLAGCTL_NOW",
-    "COLUMNS",
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_INDEX_FILE",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_CEILING_DIRECTORIES",
-    "GIT_AUTHOR_DATE",
-    "GIT_COMMITTER_DATE",
-];
 
 /// The project root: flagctl's own demo flag repository.
 fn project_root() -> &'static Path {

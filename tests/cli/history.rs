@@ -7,6 +7,7 @@
 //! temporary folder, `GIT_CONFIG_NOSYSTEM`, a fixed identity) and clock (every commit is dated
 //! one hour after the previous one from 2026-01-01T00:00:00Z unless a test sets the date).
 
+use crate::SCRUBBED;
 use std::cell::RefCell;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -29,32 +30,6 @@ const EMAIL: &str = "ann@example.com";
 const EPOCH: i64 = 1_767_225_600;
 /// `FLAGCTL_NOW`: after every commit the tests make.
 const NOW: &str = "2026-12-31T00:00:00Z";
-
-/// Variables of the caller's shell that would change what flagctl or git do.
-const SCRUBBED: &[&str] = &[
-    "NO_COLOR",
-    "CLICOLOR",
-    "CLICOLOR_FORCE",
-    "FLAGCTL_NOW",
-    "FLAGCTL_WEBHOOK_SECRET",
-    "FLAGCTL_CRASH_AFTER",
-    "COLUMNS",
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_INDEX_FILE",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_CEILING_DIRECTORIES",
-    "GIT_CONFIG_GLOBAL",
-    "GIT_CONFIG_PARAMETERS",
-    "EMAIL",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-];
 
 const CONFIG: &str = "\
 # The promotion chain of the history tests.
