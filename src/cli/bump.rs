@@ -2,7 +2,7 @@
 
 use anyhow::{Context, bail};
 
-use super::write::{Confirm, WriteArgs, execute};
+use super::write::{Confirm, WriteArgs, execute, open_flag};
 use super::{Global, Outcome};
 use crate::change::bump::{Level, classify};
 use crate::change::edit::{self, Scalar};
@@ -33,12 +33,7 @@ pub struct Args {
 }
 
 pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
-    let repo = global.repository()?;
-    super::environment(&repo.config, &args.env)?;
-    let ws = Workspace::open(repo)?;
-    ws.require_reason(&args.env, args.write.reason.as_deref())?;
-    let file = ws.flag_file(&args.flag, &args.env)?;
-    let before = std::fs::read(ws.repo.root.join(&file.path))?;
+    let (ws, file, before) = open_flag(global, &args.flag, &args.env, &args.write)?;
     let current = root(&file.path, &before)?;
     let current_version = version(&current)
         .with_context(|| format!("{}: the version is not semver; fix it by hand", file.path))?;

@@ -2,9 +2,9 @@
 
 use anyhow::bail;
 
-use super::write::{Confirm, WriteArgs, execute};
+use super::write::{Confirm, WriteArgs, execute, open_flag};
 use super::{Global, Outcome};
-use crate::change::{FileWrite, Operation, Workspace};
+use crate::change::{FileWrite, Operation};
 use crate::repo::parse_bytes;
 
 #[derive(Debug, clap::Args)]
@@ -22,13 +22,8 @@ pub struct Args {
 }
 
 pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
-    let repo = global.repository()?;
-    super::environment(&repo.config, &args.env)?;
-    let ws = Workspace::open(repo)?;
-    ws.require_reason(&args.env, args.write.reason.as_deref())?;
-    let file = ws.flag_file(&args.flag, &args.env)?;
+    let (ws, file, before) = open_flag(global, &args.flag, &args.env, &args.write)?;
     ws.require_clean(&[&file.path])?;
-    let before = std::fs::read(ws.repo.root.join(&file.path))?;
 
     let (commit, bytes) = if semver::Version::parse(&args.to).is_ok() {
         let mut found = None;

@@ -2,10 +2,10 @@
 
 use anyhow::bail;
 
-use super::write::{Confirm, WriteArgs, execute};
+use super::write::{Confirm, WriteArgs, execute, open_flag};
 use super::{Global, Outcome};
+use crate::change::Operation;
 use crate::change::edit::{self, Scalar};
-use crate::change::{Operation, Workspace};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -67,16 +67,11 @@ pub fn change(
     break_glass: bool,
     write: WriteArgs,
 ) -> anyhow::Result<Outcome> {
-    let repo = global.repository()?;
-    super::environment(&repo.config, &env)?;
     if break_glass && write.reason.is_none() {
         bail!("--break-glass needs a --reason");
     }
-    let ws = Workspace::open(repo)?;
-    ws.require_reason(&env, write.reason.as_deref())?;
-    let file = ws.flag_file(&flag, &env)?;
+    let (ws, file, before) = open_flag(global, &flag, &env, &write)?;
     ws.require_clean(&[&file.path])?;
-    let before = std::fs::read(ws.repo.root.join(&file.path))?;
     let text = String::from_utf8(before.clone())?;
     let after = edit::set(&file.path, &text, &assignments)?;
     let mut op = Operation {

@@ -40,6 +40,23 @@ pub enum Confirm {
     Never,
 }
 
+/// The workspace and the file of `flag` in `env`, for a command that changes that one file:
+/// the environment exists, the work tree can take a write, and a reason is given if asked for.
+pub fn open_flag(
+    global: &Global,
+    flag: &str,
+    env: &str,
+    args: &WriteArgs,
+) -> anyhow::Result<(Workspace, crate::repo::SourceFile, Vec<u8>)> {
+    let repo = global.repository()?;
+    super::environment(&repo.config, env)?;
+    let ws = Workspace::open(repo)?;
+    ws.require_reason(env, args.reason.as_deref())?;
+    let file = ws.flag_file(flag, env)?;
+    let bytes = std::fs::read(ws.repo.root.join(&file.path))?;
+    Ok((ws, file, bytes))
+}
+
 /// Validates, shows, confirms and applies `op`.
 pub fn execute(
     global: &Global,
