@@ -204,7 +204,7 @@ for name, r in res.items():
             verdict += f" (exit {codes[name]}!)"
     target = f"≤{TARGET[name]}×" if name in TARGET else ""
     label = name if name == "floor" else f"flagctl {name}"
-    print(f"{label:<18}{med:>9.3f}s{r['stddev'] or 0:>8.3f}s{ratio:>7.2f}×{target:>9}{rss:>12}  {verdict}")
+    print(f"{label:<18}{med:>9.3f}s{r['stddev'] or 0:>8.3f}s{ratio:>7.3f}×{target:>9}{rss:>12}  {verdict}")
 
 if fv_json:
     fv = medians(fv_json)["featurevisor-lint"]["median"]
@@ -217,7 +217,7 @@ if fv_json:
     speedup = fv / v
     ok = speedup >= 8
     ok_all &= ok
-    print(f"{'featurevisor lint':<18}{fv:>9.3f}s{'':>9}{fv / floor:>7.2f}×{'':>9}{fv_rss:>12}"
+    print(f"{'featurevisor lint':<18}{fv:>9.3f}s{'':>9}{fv / floor:>7.3f}×{'':>9}{fv_rss:>12}"
           f"  validate is {speedup:.1f}× faster (target ≥8×): {'ok' if ok else 'MISSED'}")
 
 if scale_dir:
