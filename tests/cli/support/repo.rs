@@ -328,6 +328,14 @@ impl Repo {
         self.head()
     }
 
+    /// Commits everything with `subject` and returns the repository, for chains of writes and
+    /// commits (`repo.write(..).days_ago(3).committed("..").write(..)`).
+    #[track_caller]
+    pub fn committed(&self, subject: &str) -> &Repo {
+        self.commit(subject);
+        self
+    }
+
     /// Rewrites HEAD's message (same tree); returns the new HEAD.
     #[track_caller]
     pub fn amend(&self, subject: &str, trailers: &[&str]) -> String {
