@@ -641,7 +641,7 @@ fn ages_are_read_when_the_flag_repository_is_a_subfolder_of_the_work_tree() {
         }),
     );
     // The same from the top, with -C.
-    let run = top.run(&["-C", "services/flags-repo", "diff", "--format", "json"]);
+    let run = top.run_line("-C services/flags-repo diff --format json");
     run.expect(1);
     assert_eq!(run.report(), doc);
 }
@@ -809,7 +809,7 @@ fn diff_compares_every_adjacent_pair_or_only_the_pair_named() {
         ]
     );
 
-    let named = repo.run(&["diff", "staging", "prod", "--format", "json"]);
+    let named = repo.run_line("diff staging prod --format json");
     named.expect(0);
     let doc = named.report();
     assert_eq!(
@@ -820,7 +820,7 @@ fn diff_compares_every_adjacent_pair_or_only_the_pair_named() {
     assert_eq!(doc["summary"]["pending"], 1);
 
     // Either order: the one earlier in the chain is upstream.
-    let reversed = repo.run(&["diff", "prod", "staging", "--format", "json"]);
+    let reversed = repo.run_line("diff prod staging --format json");
     reversed.expect(0);
     assert_eq!(reversed.stdout, named.stdout);
     let human = repo.run(&["diff", "prod", "staging"]);
@@ -1275,7 +1275,7 @@ fn status_of_an_unknown_environment_cannot_run() {
     let repo = Repo::demo();
     repo.run(&["status", "--env", "qa"])
         .refused(&["\"qa\"", "dev, staging, prod"]);
-    repo.run(&["status", "--env", "prod", "--env", "qa", "--format", "json"])
+    repo.run_line("status --env prod --env qa --format json")
         .refused(&["\"qa\""]);
 }
 

@@ -228,7 +228,7 @@ fn log_lists_every_change_to_the_flag_newest_first_with_transitions_and_reasons(
 fn log_env_keeps_one_environment() {
     let repo = fixture();
     let [init, toggle, variant, _, staging] = flow_history(&repo);
-    let out = repo.run(&["log", "experiment_flow", "--env", "dev"]);
+    let out = repo.run_line("log experiment_flow --env dev");
     out.expect(0);
     let text = &out.stdout;
     assert!(!text.contains(short(&staging)), "{text}");
@@ -239,7 +239,7 @@ fn log_env_keeps_one_environment() {
         "{text}"
     );
 
-    let out = repo.run(&["log", "experiment_flow", "--env", "staging"]);
+    let out = repo.run_line("log experiment_flow --env staging");
     out.expect(0);
     assert!(out.stdout.contains(short(&staging)));
     assert!(!out.stdout.contains(short(&variant)));
@@ -249,7 +249,7 @@ fn log_env_keeps_one_environment() {
 fn log_json_has_a_log_array_newest_first() {
     let repo = fixture();
     let [init, toggle, variant, _, staging] = flow_history(&repo);
-    let out = repo.run(&["log", "experiment_flow", "--format", "json"]);
+    let out = repo.run_line("log experiment_flow --format json");
     out.expect(0);
     let doc = out.json();
     assert_eq!(doc["version"], 1);
@@ -290,17 +290,8 @@ fn log_json_has_a_log_array_newest_first() {
 fn log_follows_a_move_into_a_group_folder() {
     let repo = fixture();
     let init = repo.head();
-    repo.run(&[
-        "toggle",
-        "feature_banner",
-        "--env",
-        "dev",
-        "on",
-        "--reason",
-        "early",
-        "--yes",
-    ])
-    .expect(0);
+    repo.run_line("toggle feature_banner --env dev on --reason early --yes")
+        .expect(0);
     let before_move = repo.head();
     std::fs::create_dir_all(repo.join("flags/dev/home")).expect("group folder");
     repo.git(&[
@@ -309,20 +300,11 @@ fn log_follows_a_move_into_a_group_folder() {
         "flags/dev/home/feature_banner.yaml",
     ]);
     let moved = repo.commit_with("group the banner", &[]);
-    repo.run(&[
-        "toggle",
-        "feature_banner",
-        "--env",
-        "dev",
-        "off",
-        "--reason",
-        "late",
-        "--yes",
-    ])
-    .expect(0);
+    repo.run_line("toggle feature_banner --env dev off --reason late --yes")
+        .expect(0);
     let after_move = repo.head();
 
-    let out = repo.run(&["log", "feature_banner", "--env", "dev"]);
+    let out = repo.run_line("log feature_banner --env dev");
     out.expect(0);
     let text = &out.stdout;
     let rows = [&after_move, &moved, &before_move, &init].map(|c| offset(text, short(c)));
@@ -332,7 +314,7 @@ fn log_follows_a_move_into_a_group_folder() {
     assert!(line_with(text, short(&init)).contains("created"));
 
     let doc = repo
-        .run(&["log", "feature_banner", "--env", "dev", "--format", "json"])
+        .run_line("log feature_banner --env dev --format json")
         .expect(0)
         .json();
     let rows = doc["log"].as_array().expect("log");
@@ -355,7 +337,7 @@ fn log_shows_what_changed_in_a_commit_that_also_moved_the_file() {
     repo.edit(moved, "enabled: false", "enabled: true");
     repo.edit(moved, "version: 1.0.0", "version: 1.0.1");
     let commit = repo.commit_with("group the banner and turn it on", &["Flagctl-Reason: both"]);
-    let out = repo.run(&["log", "feature_banner", "--env", "dev"]);
+    let out = repo.run_line("log feature_banner --env dev");
     out.expect(0);
     let row = line_with(&out.stdout, short(&commit));
     assert!(row.contains("moved from"), "{row}");
@@ -385,7 +367,7 @@ fn log_of_a_retired_flag_lists_its_whole_history() {
             "Approved-by: Rita Reviewer <rita@example.com>",
         ],
     );
-    repo.run(&["retire", "feature_banner", "--reason", "gone", "--yes"])
+    repo.run_line("retire feature_banner --reason gone --yes")
         .expect(0);
     let retire = repo.head();
     assert!(!repo.join(&banner_path("dev")).exists());
@@ -409,7 +391,7 @@ fn log_of_a_retired_flag_lists_its_whole_history() {
     assert_eq!(text.lines().filter(|l| l.contains(short(&init))).count(), 3);
     assert!(offset(text, short(&retire)) < offset(text, short(&deprecate)));
 
-    let out = repo.run(&["log", "feature_banner", "--env", "prod", "--format", "json"]);
+    let out = repo.run_line("log feature_banner --env prod --format json");
     out.expect(0);
     let rows = out.json()["log"].as_array().expect("log").clone();
     let kinds: Vec<&str> = rows
@@ -450,7 +432,7 @@ fn log_of_an_unknown_flag_or_environment_exits_2() {
     let repo = fixture();
     repo.run(&["log", "feature_nothing"])
         .refused(&["feature_nothing"]);
-    repo.run(&["log", "feature_banner", "--env", "qa"])
+    repo.run_line("log feature_banner --env qa")
         .refused(&["qa"]);
 }
 
@@ -532,17 +514,8 @@ fn show_prints_exactly_the_bytes_git_has() {
 fn show_at_a_version_is_the_newest_commit_holding_it() {
     let repo = fixture();
     let path = banner_path("dev");
-    repo.run(&[
-        "toggle",
-        "feature_banner",
-        "--env",
-        "dev",
-        "on",
-        "--reason",
-        "r",
-        "--yes",
-    ])
-    .expect(0);
+    repo.run_line("toggle feature_banner --env dev on --reason r --yes")
+        .expect(0);
     let last_100 = repo.head();
     repo.edit(
         &path,
@@ -554,16 +527,16 @@ fn show_at_a_version_is_the_newest_commit_holding_it() {
     repo.edit(&path, "enabled: true", "enabled: false");
     repo.commit_with("off again", &[]);
 
-    let out = repo.run(&["show", "feature_banner", "--env", "dev", "--at", "1.0.0"]);
+    let out = repo.run_line("show feature_banner --env dev --at 1.0.0");
     out.expect(0);
     assert_eq!(shown(&out), at_commit(&repo, &last_100, &path));
     assert!(shown(&out).contains("enabled: true"));
-    let out = repo.run(&["show", "feature_banner", "--env", "dev", "--at", "1.0.1"]);
+    let out = repo.run_line("show feature_banner --env dev --at 1.0.1");
     out.expect(0);
     // 1.0.1 is held by two commits: the newest one (enabled: false).
     assert_eq!(shown(&out), repo.text(&path));
     assert_ne!(shown(&out), at_commit(&repo, &v101, &path));
-    repo.run(&["show", "feature_banner", "--env", "dev", "--at", "9.9.9"])
+    repo.run_line("show feature_banner --env dev --at 9.9.9")
         .refused(&["9.9.9"]);
 }
 
@@ -591,15 +564,8 @@ fn show_at_a_date_is_the_end_of_that_day_utc() {
             out.show()
         );
     }
-    repo.run(&[
-        "show",
-        "feature_banner",
-        "--env",
-        "dev",
-        "--at",
-        "2026-01-09",
-    ])
-    .refused(&["feature_banner"]);
+    repo.run_line("show feature_banner --env dev --at 2026-01-09")
+        .refused(&["feature_banner"]);
 }
 
 #[test]
@@ -607,32 +573,14 @@ fn show_at_a_rev_prints_the_file_as_that_commit_had_it() {
     let repo = fixture();
     let path = banner_path("dev");
     let init = repo.head();
-    repo.run(&[
-        "toggle",
-        "feature_banner",
-        "--env",
-        "dev",
-        "on",
-        "--reason",
-        "r",
-        "--yes",
-    ])
-    .expect(0);
+    repo.run_line("toggle feature_banner --env dev on --reason r --yes")
+        .expect(0);
     let on = repo.head();
     std::fs::create_dir_all(repo.join("flags/dev/home")).expect("group folder");
     repo.git(&["mv", &path, "flags/dev/home/feature_banner.yaml"]);
     let moved = repo.commit_with("group the banner", &[]);
-    repo.run(&[
-        "toggle",
-        "feature_banner",
-        "--env",
-        "dev",
-        "off",
-        "--reason",
-        "r",
-        "--yes",
-    ])
-    .expect(0);
+    repo.run_line("toggle feature_banner --env dev off --reason r --yes")
+        .expect(0);
 
     for (rev, commit, file) in [
         (init.as_str(), &init, path.as_str()),
@@ -646,24 +594,10 @@ fn show_at_a_rev_prints_the_file_as_that_commit_had_it() {
         out.expect(0);
         assert_eq!(shown(&out), at_commit(&repo, commit, file), "--at {rev}");
     }
-    repo.run(&[
-        "show",
-        "feature_banner",
-        "--env",
-        "dev",
-        "--at",
-        "no-such-rev",
-    ])
-    .refused(&["no-such-rev"]);
-    repo.run(&[
-        "show",
-        "feature_banner",
-        "--env",
-        "dev",
-        "--at",
-        "0123456789abcdef0123456789abcdef01234567",
-    ])
-    .refused(&[]);
+    repo.run_line("show feature_banner --env dev --at no-such-rev")
+        .refused(&["no-such-rev"]);
+    repo.run_line("show feature_banner --env dev --at 0123456789abcdef0123456789abcdef01234567")
+        .refused(&[]);
 }
 
 #[test]
@@ -704,9 +638,9 @@ fn show_of_a_flag_before_it_existed_or_after_deletion_exits_2() {
     repo.commit_with("a late flag", &[]);
     repo.run(&["show", "feature_late", "--env", "dev", "--at", &before])
         .refused(&["feature_late"]);
-    repo.run(&["show", "feature_late", "--env", "dev", "--at", "2025-12-31"])
+    repo.run_line("show feature_late --env dev --at 2025-12-31")
         .refused(&["feature_late"]);
-    repo.run(&["show", "feature_late", "--env", "prod", "--at", "HEAD"])
+    repo.run_line("show feature_late --env prod --at HEAD")
         .refused(&["feature_late"]);
 }
 
@@ -856,27 +790,10 @@ fn check_follows_a_moved_file_back_to_the_base() {
 /// The fixture with the dev banner's description changed and bumped to 1.0.1 by flagctl.
 fn bumped_banner() -> Repo {
     let repo = fixture();
-    repo.run(&[
-        "set",
-        "feature_banner",
-        "--env",
-        "dev",
-        "description=Bigger",
-        "--reason",
-        "copy",
-        "--yes",
-    ])
-    .expect(0);
-    repo.run(&[
-        "bump",
-        "feature_banner",
-        "--env",
-        "dev",
-        "--reason",
-        "b",
-        "--yes",
-    ])
-    .expect(0);
+    repo.run_line("set feature_banner --env dev description=Bigger --reason copy --yes")
+        .expect(0);
+    repo.run_line("bump feature_banner --env dev --reason b --yes")
+        .expect(0);
     assert!(repo.text(&banner_path("dev")).contains("version: 1.0.1"));
     repo
 }
@@ -894,18 +811,8 @@ fn check_a_version_decrease_fails_but_a_rollback_to_history_passes() {
     );
 
     repo.git(&["reset", "-q", "--hard", &base]);
-    repo.run(&[
-        "rollback",
-        "feature_banner",
-        "--env",
-        "dev",
-        "--to",
-        "1.0.0",
-        "--reason",
-        "undo",
-        "--yes",
-    ])
-    .expect(0);
+    repo.run_line("rollback feature_banner --env dev --to 1.0.0 --reason undo --yes")
+        .expect(0);
     // 1.0.0 as the newest commit holding it (the description change before the bump) had it.
     assert_eq!(
         repo.text(&banner_path("dev")),
@@ -1086,18 +993,8 @@ fn check_an_approval_without_an_email_does_not_count() {
 fn check_break_glass_passes_the_approvals_rule() {
     let repo = fixture();
     let base = repo.head();
-    repo.run(&[
-        "toggle",
-        "feature_banner",
-        "--env",
-        "prod",
-        "on",
-        "--break-glass",
-        "--reason",
-        "INC-42",
-        "--yes",
-    ])
-    .expect(0);
+    repo.run_line("toggle feature_banner --env prod on --break-glass --reason INC-42 --yes")
+        .expect(0);
     assert_eq!(check(&repo, &base, 0), Vec::<String>::new());
     // The same toggle without the break-glass trailer needs its approval.
     repo.amend(
@@ -1418,18 +1315,8 @@ fn audit_reports_policy_violations_found_in_history() {
 #[test]
 fn audit_reports_a_break_glass_change_until_an_approved_change_follows() {
     let repo = fixture();
-    repo.run(&[
-        "toggle",
-        "feature_banner",
-        "--env",
-        "prod",
-        "on",
-        "--break-glass",
-        "--reason",
-        "INC-42",
-        "--yes",
-    ])
-    .expect(0);
+    repo.run_line("toggle feature_banner --env prod on --break-glass --reason INC-42 --yes")
+        .expect(0);
     let glass = repo.head();
     let (rows, codes) = audit(&repo, &[], 0);
     assert_eq!(codes, ["audit/break-glass"]);
@@ -1942,17 +1829,8 @@ fn eight_events() -> (Repo, Vec<String>) {
         "--yes",
     ])
     .expect(0);
-    repo.run(&[
-        "set",
-        "feature_banner",
-        "--env",
-        "dev",
-        "description=Bigger",
-        "--reason",
-        "copy",
-        "--yes",
-    ])
-    .expect(0);
+    repo.run_line("set feature_banner --env dev description=Bigger --reason copy --yes")
+        .expect(0);
     let lines: Vec<String> = repo
         .run(&["events"])
         .expect(0)

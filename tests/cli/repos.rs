@@ -204,7 +204,7 @@ fn ignore_silences_one_code_for_one_flag() {
     )
     .flag("flags/dev/ops_kill_switch.yaml", "expires: 2020-01-01\n")
     .flag("flags/dev/feature_old.yaml", "expires: 2020-01-01\n");
-    let out = repo.run(&["validate", "--format", "json", "--strict"]);
+    let out = repo.run_line("validate --format json --strict");
     let doc = out.report();
     // feature_old is not covered by the entry: still reported, and --strict fails on it.
     out.expect(1);
@@ -223,7 +223,7 @@ fn ignore_silences_one_code_for_one_flag() {
         "flagctl.yaml",
         "environments:\n  - name: dev\nignore:\n  - code: rule/expired\n    flag: ops_kill_switch\n    reason: a permanent kill switch\n  - code: rule/expired\n    flag: feature_old\n    reason: removed next sprint\n",
     );
-    let out = repo.run(&["validate", "--format", "json", "--strict"]);
+    let out = repo.run_line("validate --format json --strict");
     let doc = out.report();
     out.expect(0);
     assert!(findings(&doc).is_empty(), "{doc:#}");
