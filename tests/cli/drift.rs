@@ -80,9 +80,9 @@ fn diff_json(repo: &Repo, code: i32, args: &[&str]) -> Json {
 #[test]
 fn a_flag_upstream_only_is_unpromoted_info() {
     let repo = Repo::new();
-    repo.write("flags/dev/feature_new.yaml", &flag("feature_new", "1.0.0"))
-        .write("flags/prod/feature_old.yaml", &flag("feature_old", "1.0.0"))
-        .write("flags/dev/feature_old.yaml", &flag("feature_old", "1.0.0"));
+    repo.write("flags/dev/feature_new.yaml", flag("feature_new", "1.0.0"))
+        .write("flags/prod/feature_old.yaml", flag("feature_old", "1.0.0"))
+        .write("flags/dev/feature_old.yaml", flag("feature_old", "1.0.0"));
     let doc = diff_json(&repo, 0, &[]);
     assert_has(
         one(&doc, "drift/unpromoted"),
@@ -100,18 +100,15 @@ fn a_flag_upstream_only_is_unpromoted_info() {
 #[test]
 fn a_flag_downstream_only_is_an_orphan_error() {
     let repo = Repo::new();
-    repo.write(
-        "flags/dev/feature_kept.yaml",
-        &flag("feature_kept", "1.0.0"),
-    )
-    .write(
-        "flags/prod/feature_kept.yaml",
-        &flag("feature_kept", "1.0.0"),
-    )
-    .write(
-        "flags/prod/feature_hotfix.yaml",
-        &flag("feature_hotfix", "1.0.0"),
-    );
+    repo.write("flags/dev/feature_kept.yaml", flag("feature_kept", "1.0.0"))
+        .write(
+            "flags/prod/feature_kept.yaml",
+            flag("feature_kept", "1.0.0"),
+        )
+        .write(
+            "flags/prod/feature_hotfix.yaml",
+            flag("feature_hotfix", "1.0.0"),
+        );
     let doc = diff_json(&repo, 1, &[]);
     assert_eq!(codes(&doc), ["drift/orphan"]);
     assert_has(
@@ -128,8 +125,8 @@ fn a_flag_downstream_only_is_an_orphan_error() {
 #[test]
 fn a_lower_downstream_version_is_behind_info_with_the_version_change() {
     let repo = Repo::new();
-    repo.write("flags/dev/feature_x.yaml", &flag("feature_x", "1.1.0"))
-        .write("flags/prod/feature_x.yaml", &flag("feature_x", "1.0.0"));
+    repo.write("flags/dev/feature_x.yaml", flag("feature_x", "1.1.0"))
+        .write("flags/prod/feature_x.yaml", flag("feature_x", "1.0.0"));
     let doc = diff_json(&repo, 0, &[]);
     let behind = one(&doc, "drift/behind");
     assert_has(
@@ -150,8 +147,8 @@ fn a_lower_downstream_version_is_behind_info_with_the_version_change() {
 #[test]
 fn a_higher_downstream_version_is_ahead_error() {
     let repo = Repo::new();
-    repo.write("flags/dev/feature_x.yaml", &flag("feature_x", "1.0.0"))
-        .write("flags/prod/feature_x.yaml", &flag("feature_x", "1.0.1"));
+    repo.write("flags/dev/feature_x.yaml", flag("feature_x", "1.0.0"))
+        .write("flags/prod/feature_x.yaml", flag("feature_x", "1.0.1"));
     let doc = diff_json(&repo, 1, &[]);
     assert_eq!(codes(&doc), ["drift/ahead"]);
     let ahead = one(&doc, "drift/ahead");
@@ -164,8 +161,8 @@ fn a_higher_downstream_version_is_ahead_error() {
     );
     assert_eq!(field(ahead, "version")["downstream"], "1.0.1");
     // Versions compare as semver, not as text: 1.10.0 is newer than 1.9.0.
-    repo.write("flags/dev/feature_x.yaml", &flag("feature_x", "1.10.0"))
-        .write("flags/prod/feature_x.yaml", &flag("feature_x", "1.9.0"));
+    repo.write("flags/dev/feature_x.yaml", flag("feature_x", "1.10.0"))
+        .write("flags/prod/feature_x.yaml", flag("feature_x", "1.9.0"));
     let doc = diff_json(&repo, 0, &[]);
     assert_eq!(one(&doc, "drift/behind")["flag"], "feature_x");
 }
@@ -175,7 +172,7 @@ fn a_different_contract_under_the_same_version_is_an_error() {
     let repo = Repo::new();
     // prod adds a variant without a version bump, and serves differently too.
     let prod = flag_rolled_out("feature_x", "1.0.0").replace("  b: b\n", "  b: b\n  c: c\n");
-    repo.write("flags/dev/feature_x.yaml", &flag("feature_x", "1.0.0"))
+    repo.write("flags/dev/feature_x.yaml", flag("feature_x", "1.0.0"))
         .write("flags/prod/feature_x.yaml", &prod);
     let doc = diff_json(&repo, 1, &[]);
     let mismatch = one(&doc, "drift/contract-mismatch");
@@ -202,10 +199,10 @@ fn a_different_contract_under_the_same_version_is_an_error() {
 #[test]
 fn a_different_state_under_the_same_contract_is_a_warning_failing_only_under_strict() {
     let repo = Repo::new();
-    repo.write("flags/dev/feature_x.yaml", &flag("feature_x", "1.0.0"))
+    repo.write("flags/dev/feature_x.yaml", flag("feature_x", "1.0.0"))
         .write(
             "flags/prod/feature_x.yaml",
-            &flag_rolled_out("feature_x", "1.0.0"),
+            flag_rolled_out("feature_x", "1.0.0"),
         );
     let doc = diff_json(&repo, 0, &[]);
     assert_eq!(codes(&doc), ["drift/state"]);
@@ -235,7 +232,7 @@ fn a_different_state_under_the_same_contract_is_a_warning_failing_only_under_str
 
     // The same version may serve differently at any version: a state difference beside a
     // pending promotion is still reported.
-    repo.write("flags/dev/feature_x.yaml", &flag("feature_x", "1.1.0"));
+    repo.write("flags/dev/feature_x.yaml", flag("feature_x", "1.1.0"));
     let doc = diff_json(&repo, 0, &[]);
     assert_eq!(
         codes(&doc),
@@ -250,7 +247,7 @@ fn a_different_description_under_the_same_version_is_a_metadata_warning() {
         "description: A flag of the drift tests",
         "description: Edited in prod",
     );
-    repo.write("flags/dev/feature_x.yaml", &flag("feature_x", "1.0.0"))
+    repo.write("flags/dev/feature_x.yaml", flag("feature_x", "1.0.0"))
         .write("flags/prod/feature_x.yaml", &prod);
     let doc = diff_json(&repo, 0, &[]);
     assert_eq!(codes(&doc), ["drift/metadata"]);
@@ -293,10 +290,10 @@ fn comments_quoting_and_key_order_are_not_drift() {
 #[test]
 fn human_diff_shows_each_changed_field_as_a_unified_diff() {
     let repo = Repo::new();
-    repo.write("flags/dev/feature_x.yaml", &flag("feature_x", "1.0.0"))
+    repo.write("flags/dev/feature_x.yaml", flag("feature_x", "1.0.0"))
         .write(
             "flags/prod/feature_x.yaml",
-            &flag_rolled_out("feature_x", "1.0.0"),
+            flag_rolled_out("feature_x", "1.0.0"),
         );
     let run = repo.run(&["diff"]);
     run.expect(0);
@@ -328,15 +325,15 @@ fn human_diff_shows_each_changed_field_as_a_unified_diff() {
 /// dev, `days_ago` days ago.
 fn aged_repo(days_ago: i64) -> Repo {
     let repo = Repo::with_git();
-    repo.write("flagctl.yaml", &lag_config(""))
+    repo.write("flagctl.yaml", lag_config(""))
         .days_ago(40)
         .committed("configuration")
-        .write("flags/dev/feature_x.yaml", &flag("feature_x", "1.0.0"))
-        .write("flags/prod/feature_x.yaml", &flag("feature_x", "1.0.0"))
+        .write("flags/dev/feature_x.yaml", flag("feature_x", "1.0.0"))
+        .write("flags/prod/feature_x.yaml", flag("feature_x", "1.0.0"))
         .days_ago(30)
         .committed("both at 1.0.0")
-        .write("flags/dev/feature_x.yaml", &flag("feature_x", "1.1.0"))
-        .write("flags/dev/feature_new.yaml", &flag("feature_new", "1.0.0"))
+        .write("flags/dev/feature_x.yaml", flag("feature_x", "1.1.0"))
+        .write("flags/dev/feature_new.yaml", flag("feature_new", "1.0.0"))
         .days_ago(days_ago)
         .committed("bump and add in dev");
     repo
@@ -397,9 +394,9 @@ fn a_promotion_pending_exactly_max_lag_is_not_yet_late() {
 fn the_age_counts_from_the_commit_that_set_the_current_version() {
     let repo = Repo::with_git();
     let bumped = flag("feature_x", "1.1.0");
-    repo.write("flagctl.yaml", &lag_config(""))
-        .write("flags/dev/feature_x.yaml", &flag("feature_x", "1.0.0"))
-        .write("flags/prod/feature_x.yaml", &flag("feature_x", "1.0.0"))
+    repo.write("flagctl.yaml", lag_config(""))
+        .write("flags/dev/feature_x.yaml", flag("feature_x", "1.0.0"))
+        .write("flags/prod/feature_x.yaml", flag("feature_x", "1.0.0"))
         .days_ago(30)
         .committed("feature_x 1.0.0 everywhere")
         .write("flags/dev/feature_x.yaml", &bumped)
@@ -408,13 +405,13 @@ fn the_age_counts_from_the_commit_that_set_the_current_version() {
         // Edits that keep the version do not restart the clock…
         .write(
             "flags/dev/feature_x.yaml",
-            &bumped.replace("owner: team-test", "owner: team-other"),
+            bumped.replace("owner: team-test", "owner: team-other"),
         )
         .days_ago(2)
         .committed("feature_x: new owner")
         // …nor do commits about other files.
-        .write("flags/dev/feature_y.yaml", &flag("feature_y", "1.0.0"))
-        .write("flags/prod/feature_y.yaml", &flag("feature_y", "1.0.0"))
+        .write("flags/dev/feature_y.yaml", flag("feature_y", "1.0.0"))
+        .write("flags/prod/feature_y.yaml", flag("feature_y", "1.0.0"))
         .write("README.md", "flags\n")
         .days_ago(1)
         .committed("unrelated");
@@ -430,11 +427,11 @@ fn the_age_counts_from_the_commit_that_set_the_current_version() {
 #[test]
 fn an_unpromoted_flag_ages_from_when_its_file_appeared() {
     let repo = Repo::with_git();
-    repo.write("flagctl.yaml", &lag_config(""))
-        .write("flags/dev/feature_new.yaml", &flag("feature_new", "1.0.0"))
+    repo.write("flagctl.yaml", lag_config(""))
+        .write("flags/dev/feature_new.yaml", flag("feature_new", "1.0.0"))
         .days_ago(20)
         .committed("feature_new in dev")
-        .write("flags/dev/feature_new.yaml", &flag("feature_new", "1.1.0"))
+        .write("flags/dev/feature_new.yaml", flag("feature_new", "1.1.0"))
         .days_ago(2)
         .committed("feature_new 1.1.0");
     let doc = diff_json(&repo, 1, &[]);
@@ -447,13 +444,13 @@ fn an_unpromoted_flag_ages_from_when_its_file_appeared() {
 #[test]
 fn the_age_follows_first_parents_through_a_merge() {
     let repo = Repo::with_git();
-    repo.write("flagctl.yaml", &lag_config(""))
-        .write("flags/dev/feature_x.yaml", &flag("feature_x", "1.0.0"))
-        .write("flags/prod/feature_x.yaml", &flag("feature_x", "1.0.0"))
+    repo.write("flagctl.yaml", lag_config(""))
+        .write("flags/dev/feature_x.yaml", flag("feature_x", "1.0.0"))
+        .write("flags/prod/feature_x.yaml", flag("feature_x", "1.0.0"))
         .days_ago(30)
         .committed("feature_x 1.0.0 everywhere");
     repo.git(&["checkout", "-q", "-b", "side"]);
-    repo.write("flags/dev/feature_x.yaml", &flag("feature_x", "1.1.0"))
+    repo.write("flags/dev/feature_x.yaml", flag("feature_x", "1.1.0"))
         .days_ago(20)
         .committed("feature_x 1.1.0, on a branch");
     repo.git(&["checkout", "-q", "main"]);
@@ -474,16 +471,16 @@ fn the_age_follows_first_parents_through_a_merge() {
 #[test]
 fn an_uncommitted_change_has_an_unknown_age_said_once() {
     let repo = aged_repo(30);
-    repo.write("flags/prod/feature_x.yaml", &flag("feature_x", "1.1.0"))
-        .write("flags/prod/feature_new.yaml", &flag("feature_new", "1.0.0"))
-        .write("flags/dev/feature_y.yaml", &flag("feature_y", "1.0.0"))
-        .write("flags/prod/feature_y.yaml", &flag("feature_y", "1.0.0"))
+    repo.write("flags/prod/feature_x.yaml", flag("feature_x", "1.1.0"))
+        .write("flags/prod/feature_new.yaml", flag("feature_new", "1.0.0"))
+        .write("flags/dev/feature_y.yaml", flag("feature_y", "1.0.0"))
+        .write("flags/prod/feature_y.yaml", flag("feature_y", "1.0.0"))
         .days_ago(20)
         .committed("promoted, and feature_y everywhere")
         // Work in progress, old history: a bump, a brand-new flag, not committed.
-        .write("flags/dev/feature_x.yaml", &flag("feature_x", "1.2.0"))
-        .write("flags/dev/feature_y.yaml", &flag("feature_y", "2.0.0"))
-        .write("flags/dev/feature_z.yaml", &flag("feature_z", "1.0.0"));
+        .write("flags/dev/feature_x.yaml", flag("feature_x", "1.2.0"))
+        .write("flags/dev/feature_y.yaml", flag("feature_y", "2.0.0"))
+        .write("flags/dev/feature_z.yaml", flag("feature_z", "1.0.0"));
     let doc = diff_json(&repo, 0, &[]);
     let pending: Vec<&Json> = findings(&doc)
         .iter()
@@ -556,10 +553,10 @@ fn assert_outside_git(dir: &Path) {
 fn outside_git_ages_are_unknown_and_never_errors() {
     let repo = Repo::new();
     assert_outside_git(repo.path());
-    repo.write("flagctl.yaml", &lag_config(""))
-        .write("flags/dev/feature_x.yaml", &flag("feature_x", "1.1.0"))
-        .write("flags/prod/feature_x.yaml", &flag("feature_x", "1.0.0"))
-        .write("flags/dev/feature_new.yaml", &flag("feature_new", "1.0.0"));
+    repo.write("flagctl.yaml", lag_config(""))
+        .write("flags/dev/feature_x.yaml", flag("feature_x", "1.1.0"))
+        .write("flags/prod/feature_x.yaml", flag("feature_x", "1.0.0"))
+        .write("flags/dev/feature_new.yaml", flag("feature_new", "1.0.0"));
     let check = |doc: &Json| {
         assert_eq!(
             codes(doc),
@@ -615,14 +612,14 @@ fn a_shallow_clone_cannot_date_an_old_change() {
 #[test]
 fn ages_are_read_when_the_flag_repository_is_a_subfolder_of_the_work_tree() {
     let top = Repo::with_git();
-    top.write("services/flags-repo/flagctl.yaml", &lag_config(""))
+    top.write("services/flags-repo/flagctl.yaml", lag_config(""))
         .write(
             "services/flags-repo/flags/dev/feature_x.yaml",
-            &flag("feature_x", "1.1.0"),
+            flag("feature_x", "1.1.0"),
         )
         .write(
             "services/flags-repo/flags/prod/feature_x.yaml",
-            &flag("feature_x", "1.0.0"),
+            flag("feature_x", "1.0.0"),
         )
         .write("README.md", "a monorepo\n")
         .days_ago(10)
@@ -655,12 +652,12 @@ fn declared_repo(entry: &str) -> Repo {
     let repo = Repo::new();
     repo.write(
         "flagctl.yaml",
-        &format!("environments:\n  - name: dev\n  - name: prod\nallow_drift:\n{entry}"),
+        format!("environments:\n  - name: dev\n  - name: prod\nallow_drift:\n{entry}"),
     )
-    .write("flags/dev/feature_x.yaml", &flag("feature_x", "1.0.0"))
+    .write("flags/dev/feature_x.yaml", flag("feature_x", "1.0.0"))
     .write(
         "flags/prod/feature_x.yaml",
-        &flag_rolled_out("feature_x", "1.0.0"),
+        flag_rolled_out("feature_x", "1.0.0"),
     );
     repo
 }
@@ -736,7 +733,7 @@ fn an_allowance_covers_only_its_flag_environments_and_fields() {
     let repo = declared_repo(ALLOWANCE);
     repo.write(
         "flags/prod/feature_x.yaml",
-        &flag_rolled_out("feature_x", "1.0.0").replace("enabled: true", "enabled: false"),
+        flag_rolled_out("feature_x", "1.0.0").replace("enabled: true", "enabled: false"),
     );
     assert_eq!(codes(&diff_json(&repo, 0, &[])), ["drift/state"]);
 
@@ -744,16 +741,16 @@ fn an_allowance_covers_only_its_flag_environments_and_fields() {
     let repo = Repo::new();
     repo.write(
         "flagctl.yaml",
-        &format!("{CHAIN}allow_drift:\n{}", ALLOWANCE),
+        format!("{CHAIN}allow_drift:\n{}", ALLOWANCE),
     )
-    .write("flags/dev/feature_x.yaml", &flag("feature_x", "1.0.0"))
+    .write("flags/dev/feature_x.yaml", flag("feature_x", "1.0.0"))
     .write(
         "flags/staging/feature_x.yaml",
-        &flag_rolled_out("feature_x", "1.0.0"),
+        flag_rolled_out("feature_x", "1.0.0"),
     )
     .write(
         "flags/prod/feature_x.yaml",
-        &flag_rolled_out("feature_x", "1.0.0").replace("a: 10, b: 90", "a: 1, b: 99"),
+        flag_rolled_out("feature_x", "1.0.0").replace("a: 10, b: 90", "a: 1, b: 99"),
     );
     let doc = diff_json(&repo, 0, &[]);
     assert_eq!(codes(&doc), ["drift/state", "drift/declared"]);
@@ -774,11 +771,11 @@ fn an_allowance_covers_only_its_flag_environments_and_fields() {
 fn chain_repo() -> Repo {
     let repo = Repo::new();
     repo.write("flagctl.yaml", CHAIN)
-        .write("flags/dev/feature_a.yaml", &flag("feature_a", "1.1.0"))
-        .write("flags/staging/feature_a.yaml", &flag("feature_a", "1.0.0"))
-        .write("flags/prod/feature_a.yaml", &flag("feature_a", "1.0.0"))
-        .write("flags/dev/feature_b.yaml", &flag("feature_b", "1.0.0"))
-        .write("flags/staging/feature_b.yaml", &flag("feature_b", "1.0.0"));
+        .write("flags/dev/feature_a.yaml", flag("feature_a", "1.1.0"))
+        .write("flags/staging/feature_a.yaml", flag("feature_a", "1.0.0"))
+        .write("flags/prod/feature_a.yaml", flag("feature_a", "1.0.0"))
+        .write("flags/dev/feature_b.yaml", flag("feature_b", "1.0.0"))
+        .write("flags/staging/feature_b.yaml", flag("feature_b", "1.0.0"));
     repo
 }
 
@@ -858,15 +855,15 @@ const BROKEN_YAML: &str = "name: feature_x\nversion: [1.0.0\n";
 #[test]
 fn a_flag_that_cannot_be_read_is_reported_and_left_out_of_the_comparison() {
     let repo = Repo::new();
-    repo.write("flags/dev/feature_x.yaml", &flag("feature_x", "1.1.0"))
+    repo.write("flags/dev/feature_x.yaml", flag("feature_x", "1.1.0"))
         .write("flags/prod/feature_x.yaml", BROKEN_YAML)
         .write(
             "flags/dev/feature_v.yaml",
-            &flag("feature_v", "1.0.0").replace("version: 1.0.0", "version: banana"),
+            flag("feature_v", "1.0.0").replace("version: 1.0.0", "version: banana"),
         )
-        .write("flags/prod/feature_v.yaml", &flag("feature_v", "1.0.0"))
-        .write("flags/dev/feature_ok.yaml", &flag("feature_ok", "1.0.0"))
-        .write("flags/prod/feature_ok.yaml", &flag("feature_ok", "1.0.0"));
+        .write("flags/prod/feature_v.yaml", flag("feature_v", "1.0.0"))
+        .write("flags/dev/feature_ok.yaml", flag("feature_ok", "1.0.0"))
+        .write("flags/prod/feature_ok.yaml", flag("feature_ok", "1.0.0"));
     let doc = diff_json(&repo, 1, &[]);
     assert_has(
         one(&doc, "yaml/syntax"),
@@ -912,13 +909,13 @@ fn a_flag_that_cannot_be_read_is_reported_and_left_out_of_the_comparison() {
 #[test]
 fn a_copy_that_cannot_be_read_does_not_make_the_flag_unpromoted_or_orphaned() {
     let repo = Repo::new();
-    repo.write("flags/dev/feature_x.yaml", &flag("feature_x", "1.0.0"))
+    repo.write("flags/dev/feature_x.yaml", flag("feature_x", "1.0.0"))
         .write("flags/prod/feature_x.yaml", BROKEN_YAML)
         .write(
             "flags/dev/feature_y.yaml",
             BROKEN_YAML.replace('x', "y").as_str(),
         )
-        .write("flags/prod/feature_y.yaml", &flag("feature_y", "1.0.0"));
+        .write("flags/prod/feature_y.yaml", flag("feature_y", "1.0.0"));
     let doc = diff_json(&repo, 1, &[]);
     let mut found = codes(&doc);
     found.sort_unstable();
@@ -931,13 +928,13 @@ fn a_name_used_twice_in_one_environment_is_a_duplicate() {
     let repo = Repo::new();
     repo.write(
         "flags/dev/team_a/feature_x.yaml",
-        &flag("feature_x", "1.0.0"),
+        flag("feature_x", "1.0.0"),
     )
     .write(
         "flags/dev/team_b/feature_x.yaml",
-        &flag("feature_x", "1.0.0"),
+        flag("feature_x", "1.0.0"),
     )
-    .write("flags/prod/feature_x.yaml", &flag("feature_x", "1.0.0"));
+    .write("flags/prod/feature_x.yaml", flag("feature_x", "1.0.0"));
     let doc = diff_json(&repo, 1, &[]);
     let duplicate = one(&doc, "rule/duplicate-name");
     assert_has(
@@ -971,7 +968,7 @@ fn byte_identical_flags_everywhere_are_in_sync() {
             let group = if env == "prod" { "team/" } else { "" };
             repo.write(
                 &format!("flags/{env}/{group}{name}.yaml"),
-                &flag(name, "1.0.0"),
+                flag(name, "1.0.0"),
             );
         }
     }
@@ -1077,7 +1074,7 @@ fn json_of_diff_and_status_in_every_situation_matches_the_report_schema() {
     let repo = aged_repo(10);
     repo.write(
         "flags/prod/feature_orphan.yaml",
-        &flag("feature_orphan", "1.0.0"),
+        flag("feature_orphan", "1.0.0"),
     )
     .write("flags/prod/feature_broken.yaml", BROKEN_YAML);
     for (args, code) in [
@@ -1282,14 +1279,14 @@ fn status_of_an_unknown_environment_cannot_run() {
 #[test]
 fn status_shows_version_state_and_the_worst_drift_of_each_cell() {
     let repo = Repo::new();
-    repo.write("flags/dev/feature_x.yaml", &flag("feature_x", "1.1.0"))
+    repo.write("flags/dev/feature_x.yaml", flag("feature_x", "1.1.0"))
         .write(
             "flags/prod/feature_x.yaml",
-            &flag_rolled_out("feature_x", "1.0.0"),
+            flag_rolled_out("feature_x", "1.0.0"),
         )
         .write(
             "flags/prod/feature_hotfix.yaml",
-            &flag("feature_hotfix", "1.0.0"),
+            flag("feature_hotfix", "1.0.0"),
         );
     let run = repo.run(&["status", "--format", "json"]);
     run.expect(1);
@@ -1378,11 +1375,11 @@ fn markdown_diff_is_a_table_for_a_pull_request() {
     );
 
     let repo = Repo::new();
-    repo.write("flags/dev/feature_x.yaml", &flag("feature_x", "1.1.0"))
-        .write("flags/prod/feature_x.yaml", &flag("feature_x", "1.0.0"))
+    repo.write("flags/dev/feature_x.yaml", flag("feature_x", "1.1.0"))
+        .write("flags/prod/feature_x.yaml", flag("feature_x", "1.0.0"))
         .write(
             "flags/prod/feature_hotfix.yaml",
-            &flag("feature_hotfix", "1.0.0"),
+            flag("feature_hotfix", "1.0.0"),
         );
     let run = repo.run(&["diff", "--format", "markdown"]);
     run.expect(1);
@@ -1404,11 +1401,11 @@ fn markdown_diff_is_a_table_for_a_pull_request() {
 #[test]
 fn github_diff_annotates_each_drift_at_its_place() {
     let repo = Repo::new();
-    repo.write("flags/dev/feature_x.yaml", &flag("feature_x", "1.1.0"))
-        .write("flags/prod/feature_x.yaml", &flag("feature_x", "1.0.0"))
+    repo.write("flags/dev/feature_x.yaml", flag("feature_x", "1.1.0"))
+        .write("flags/prod/feature_x.yaml", flag("feature_x", "1.0.0"))
         .write(
             "flags/prod/feature_hotfix.yaml",
-            &flag("feature_hotfix", "1.0.0"),
+            flag("feature_hotfix", "1.0.0"),
         );
     let run = repo.run(&["diff", "--format", "github"]);
     run.expect(1);

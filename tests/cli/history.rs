@@ -667,7 +667,7 @@ fn check_an_added_variant_needs_a_minor_bump() {
     out.expect(1);
     let doc = out.json();
     let bump = findings(&doc)
-        .into_iter()
+        .iter()
         .find(|f| f["code"] == "check/bump-needed")
         .unwrap_or_else(|| panic!("a check/bump-needed finding\n{doc:#}"));
     assert_eq!(bump["severity"], "error");
@@ -705,7 +705,7 @@ fn check_a_changed_default_needs_a_major_bump() {
     out.expect(1);
     let doc = out.json();
     let bump = findings(&doc)
-        .into_iter()
+        .iter()
         .find(|f| f["code"] == "check/bump-needed")
         .unwrap_or_else(|| panic!("a check/bump-needed finding\n{doc:#}"));
     let message = bump["message"].as_str().expect("message");
@@ -778,7 +778,7 @@ fn check_follows_a_moved_file_back_to_the_base() {
     out.expect(1);
     let doc = out.json();
     let bump = findings(&doc)
-        .into_iter()
+        .iter()
         .find(|f| f["code"] == "check/bump-needed")
         .unwrap_or_else(|| panic!("a check/bump-needed finding\n{doc:#}"));
     assert_eq!(bump["path"], moved);
