@@ -14,6 +14,7 @@ mod formats;
 mod history;
 mod init;
 mod loader_props;
+mod props;
 mod repos;
 mod support;
 mod validate;
