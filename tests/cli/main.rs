@@ -8,6 +8,7 @@
 mod broken;
 mod change;
 mod config_errors;
+mod contract;
 mod drift;
 mod explain;
 mod formats;
