@@ -476,9 +476,7 @@ fn apply(flag: &mut Flag, edit: &Edit) -> Option<Level> {
                 return None;
             }
             let name = pick.select(old);
-            let Some((_, v)) = flag.variants.iter_mut().find(|(n, _)| *n == name) else {
-                return None;
-            };
+            let (_, v) = flag.variants.iter_mut().find(|(n, _)| *n == name)?;
             *v = match v {
                 Value::Text(s) => Value::Text(format!("{s}x")),
                 Value::Int(n) => Value::Int(*n + 1),
