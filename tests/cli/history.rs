@@ -128,21 +128,20 @@ fn offset(text: &str, needle: &str) -> usize {
 // log
 // ---------------------------------------------------------------------------------------------
 
+/// `toggle ARGS --reason REASON --yes`, which must succeed.
+#[track_caller]
+fn toggle_yes(repo: &Repo, args: &str, reason: &str) {
+    let mut all = vec!["toggle"];
+    all.extend(args.split_whitespace());
+    all.extend(["--reason", reason, "--yes"]);
+    repo.run(&all).expect(0);
+}
+
 /// Toggle dev off, add a variant with a minor bump by hand, change another flag, toggle staging.
 /// Returns the commits, oldest first.
 fn flow_history(repo: &Repo) -> [String; 5] {
     let init = repo.head();
-    repo.run(&[
-        "toggle",
-        "experiment_flow",
-        "--env",
-        "dev",
-        "off",
-        "--reason",
-        "pause the test",
-        "--yes",
-    ])
-    .expect(0);
+    toggle_yes(&repo, "experiment_flow --env dev off", "pause the test");
     let toggle = repo.head();
     repo.edit(
         &flow_path("dev"),
@@ -156,17 +155,7 @@ fn flow_history(repo: &Repo) -> [String; 5] {
     );
     repo.edit(&banner_path("dev"), "enabled: false", "enabled: true");
     let other = repo.commit_with("banner on in dev", &[]);
-    repo.run(&[
-        "toggle",
-        "experiment_flow",
-        "--env",
-        "staging",
-        "off",
-        "--reason",
-        "staging pause",
-        "--yes",
-    ])
-    .expect(0);
+    toggle_yes(&repo, "experiment_flow --env staging off", "staging pause");
     [init, toggle, variant, other, repo.head()]
 }
 
@@ -1130,17 +1119,7 @@ fn commits_of(rows: &[Json]) -> Vec<String> {
 fn audit_rows_say_who_changed_what_why_and_with_which_approvals() {
     let repo = fixture();
     let init = repo.head();
-    repo.run(&[
-        "toggle",
-        "feature_banner",
-        "--env",
-        "dev",
-        "on",
-        "--reason",
-        "try it",
-        "--yes",
-    ])
-    .expect(0);
+    toggle_yes(&repo, "feature_banner --env dev on", "try it");
     let dev = repo.head();
     let prod = prod_change(
         &repo,
@@ -1746,17 +1725,7 @@ fn signature(body: &str) -> String {
 /// The fixture plus a toggle and a set in dev: 8 events (6 created, toggled, updated).
 fn eight_events() -> (Repo, Vec<String>) {
     let repo = fixture();
-    repo.run(&[
-        "toggle",
-        "feature_banner",
-        "--env",
-        "dev",
-        "on",
-        "--reason",
-        "try it",
-        "--yes",
-    ])
-    .expect(0);
+    toggle_yes(&repo, "feature_banner --env dev on", "try it");
     repo.run_line("set feature_banner --env dev description=Bigger --reason copy --yes")
         .expect(0);
     let lines: Vec<String> = repo
