@@ -141,7 +141,7 @@ fn toggle_yes(repo: &Repo, args: &str, reason: &str) {
 /// Returns the commits, oldest first.
 fn flow_history(repo: &Repo) -> [String; 5] {
     let init = repo.head();
-    toggle_yes(&repo, "experiment_flow --env dev off", "pause the test");
+    toggle_yes(repo, "experiment_flow --env dev off", "pause the test");
     let toggle = repo.head();
     repo.edit(
         &flow_path("dev"),
@@ -155,7 +155,7 @@ fn flow_history(repo: &Repo) -> [String; 5] {
     );
     repo.edit(&banner_path("dev"), "enabled: false", "enabled: true");
     let other = repo.commit_with("banner on in dev", &[]);
-    toggle_yes(&repo, "experiment_flow --env staging off", "staging pause");
+    toggle_yes(repo, "experiment_flow --env staging off", "staging pause");
     [init, toggle, variant, other, repo.head()]
 }
 
