@@ -22,3 +22,4 @@ pub mod scaffold;
 pub mod schema;
 pub mod time;
 pub mod yaml;
+pub mod merge;
