@@ -16,64 +16,14 @@ mod loader_props;
 mod repos;
 mod validate;
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use serde_json::Value as Json;
 
-/// The project root: flagctl's own demo flag repository, beside `examples/`.
-pub fn project_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Variables of the caller's shell that would change what flagctl or git do; tests set the
-/// ones they mean to.
-pub const SCRUBBED: &[&str] = &[
-    "NO_COLOR",
-    "CLICOLOR",
-    "CLICOLOR_FORCE",
-    "FLAGCTL_NOW",
-    "FLAGCTL_WEBHOOK_SECRET",
-    "FLAGCTL_CRASH_AFTER",
-    "COLUMNS",
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_INDEX_FILE",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_CEILING_DIRECTORIES",
-    "GIT_CONFIG_GLOBAL",
-    "GIT_CONFIG_PARAMETERS",
-    "GIT_AUTHOR_NAME",
-    "GIT_AUTHOR_EMAIL",
-    "GIT_AUTHOR_DATE",
-    "GIT_COMMITTER_NAME",
-    "GIT_COMMITTER_EMAIL",
-    "GIT_COMMITTER_DATE",
-    "EMAIL",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-];
-
-/// The binary under test, started in the project root.
-pub fn flagctl() -> Command {
-    scrubbed(env!("CARGO_BIN_EXE_flagctl"))
-}
-
-/// `program` (flagctl, or a wrapper that runs it), started in the project root with a scrubbed
-/// environment.
-pub fn scrubbed(program: &str) -> Command {
-    let mut cmd = Command::new(program);
-    for var in SCRUBBED {
-        cmd.env_remove(var);
-    }
-    cmd.current_dir(project_root());
-    cmd
-}
+pub use support::{SCRUBBED, findings, flag_yaml, flagctl, placed, project_root, scrubbed};
 
 /// What a run of flagctl left behind.
 #[derive(Debug)]
@@ -145,31 +95,9 @@ pub fn run(cmd: &mut Command) -> Output {
 }
 
 /// Runs flagctl with `args` from `dir`.
+#[allow(dead_code)]
 pub fn run_in(dir: &Path, args: &[&str]) -> Output {
     run(flagctl().current_dir(dir).args(args))
-}
-
-/// The findings of a `--format json` document.
-pub fn findings(doc: &Json) -> &[Json] {
-    doc["findings"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_else(|| panic!("no findings array in {doc:#}"))
-}
-
-/// `(code, path, line, column)` of every finding, for compact comparisons.
-pub fn placed(doc: &Json) -> Vec<(String, String, u64, u64)> {
-    findings(doc)
-        .iter()
-        .map(|f| {
-            (
-                f["code"].as_str().unwrap_or_default().to_owned(),
-                f["path"].as_str().unwrap_or_default().to_owned(),
-                f["line"].as_u64().unwrap_or(0),
-                f["column"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect()
 }
 
 /// A flag repository in a temporary folder, deleted when dropped.
@@ -234,11 +162,4 @@ impl TempRepo {
         let json = out.json();
         (out, json)
     }
-}
-
-/// A valid boolean flag: every required key, nothing else, then `extra`.
-pub fn flag_yaml(name: &str, extra: &str) -> String {
-    format!(
-        "name: {name}\nversion: 1.0.0\ndescription: A flag of the tests\nowner: team-test\nkind: release\nlifecycle: approved\ntype: boolean\nenabled: false\n{extra}"
-    )
 }
