@@ -32,7 +32,8 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let shown = escape(&args.path);
     let say = |message: &str| eprintln!("flagctl merge-driver: {shown}: {message}");
     let read = |path: &Path| -> anyhow::Result<Vec<u8>> {
-        let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+        let file =
+            std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
         let mut bytes = Vec::new();
         file.take(MAX_FILE_BYTES + 1)
             .read_to_end(&mut bytes)
@@ -53,7 +54,11 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
             &args.theirs,
             ["ours", "base", "theirs"],
         )?;
-        Ok(if clean { Outcome::Clean } else { Outcome::Failed })
+        Ok(if clean {
+            Outcome::Clean
+        } else {
+            Outcome::Failed
+        })
     };
     if [&base, &ours, &theirs]
         .iter()
@@ -132,11 +137,14 @@ fn flag_file(start: &Path, path: &str) -> Result<(Repository, SourceFile), Strin
     if !real.starts_with(&top) {
         return Err("its flag repository lies outside the work tree".to_owned());
     }
-    let repo = Repository::open(root).map_err(|e| format!("cannot read its flag repository ({e})"))?;
+    let repo =
+        Repository::open(root).map_err(|e| format!("cannot read its flag repository ({e})"))?;
     let rel = repo.relative(&full);
     let yaml = rel.ends_with(".yaml") || rel.ends_with(".yml");
     match crate::change::source_for(&repo, &rel) {
         Some(file) if yaml => Ok((repo, file)),
-        _ => Err("not a flag file (flags live in <flags folder>/<environment>/…/<name>.yaml)".to_owned()),
+        _ => Err(
+            "not a flag file (flags live in <flags folder>/<environment>/…/<name>.yaml)".to_owned(),
+        ),
     }
 }

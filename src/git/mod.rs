@@ -794,7 +794,10 @@ pub const MERGE_DRIVER: &str = "flagctl merge-driver %O %A %B %P";
 pub fn install_merge_driver(dir: &Path) -> Result<PathBuf, GitError> {
     let repo = git2::Repository::discover(dir)?;
     let mut config = repo.config()?.open_level(git2::ConfigLevel::Local)?;
-    config.set_str("merge.flagctl.name", "flagctl: flag files merged field by field")?;
+    config.set_str(
+        "merge.flagctl.name",
+        "flagctl: flag files merged field by field",
+    )?;
     config.set_str("merge.flagctl.driver", MERGE_DRIVER)?;
     Ok(repo.path().join("config"))
 }

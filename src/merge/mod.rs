@@ -12,6 +12,8 @@
 
 mod blocks;
 mod plan;
+#[cfg(test)]
+mod tests;
 mod write;
 
 use std::fmt;
@@ -79,7 +81,12 @@ impl fmt::Display for Conflict {
                 escape(message)
             )?,
         }
-        write!(f, ": ours {}, theirs {}", side(&self.ours), side(&self.theirs))
+        write!(
+            f,
+            ": ours {}, theirs {}",
+            side(&self.ours),
+            side(&self.theirs)
+        )
     }
 }
 
@@ -108,7 +115,9 @@ pub struct Merged {
 pub enum Unmergeable {
     #[error("{side} is not a flag file ({reason})")]
     NotAFlag { side: Side, reason: String },
-    #[error("{side} writes its top-level keys in a layout the field merge does not edit ({reason})")]
+    #[error(
+        "{side} writes its top-level keys in a layout the field merge does not edit ({reason})"
+    )]
     Layout { side: Side, reason: String },
     #[error("the merged file could not be written without changing {field}")]
     Unwritable { field: String },

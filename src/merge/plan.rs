@@ -80,8 +80,11 @@ pub(crate) enum FieldPlan {
 #[derive(Debug, Clone)]
 pub(crate) struct RulePlan {
     pub picks: Vec<(String, Pick)>,
-    /// Whose order the rules both sides kept follow (`None`: a conflict of orders).
-    pub order: Option<Side>,
+    /// The side whose order the rules follow, when one side alone moved rules (else the side
+    /// conflicts are resolved toward: ours for a clean merge).
+    pub reordered: Option<Side>,
+    /// Both sides moved rules, differently.
+    pub order_conflict: bool,
 }
 
 pub(crate) struct Plan {
@@ -124,8 +127,12 @@ impl Plan {
             plan.conflicts.push(Conflict {
                 field: "the comments before the first key".to_owned(),
                 kind: ConflictKind::BothChanged,
-                ours: sides.block(Side::Ours, None).map(|t| super::escape(t.trim())),
-                theirs: sides.block(Side::Theirs, None).map(|t| super::escape(t.trim())),
+                ours: sides
+                    .block(Side::Ours, None)
+                    .map(|t| super::escape(t.trim())),
+                theirs: sides
+                    .block(Side::Theirs, None)
+                    .map(|t| super::escape(t.trim())),
             });
         }
         for key in merged_order(
@@ -198,19 +205,15 @@ impl Plan {
                 .find(|e| e.key == k)
                 .map(|e| e.value.fingerprint())
         };
-        let names = |entries: &[&Entry]| -> Vec<String> {
-            entries.iter().map(|e| e.key.clone()).collect()
-        };
+        let names =
+            |entries: &[&Entry]| -> Vec<String> { entries.iter().map(|e| e.key.clone()).collect() };
         let order = merged_order(&names(&base), &names(&ours), &names(&theirs));
         let mut picks = Vec::with_capacity(order.len());
         for k in order {
             let decided = pick(find(&base, &k), find(&ours, &k), find(&theirs, &k));
             if decided == Pick::Conflict {
                 let node = |entries: &[&Entry]| {
-                    entries
-                        .iter()
-                        .find(|e| e.key == k)
-                        .map(|e| e.value.clone())
+                    entries.iter().find(|e| e.key == k).map(|e| e.value.clone())
                 };
                 let (o, t) = (node(&ours), node(&theirs));
                 self.conflict(
@@ -251,34 +254,40 @@ impl Plan {
             }
             picks.push((name, decided));
         }
-        let common: Vec<&String> = b.iter().filter(|n| o.contains(n) && t.contains(n)).collect();
+        // The rules both sides hold must come in one order: the side that moved rules of the
+        // ancestor decides it; if neither or both did, differing orders are a conflict.
+        let shared = |list: &[String], other: &[String]| -> Vec<String> {
+            list.iter().filter(|n| other.contains(n)).cloned().collect()
+        };
         let ours_moved = reordered(&b, &o);
         let theirs_moved = reordered(&b, &t);
-        let in_order = |list: &[String]| -> Vec<String> {
-            list.iter().filter(|n| common.contains(n)).cloned().collect()
-        };
-        let order = match (ours_moved, theirs_moved) {
-            (true, true) if in_order(&o) != in_order(&t) => {
-                self.conflicts.push(Conflict {
-                    field: "rules".to_owned(),
-                    kind: ConflictKind::RuleOrder,
-                    ours: Some(super::escape(&o.join(", "))),
-                    theirs: Some(super::escape(&t.join(", "))),
-                });
-                None
-            }
+        let order_conflict = shared(&o, &t) != shared(&t, &o) && ours_moved == theirs_moved;
+        let reordered = match (ours_moved, theirs_moved) {
+            (true, false) => Some(Side::Ours),
             (false, true) => Some(Side::Theirs),
-            _ => Some(Side::Ours),
+            _ => None,
         };
-        let plan = RulePlan { picks, order };
+        if order_conflict {
+            self.conflicts.push(Conflict {
+                field: "rules".to_owned(),
+                kind: ConflictKind::RuleOrder,
+                ours: Some(super::escape(&o.join(", "))),
+                theirs: Some(super::escape(&t.join(", "))),
+            });
+        }
+        let plan = RulePlan {
+            picks,
+            reordered,
+            order_conflict,
+        };
         let added = |list: &[String]| -> Vec<String> {
             list.iter()
-                .filter(|n| !b.contains(n) && !(o.contains(n) && t.contains(n)))
+                .filter(|n| !(b.contains(n) || (o.contains(n) && t.contains(n))))
                 .cloned()
                 .collect()
         };
         let (ours_added, theirs_added) = (added(&o), added(&t));
-        if !ours_added.is_empty() && !theirs_added.is_empty() && plan.order.is_some() {
+        if !ours_added.is_empty() && !theirs_added.is_empty() && !order_conflict {
             let merged: Vec<String> = plan
                 .target(sides_names(&b, &o, &t), Side::Ours)
                 .into_iter()
@@ -328,7 +337,7 @@ impl RulePlan {
             })
             .collect();
         let source = |name: &str| kept.iter().find(|(n, _)| *n == name).map(|(_, s)| *s);
-        let primary = self.order.unwrap_or(resolution);
+        let primary = self.reordered.unwrap_or(resolution);
         let (first, other) = if primary == Side::Theirs {
             (names.theirs, names.ours)
         } else {
@@ -342,7 +351,8 @@ impl RulePlan {
         // Rules only the other side has, each after the rule it follows there; beside rules the
         // first side added at the same place, in name order (so either side merging gives one
         // order).
-        let first_only = |n: &str| !names.base.iter().any(|b| b == n) && !other.iter().any(|o| o == n);
+        let first_only =
+            |n: &str| !names.base.iter().any(|b| b == n) && !other.iter().any(|o| o == n);
         for (i, name) in other.iter().enumerate() {
             if source(name).is_none() || list.contains(&name.as_str()) {
                 continue;
@@ -436,7 +446,12 @@ fn quoted(text: &str) -> String {
 
 /// The value a merged top-level key should hold, when conflicts are resolved toward
 /// `resolution` (`None`: absent).
-pub(crate) fn intended(sides: &Sides, key: &str, field: &FieldPlan, resolution: Side) -> Option<Node> {
+pub(crate) fn intended(
+    sides: &Sides,
+    key: &str,
+    field: &FieldPlan,
+    resolution: Side,
+) -> Option<Node> {
     let value = |side: Side| sides.version(side).get(key);
     match field {
         FieldPlan::Whole(p) => value(p.resolve(resolution)).cloned(),
@@ -449,7 +464,8 @@ pub(crate) fn intended(sides: &Sides, key: &str, field: &FieldPlan, resolution: 
                     Some(entry.clone())
                 })
                 .collect();
-            (kept_key(sides, key) || !entries.is_empty()).then(|| Node {
+            let present = kept_key(sides, key) || !entries.is_empty();
+            present.then_some(Node {
                 value: Value::Map(entries),
                 pos: crate::yaml::Pos::START,
             })
@@ -466,7 +482,8 @@ pub(crate) fn intended(sides: &Sides, key: &str, field: &FieldPlan, resolution: 
                         .map(|(_, r)| r.clone())
                 })
                 .collect();
-            (kept_key(sides, key) || !rules.is_empty()).then(|| Node {
+            let present = kept_key(sides, key) || !rules.is_empty();
+            present.then_some(Node {
                 value: Value::Seq(rules),
                 pos: crate::yaml::Pos::START,
             })

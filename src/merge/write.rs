@@ -33,7 +33,12 @@ fn line_ended(text: &str) -> String {
 
 /// `text` with `key`'s block replaced by `block` (`None`: removed); a key `text` lacks goes after
 /// the nearest key before it in `order` that `text` has.
-fn splice(text: &str, key: &str, block: Option<&str>, order: &[&str]) -> Result<String, Unmergeable> {
+fn splice(
+    text: &str,
+    key: &str,
+    block: Option<&str>,
+    order: &[&str],
+) -> Result<String, Unmergeable> {
     let root = root_of(text);
     let blocks = Blocks::cut(text, root.as_ref()).ok_or_else(|| unwritable(key))?;
     let block = block.map(line_ended).unwrap_or_default();
@@ -99,7 +104,9 @@ fn edit(sides: &Sides, plan: &Plan, text: &str, resolution: Side) -> Result<Stri
     let ours = parse(&sides.ours.text, "our side")?;
     let theirs = parse(&sides.theirs.text, "their side")?;
     let document = |side: Side| if side == Side::Ours { &ours } else { &theirs };
-    let root = doc.as_mapping().ok_or_else(|| unwritable("the merged file"))?;
+    let root = doc
+        .as_mapping()
+        .ok_or_else(|| unwritable("the merged file"))?;
     for (key, field) in &plan.keys {
         // The side whose block `text` holds for this key.
         let carrier = if sides.ours.get(key).is_some() {
@@ -226,8 +233,7 @@ fn verify(sides: &Sides, plan: &Plan, text: &str, resolution: Side) -> Result<()
         }
         present += usize::from(want.is_some());
     }
-    if root.as_map().map_or(0, <[_]>::len) != present || Blocks::cut(text, Some(&root)).is_none()
-    {
+    if root.as_map().map_or(0, <[_]>::len) != present || Blocks::cut(text, Some(&root)).is_none() {
         return Err(unwritable("the top-level keys"));
     }
     Ok(())
@@ -239,7 +245,7 @@ fn conflicted(field: &FieldPlan) -> bool {
         FieldPlan::Whole(pick) => *pick == Pick::Conflict,
         FieldPlan::Map(picks) => picks.iter().any(|(_, p)| *p == Pick::Conflict),
         FieldPlan::Rules(rules) => {
-            rules.order.is_none() || rules.picks.iter().any(|(_, p)| *p == Pick::Conflict)
+            rules.order_conflict || rules.picks.iter().any(|(_, p)| *p == Pick::Conflict)
         }
     }
 }
@@ -257,24 +263,39 @@ fn markers(ours: Option<&str>, theirs: Option<&str>, labels: &Labels) -> String 
 
 /// The merge with git's markers around each conflicting top-level key: above, the merge with
 /// our side of every conflict; below, with theirs.
-pub(crate) fn mark_conflicts(sides: &Sides, plan: &Plan, labels: &Labels) -> Result<String, Unmergeable> {
+pub(crate) fn mark_conflicts(
+    sides: &Sides,
+    plan: &Plan,
+    labels: &Labels,
+) -> Result<String, Unmergeable> {
     let texts = [Side::Ours, Side::Theirs].map(|side| render(sides, plan, side));
     let [ours, theirs] = texts;
     let (ours, theirs) = (ours?, theirs?);
-    let cut = |text: &str| Blocks::cut(text, root_of(text).as_ref()).ok_or_else(|| unwritable("the top-level keys"));
+    let cut = |text: &str| {
+        Blocks::cut(text, root_of(text).as_ref()).ok_or_else(|| unwritable("the top-level keys"))
+    };
     let (ours_blocks, theirs_blocks) = (cut(&ours)?, cut(&theirs)?);
     let block = |text: &'_ str, blocks: &Blocks, key: &str| -> Option<String> {
-        blocks.range(key).and_then(|r| text.get(r)).map(str::to_owned)
+        blocks
+            .range(key)
+            .and_then(|r| text.get(r))
+            .map(str::to_owned)
     };
     let mut out = String::new();
-    let (ours_pre, theirs_pre) = (&ours[ours_blocks.preamble.clone()], &theirs[theirs_blocks.preamble.clone()]);
+    let (ours_pre, theirs_pre) = (
+        &ours[ours_blocks.preamble.clone()],
+        &theirs[theirs_blocks.preamble.clone()],
+    );
     if plan.preamble == Pick::Conflict {
         out.push_str(&markers(Some(ours_pre), Some(theirs_pre), labels));
     } else {
         out.push_str(ours_pre);
     }
     for (key, field) in &plan.keys {
-        let (o, t) = (block(&ours, &ours_blocks, key), block(&theirs, &theirs_blocks, key));
+        let (o, t) = (
+            block(&ours, &ours_blocks, key),
+            block(&theirs, &theirs_blocks, key),
+        );
         if conflicted(field) && o != t {
             out = line_ended(&out);
             out.push_str(&markers(o.as_deref(), t.as_deref(), labels));
@@ -298,7 +319,8 @@ pub(crate) fn mark_invalid(
     labels: &Labels,
 ) -> Result<(String, Vec<Conflict>), Unmergeable> {
     let root = root_of(text);
-    let blocks = Blocks::cut(text, root.as_ref()).ok_or_else(|| unwritable("the top-level keys"))?;
+    let blocks =
+        Blocks::cut(text, root.as_ref()).ok_or_else(|| unwritable("the top-level keys"))?;
     let value = |side: Side, key: &str| sides.version(side).get(key);
     let differs = |key: &str| {
         value(Side::Ours, key).map(Node::fingerprint)

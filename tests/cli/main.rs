@@ -13,6 +13,7 @@ mod formats;
 mod history;
 mod init;
 mod loader_props;
+mod merge;
 mod repos;
 mod validate;
 
