@@ -328,6 +328,14 @@ impl Repo {
         self.head()
     }
 
+    /// Commits everything with `subject` and returns the repository, for chains of writes and
+    /// commits (`repo.write(..).days_ago(3).committed("..").write(..)`).
+    #[track_caller]
+    pub fn committed(&self, subject: &str) -> &Repo {
+        self.commit(subject);
+        self
+    }
+
     /// Rewrites HEAD's message (same tree); returns the new HEAD.
     #[track_caller]
     pub fn amend(&self, subject: &str, trailers: &[&str]) -> String {
@@ -386,17 +394,19 @@ impl Repo {
     /// The trailers of `rev` as git parses them, one `Key: value` a line.
     #[track_caller]
     pub fn trailers(&self, rev: &str) -> Vec<String> {
-        self.git(&["log", "-1", "--format=%(trailers:only,unfold)", rev])
-            .lines()
-            .filter(|l| !l.is_empty())
-            .map(str::to_owned)
-            .collect()
+        self.git_lines(&["log", "-1", "--format=%(trailers:only,unfold)", rev])
     }
 
     /// `insertions<TAB>deletions<TAB>path` of every file `rev` changed.
     #[track_caller]
     pub fn numstat(&self, rev: &str) -> Vec<String> {
-        self.git(&["show", "--numstat", "--format=", rev])
+        self.git_lines(&["show", "--numstat", "--format=", rev])
+    }
+
+    /// The non-empty lines git prints.
+    #[track_caller]
+    fn git_lines(&self, args: &[&str]) -> Vec<String> {
+        self.git(args)
             .lines()
             .filter(|l| !l.is_empty())
             .map(str::to_owned)
