@@ -93,24 +93,18 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     };
     let Merged { flag, outcome } = merged;
     let flag = flag.map_or_else(String::new, |f| format!("flag {f}: "));
-    match outcome {
-        merge::Outcome::Clean { text, notes } => {
-            std::fs::write(&args.ours, text)
-                .with_context(|| format!("writing {}", args.ours.display()))?;
-            for note in notes {
-                say(&format!("{flag}{note}"));
-            }
-            Ok(Outcome::Clean)
-        }
+    let (text, messages, outcome) = match outcome {
+        merge::Outcome::Clean { text, notes } => (text, notes, Outcome::Clean),
         merge::Outcome::Conflicted { text, conflicts } => {
-            std::fs::write(&args.ours, text)
-                .with_context(|| format!("writing {}", args.ours.display()))?;
-            for conflict in conflicts {
-                say(&format!("{flag}conflict: {conflict}"));
-            }
-            Ok(Outcome::Failed)
+            let messages = conflicts.iter().map(|c| format!("conflict: {c}")).collect();
+            (text, messages, Outcome::Failed)
         }
+    };
+    std::fs::write(&args.ours, text).with_context(|| format!("writing {}", args.ours.display()))?;
+    for message in messages {
+        say(&format!("{flag}{message}"));
     }
+    Ok(outcome)
 }
 
 /// The flag repository holding the work-tree path `path` (git's %P) and the file's description

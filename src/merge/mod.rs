@@ -293,14 +293,14 @@ fn introduced_errors(
     if merged.is_empty() {
         return merged;
     }
-    let before: Vec<(String, String)> = check(&ours.text)
+    let before: Vec<(&str, String)> = check(&ours.text)
         .into_iter()
         .chain(check(&theirs.text))
-        .map(|f| (f.code, f.message))
+        .map(|f| (f.code.as_str(), f.message))
         .collect();
     merged
         .into_iter()
-        .filter(|f| !before.contains(&(f.code.clone(), f.message.clone())))
+        .filter(|f| !before.contains(&(f.code.as_str(), f.message.clone())))
         .collect()
 }
 

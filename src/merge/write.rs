@@ -337,7 +337,7 @@ pub(crate) fn mark_invalid(
         conflicts.push(Conflict {
             field: key.clone(),
             kind: ConflictKind::Invalid {
-                code: finding.code.clone(),
+                code: finding.code.to_string(),
                 message: finding.message.clone(),
             },
             ours: value(Side::Ours, &key).map(show),
