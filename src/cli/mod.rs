@@ -14,10 +14,12 @@ mod log;
 mod man;
 mod new;
 mod promote;
+mod report;
 mod retire;
 mod rollback;
 mod set;
 mod show;
+mod stale;
 mod status;
 mod toggle;
 mod validate;
@@ -100,6 +102,10 @@ pub enum Command {
     Events(events::Args),
     /// CODEOWNERS lines from environment approvers and flag owners
     Codeowners(codeowners::Args),
+    /// Flags past their date or lifetime, rolled out and forgotten, deprecated yet served, unused
+    Stale(stale::Args),
+    /// Write the static dashboard (index.html and report.json) into a folder
+    Report(report::Args),
     /// Create a new flag repository that validates clean
     Init(init::Args),
     /// Explain a finding code (or list every code)
@@ -195,6 +201,8 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Audit(args) => audit::run(global, args),
         Command::Events(args) => events::run(global, args),
         Command::Codeowners(args) => codeowners::run(global, args),
+        Command::Stale(args) => stale::run(global, args),
+        Command::Report(args) => report::run(global, args),
         Command::Init(args) => init::run(global, args),
         Command::Explain(args) => explain::run(args),
         Command::Completions(args) => completions::run(args),

@@ -7,6 +7,7 @@
 mod broken;
 mod change;
 mod config_errors;
+mod dashboard;
 mod drift;
 mod explain;
 mod formats;
