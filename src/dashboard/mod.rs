@@ -364,7 +364,7 @@ fn reasons(
             kind,
             points,
             message: f.message.clone(),
-            code: Some(f.code.clone()),
+            code: Some(f.code.as_str().to_owned()),
             env: f.env.clone(),
         });
     }

@@ -8,7 +8,6 @@ use std::collections::HashMap;
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::codes::CodeDoc;
 use crate::config::Config;
 use crate::finding::{Finding, Severity};
 use crate::history::Entry;
@@ -16,117 +15,89 @@ use crate::inventory::{FlagFile, Inventory};
 use crate::model::{Kind, Lifecycle, Traits};
 use crate::time::{Date, Lifetime};
 
-/// The stale codes. Their `explain` text is in `CODES`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// The stale codes.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+    strum::EnumMessage,
+)]
+#[strum(serialize_all = "kebab-case", prefix = "stale/")]
 pub enum Code {
+    /// The flag's `expires` date (it holds through that day, UTC) has passed: the code still
+    /// branches on a flag that was meant to be gone. `validate` reports the same date as
+    /// `rule/expired`; `stale` lists it with the other reasons a flag is due for removal.
+    ///
+    /// Fix: retire the flag (`flagctl retire`) once the code no longer reads it, or move `expires`
+    /// with a reason in the commit.
+    #[strum(message = "a flag is past its `expires` date")]
     Expired,
+    /// `kinds:` in flagctl.yaml gives each kind of flag a lifetime (`release: 40d`; `permanent` for
+    /// kill switches and permissions). The flag's age is read from git: the commit that added its
+    /// first file, in any environment. A release or experiment flag that outlives its kind has
+    /// usually done its job. Without a lifetime for the flag's kind, its age is not judged.
+    ///
+    /// Fix: retire the flag, or change its `kind` if it was never meant to go (an `ops` kill switch).
+    #[strum(message = "a flag is older than its kind's lifetime")]
     Lifetime,
+    /// Every environment serves the same variant to every user (one variant at 100 %, a `serve:`
+    /// that every rule agrees with, or a disabled flag serving its default), and no environment's
+    /// file has changed for the lifetime of the flag's kind (`kinds:` in flagctl.yaml). The decision
+    /// is made: the flag is now a constant in the code. Permanent kinds are never judged.
+    ///
+    /// Fix: make the served value the code's own, then retire the flag.
+    #[strum(
+        message = "a flag serves one variant to everyone, everywhere, unchanged for its lifetime"
+    )]
     RolledOut,
+    /// The flag's lifecycle is `deprecated`, yet the environment still serves it (`enabled: true`):
+    /// code may keep depending on a flag that is on its way out.
+    ///
+    /// Fix: disable it there (`flagctl toggle FLAG --env ENV off`) and retire it, or move it back if
+    /// it is still needed.
+    #[strum(message = "a deprecated flag is still enabled in an environment")]
     DeprecatedServed,
+    /// With `--code DIR`, flagctl searches the code (in parallel, skipping what `.gitignore`,
+    /// `.ignore` and hidden folders exclude, never following links) for each flag's name as a whole
+    /// word. A flag no code reads serves nobody: it can be retired. The flag repository's own files
+    /// (flags, segments, templates, flag tests, flagctl.yaml) do not count as references.
+    ///
+    /// Fix: retire the flag, or search the folder that does read it.
+    #[strum(message = "no file of the searched code mentions the flag")]
     Unreferenced,
+    /// Lifetimes are judged on ages read from git. Outside git, or in a shallow clone whose history
+    /// starts after the flag was added, a flag's age is unknown: it is not reported as past its
+    /// lifetime or as unchanged (a shallow clone still reports flags whose known age already exceeds
+    /// the lifetime). Run in a full clone (`git fetch --unshallow`).
+    #[strum(message = "flag ages could not be read from git")]
     AgeUnknown,
 }
 
-impl Code {
-    pub const ALL: [Code; 6] = [
-        Code::Expired,
-        Code::Lifetime,
-        Code::RolledOut,
-        Code::DeprecatedServed,
-        Code::Unreferenced,
-        Code::AgeUnknown,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        self.doc().code
-    }
-
-    pub fn severity(self) -> Severity {
-        self.doc().severity
-    }
-
-    fn doc(self) -> &'static CodeDoc {
-        // `CODES` lists the codes in the order of `ALL`.
-        &CODES[self as usize]
-    }
-
-    fn finding(self, message: String) -> Finding {
-        Finding::new(self.as_str(), self.severity(), message)
+impl crate::finding::Codes for Code {
+    fn severity(self) -> Severity {
+        match self {
+            Code::AgeUnknown => Severity::Info,
+            _ => Severity::Warning,
+        }
     }
 }
 
-/// The stale codes, for `explain`, in the order of `Code::ALL`.
-pub const CODES: &[CodeDoc] = &[
-    CodeDoc {
-        code: "stale/expired",
-        severity: Severity::Warning,
-        summary: "a flag is past its `expires` date",
-        explanation: "\
-The flag's `expires` date (it holds through that day, UTC) has passed: the code still branches on
-a flag that was meant to be gone. `validate` reports the same date as `rule/expired`; `stale`
-lists it with the other reasons a flag is due for removal.
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
 
-Fix: retire the flag (`flagctl retire`) once the code no longer reads it, or move `expires` with
-a reason in the commit.",
-    },
-    CodeDoc {
-        code: "stale/lifetime",
-        severity: Severity::Warning,
-        summary: "a flag is older than its kind's lifetime",
-        explanation: "\
-`kinds:` in flagctl.yaml gives each kind of flag a lifetime (`release: 40d`; `permanent` for kill
-switches and permissions). The flag's age is read from git: the commit that added its first file,
-in any environment. A release or experiment flag that outlives its kind has usually done its job.
-Without a lifetime for the flag's kind, its age is not judged.
-
-Fix: retire the flag, or change its `kind` if it was never meant to go (an `ops` kill switch).",
-    },
-    CodeDoc {
-        code: "stale/rolled-out",
-        severity: Severity::Warning,
-        summary: "a flag serves one variant to everyone, everywhere, and has not changed for its kind's lifetime",
-        explanation: "\
-Every environment serves the same variant to every user (one variant at 100 %, a `serve:` that
-every rule agrees with, or a disabled flag serving its default), and no environment's file has
-changed for the lifetime of the flag's kind (`kinds:` in flagctl.yaml). The decision is made:
-the flag is now a constant in the code. Permanent kinds are never judged.
-
-Fix: make the served value the code's own, then retire the flag.",
-    },
-    CodeDoc {
-        code: "stale/deprecated-served",
-        severity: Severity::Warning,
-        summary: "a deprecated flag is still enabled in an environment",
-        explanation: "\
-The flag's lifecycle is `deprecated`, yet the environment still serves it (`enabled: true`): code
-may keep depending on a flag that is on its way out.
-
-Fix: disable it there (`flagctl toggle FLAG --env ENV off`) and retire it, or move it back if it
-is still needed.",
-    },
-    CodeDoc {
-        code: "stale/unreferenced",
-        severity: Severity::Warning,
-        summary: "no file of the searched code mentions the flag",
-        explanation: "\
-With `--code DIR`, flagctl searches the code (in parallel, skipping what `.gitignore`, `.ignore`
-and hidden folders exclude, never following links) for each flag's name as a whole word. A flag
-no code reads serves nobody: it can be retired. The flag repository's own files (flags, segments,
-templates, flag tests, flagctl.yaml) do not count as references.
-
-Fix: retire the flag, or search the folder that does read it.",
-    },
-    CodeDoc {
-        code: "stale/age-unknown",
-        severity: Severity::Info,
-        summary: "flag ages could not be read from git",
-        explanation: "\
-Lifetimes are judged on ages read from git. Outside git, or in a shallow clone whose history
-starts after the flag was added, a flag's age is unknown: it is not reported as past its lifetime
-or as unchanged (a shallow clone still reports flags whose known age already exceeds the lifetime).
-Run in a full clone (`git fetch --unshallow`).",
-    },
-];
+    fn finding(self, message: String) -> Finding {
+        Finding::of(self, message)
+    }
+}
 
 /// When a flag was born and last changed, from git.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -453,12 +424,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_follow_their_documentation() {
-        for code in Code::ALL {
-            assert!(code.as_str().starts_with("stale/"));
-            assert_eq!(CODES[code as usize].code, code.as_str());
-        }
-        assert_eq!(CODES.len(), Code::ALL.len());
+    fn codes_are_named_in_kebab_case() {
+        assert_eq!(Code::RolledOut.as_str(), "stale/rolled-out");
+        assert_eq!(Code::DeprecatedServed.as_str(), "stale/deprecated-served");
     }
 
     #[test]

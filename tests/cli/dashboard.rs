@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::Value as Json;
 
-use crate::{Output, SCRUBBED, flagctl, project_root, run};
+use crate::support::{Repo, findings, project_root};
 
 /// `FLAGCTL_NOW`: after every commit.
 const NOW: &str = "2026-12-31T00:00:00Z";
@@ -31,84 +31,19 @@ fn flag(name: &str, version: &str, kind: &str, lifecycle: &str, tail: &str) -> S
     )
 }
 
-/// A repository in a temporary folder with its own git identity and configuration.
-struct Repo {
-    dir: tempfile::TempDir,
+/// Writes `rel` in every environment of `envs`.
+fn everywhere<'r>(repo: &'r Repo, envs: &[&str], rel: &str, text: &str) -> &'r Repo {
+    for env in envs {
+        repo.write(&format!("flags/{env}/{rel}"), text);
+    }
+    repo
 }
 
-impl Repo {
-    fn new() -> Repo {
-        let repo = Repo {
-            dir: tempfile::Builder::new()
-                .prefix("acme-flags-")
-                .tempdir()
-                .expect("temporary folder"),
-        };
-        repo.git(&["init", "-q", "-b", "main"], "2026-01-01");
-        repo
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn write(&self, rel: &str, text: &str) -> &Repo {
-        let path = self.path().join(rel);
-        std::fs::create_dir_all(path.parent().expect("a parent")).expect("folders");
-        std::fs::write(path, text).expect("write");
-        self
-    }
-
-    /// Writes `rel` in every environment of `envs`.
-    fn everywhere(&self, envs: &[&str], rel: &str, text: &str) -> &Repo {
-        for env in envs {
-            self.write(&format!("flags/{env}/{rel}"), text);
-        }
-        self
-    }
-
-    /// Runs git with the commit dated `day` (noon UTC).
-    fn git(&self, args: &[&str], day: &str) -> String {
-        let date = format!("{day}T12:00:00Z");
-        let mut cmd = Command::new("git");
-        for var in SCRUBBED {
-            cmd.env_remove(var);
-        }
-        let out = cmd
-            .current_dir(self.path())
-            .env("HOME", self.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "Ann Author")
-            .env("GIT_AUTHOR_EMAIL", "ann@example.com")
-            .env("GIT_COMMITTER_NAME", "Ann Author")
-            .env("GIT_COMMITTER_EMAIL", "ann@example.com")
-            .env("GIT_AUTHOR_DATE", &date)
-            .env("GIT_COMMITTER_DATE", &date)
-            .args(args)
-            .output()
-            .expect("git runs");
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Commits everything on `day`, with a reason trailer.
-    fn commit(&self, day: &str, subject: &str, reason: &str) -> &Repo {
-        self.git(&["add", "-A"], day);
-        let message = format!("{subject}\n\nFlagctl-Reason: {reason}\n");
-        self.git(&["commit", "-q", "-m", &message], day);
-        self
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        run(flagctl()
-            .current_dir(self.path())
-            .env("FLAGCTL_NOW", NOW)
-            .args(args))
-    }
+/// Commits everything at noon UTC on `day`, with a reason trailer.
+fn commit<'r>(repo: &'r Repo, day: &str, subject: &str, reason: &str) -> &'r Repo {
+    repo.at(&format!("{day}T12:00:00Z"));
+    repo.commit_with(subject, &[&format!("Flagctl-Reason: {reason}")]);
+    repo
 }
 
 /// The history every test reads:
@@ -135,75 +70,38 @@ const FLAGS: [&str; 8] = [
 ];
 
 fn history() -> Repo {
-    let repo = Repo::new();
-    repo.write("flagctl.yaml", CONFIG)
-        .everywhere(
-            &ENVS,
-            "web/feature_old.yaml",
-            &flag(
-                "feature_old",
-                "1.0.0",
-                "release",
-                "approved",
-                "enabled: true\n",
-            ),
-        )
-        .everywhere(
-            &ENVS,
-            "ops_kill.yaml",
-            &flag("ops_kill", "1.0.0", "ops", "approved", "enabled: true\n"),
-        )
-        .everywhere(
-            &ENVS,
-            "feature_sunset.yaml",
-            &flag(
-                "feature_sunset",
-                "1.0.0",
-                "release",
-                "approved",
-                "expires: 2026-06-01\nenabled: false\nrollout: { \"on\": 10, \"off\": 90 }\n",
-            ),
-        )
-        .everywhere(
-            &ENVS,
-            "feature_toggled.yaml",
-            &flag(
-                "feature_toggled",
-                "1.0.0",
-                "ops",
-                "approved",
-                "enabled: false\n",
-            ),
-        )
-        .everywhere(
-            &ENVS,
-            "feature_promo.yaml",
-            &flag(
-                "feature_promo",
-                "1.0.0",
-                "ops",
-                "approved",
-                "enabled: false\n",
-            ),
-        )
-        .commit("2026-01-05", "Import the flags", "initial import");
-    let legacy = flag(
-        "feature_legacy",
-        "1.0.0",
-        "ops",
-        "deprecated",
-        "enabled: true\n",
+    let repo = Repo::with_git();
+    repo.set_now(NOW).write("flagctl.yaml", CONFIG);
+    everywhere(
+        &repo,
+        &ENVS,
+        "web/feature_old.yaml",
+        &flag(
+            "feature_old",
+            "1.0.0",
+            "release",
+            "approved",
+            "enabled: true\n",
+        ),
     );
-    repo.everywhere(&ENVS, "feature_legacy.yaml", &legacy.replace("enabled: true", "enabled: false"))
-        .write("flags/prod/feature_legacy.yaml", &legacy)
-        .everywhere(
-            &ENVS,
-            "feature_xss.yaml",
-            &format!(
-                "name: feature_xss\nversion: 1.0.0\ndescription: \"</script><script>document.title='pwned'</script><img src=x onerror=alert(1)>\"\nowner: \"<b>team</b>\"\nkind: ops\nlifecycle: approved\ntype: boolean\nenabled: false\n"
-            ),
-        )
-        .commit("2026-03-01", "Add legacy and xss flags", "coverage");
+    everywhere(
+        &repo,
+        &ENVS,
+        "ops_kill.yaml",
+        &flag("ops_kill", "1.0.0", "ops", "approved", "enabled: true\n"),
+    );
+    everywhere(
+        &repo,
+        &ENVS,
+        "feature_sunset.yaml",
+        &flag(
+            "feature_sunset",
+            "1.0.0",
+            "release",
+            "approved",
+            "expires: 2026-06-01\nenabled: false\nrollout: { \"on\": 10, \"off\": 90 }\n",
+        ),
+    );
     let toggled = |on: bool| {
         flag(
             "feature_toggled",
@@ -217,18 +115,69 @@ fn history() -> Repo {
             },
         )
     };
-    repo.write("flags/dev/feature_toggled.yaml", &toggled(true))
-        .commit("2026-10-02", "toggle feature_toggled on in dev", "try it");
-    repo.write("flags/dev/feature_toggled.yaml", &toggled(false))
-        .commit(
-            "2026-10-09",
-            "toggle feature_toggled off in dev",
-            "broke checkout",
-        );
-    repo.write("flags/dev/feature_toggled.yaml", &toggled(true))
-        .commit("2026-11-03", "toggle feature_toggled on in dev", "fixed");
-    repo.write("flags/prod/feature_toggled.yaml", &toggled(true))
-        .commit("2026-11-20", "toggle feature_toggled on in prod", "launch");
+    everywhere(&repo, &ENVS, "feature_toggled.yaml", &toggled(false));
+    everywhere(
+        &repo,
+        &ENVS,
+        "feature_promo.yaml",
+        &flag(
+            "feature_promo",
+            "1.0.0",
+            "ops",
+            "approved",
+            "enabled: false\n",
+        ),
+    );
+    commit(&repo, "2026-01-05", "Import the flags", "initial import");
+    let legacy = flag(
+        "feature_legacy",
+        "1.0.0",
+        "ops",
+        "deprecated",
+        "enabled: true\n",
+    );
+    everywhere(
+        &repo,
+        &ENVS,
+        "feature_legacy.yaml",
+        &legacy.replace("enabled: true", "enabled: false"),
+    );
+    repo.write("flags/prod/feature_legacy.yaml", &legacy);
+    everywhere(
+        &repo,
+        &ENVS,
+        "feature_xss.yaml",
+        "name: feature_xss\nversion: 1.0.0\ndescription: \"</script><script>document.title='pwned'</script><img src=x onerror=alert(1)>\"\nowner: \"<b>team</b>\"\nkind: ops\nlifecycle: approved\ntype: boolean\nenabled: false\n",
+    );
+    commit(&repo, "2026-03-01", "Add legacy and xss flags", "coverage");
+    repo.write("flags/dev/feature_toggled.yaml", toggled(true));
+    commit(
+        &repo,
+        "2026-10-02",
+        "toggle feature_toggled on in dev",
+        "try it",
+    );
+    repo.write("flags/dev/feature_toggled.yaml", toggled(false));
+    commit(
+        &repo,
+        "2026-10-09",
+        "toggle feature_toggled off in dev",
+        "broke checkout",
+    );
+    repo.write("flags/dev/feature_toggled.yaml", toggled(true));
+    commit(
+        &repo,
+        "2026-11-03",
+        "toggle feature_toggled on in dev",
+        "fixed",
+    );
+    repo.write("flags/prod/feature_toggled.yaml", toggled(true));
+    commit(
+        &repo,
+        "2026-11-20",
+        "toggle feature_toggled on in prod",
+        "launch",
+    );
     let promo = flag(
         "feature_promo",
         "1.1.0",
@@ -236,25 +185,28 @@ fn history() -> Repo {
         "approved",
         "enabled: false\nrequires: \">=2.0.0\"\n",
     );
-    repo.write("flags/dev/feature_promo.yaml", &promo).commit(
-        "2026-12-01",
-        "feature_promo 1.1.0",
-        "needs app 2",
+    repo.write("flags/dev/feature_promo.yaml", &promo);
+    commit(&repo, "2026-12-01", "feature_promo 1.1.0", "needs app 2");
+    repo.write("flags/staging/feature_promo.yaml", &promo);
+    commit(
+        &repo,
+        "2026-12-04",
+        "promote feature_promo to staging",
+        "tested",
     );
-    repo.write("flags/staging/feature_promo.yaml", &promo)
-        .commit("2026-12-04", "promote feature_promo to staging", "tested");
-    repo.everywhere(
+    everywhere(
+        &repo,
         &ENVS,
         "exp/experiment_new.yaml",
         "name: experiment_new\nversion: 1.0.0\ndescription: A new test\nowner: team-growth\nkind: experiment\nlifecycle: approved\ntype: string\nvariants: { a: a, b: b }\ndefault: a\nenabled: true\nrollout: { a: 50, b: 50 }\n",
-    )
-    .commit("2026-12-20", "Add experiment_new", "new experiment");
+    );
+    commit(&repo, "2026-12-20", "Add experiment_new", "new experiment");
     repo
 }
 
 /// `(code, flag)` of every finding of a JSON document, sorted.
 fn coded(doc: &Json) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = crate::findings(doc)
+    let mut out: Vec<(String, String)> = findings(doc)
         .iter()
         .map(|f| {
             (
@@ -280,7 +232,7 @@ fn schema_check(schema: &str, doc: &Json) {
 fn stale_finds_each_kind_of_stale_flag_and_only_those() {
     let repo = history();
     let out = repo.run(&["stale", "--format", "json"]);
-    out.expect_code(0);
+    out.expect(0);
     let doc = out.json();
     schema_check("report.schema.json", &doc);
     let s = |a: &str, b: &str| (a.to_owned(), b.to_owned());
@@ -296,7 +248,7 @@ fn stale_finds_each_kind_of_stale_flag_and_only_those() {
             s("stale/rolled-out", "feature_sunset"),
         ]
     );
-    let findings = crate::findings(&doc);
+    let findings = findings(&doc);
     let expired = findings
         .iter()
         .find(|f| f["code"] == "stale/expired")
@@ -322,7 +274,7 @@ fn stale_finds_each_kind_of_stale_flag_and_only_those() {
     assert_eq!(old["born"], "2026-01-05");
     assert_eq!(old["age_days"], 359);
     // Warnings fail only under --strict.
-    repo.run(&["stale", "--strict"]).expect_code(1);
+    repo.run(&["stale", "--strict"]).expect(1);
     let human = repo.run(&["stale"]);
     assert!(
         human.stdout.contains("feature_old") && human.stdout.contains("lifetime,rolled-out"),
@@ -348,9 +300,8 @@ fn stale_code_search_counts_references_respecting_gitignore_and_links() {
     std::fs::write(outside.path().join("leak.ts"), "feature_xss feature_legacy").expect("write");
     #[cfg(unix)]
     std::os::unix::fs::symlink(outside.path(), repo.path().join("app/linked")).expect("link");
-    repo.git(&["init", "-q"], "2026-12-30");
     let out = repo.run(&["stale", "--code", "app", "--format", "json"]);
-    out.expect_code(0);
+    out.expect(0);
     let doc = out.json();
     schema_check("report.schema.json", &doc);
     let rows = doc["stale"].as_array().expect("rows");
@@ -368,7 +319,7 @@ fn stale_code_search_counts_references_respecting_gitignore_and_links() {
     );
     assert_eq!(row("experiment_new")["references"], 2);
     assert_eq!(row("ops_kill")["references"], 1);
-    let mut unreferenced: Vec<String> = crate::findings(&doc)
+    let mut unreferenced: Vec<String> = findings(&doc)
         .iter()
         .filter(|f| f["code"] == "stale/unreferenced")
         .map(|f| f["flag"].as_str().unwrap_or_default().to_owned())
@@ -386,7 +337,7 @@ fn stale_code_search_counts_references_respecting_gitignore_and_links() {
     );
     // A folder that does not exist cannot be searched.
     repo.run(&["stale", "--code", "nowhere"])
-        .expect_refusal(&["nowhere"]);
+        .refused(&["nowhere"]);
 }
 
 #[test]
@@ -394,7 +345,7 @@ fn stale_outside_git_says_ages_are_unknown() {
     let repo = history();
     std::fs::remove_dir_all(repo.path().join(".git")).expect("drop git");
     let out = repo.run(&["stale", "--format", "json"]);
-    out.expect_code(0);
+    out.expect(0);
     let codes = coded(&out.json());
     assert!(
         codes.iter().any(|(c, _)| c == "stale/age-unknown"),
@@ -410,8 +361,8 @@ fn stale_outside_git_says_ages_are_unknown() {
 /// Writes the report of `repo` into a new folder and reads `report.json`.
 fn report(repo: &Repo) -> (PathBuf, Json) {
     let out = repo.run(&["report", "-o", "site"]);
-    out.expect_code(1); // feature_promo is past prod's max_lag: an error
-    let dir = repo.path().join("site");
+    out.expect(1); // feature_promo is past prod's max_lag: an error
+    let dir = repo.join("site");
     let json: Json =
         serde_json::from_slice(&std::fs::read(dir.join("report.json")).expect("report.json"))
             .expect("report.json is JSON");
@@ -509,8 +460,7 @@ fn report_holds_the_matrix_health_lag_and_toggles() {
 #[test]
 fn report_reads_recorded_test_results() {
     let repo = history();
-    repo.git(
-        &[
+    repo.git(&[
             "notes",
             "--ref",
             "refs/notes/flagctl-tests",
@@ -518,9 +468,7 @@ fn report_reads_recorded_test_results() {
             "-m",
             r#"{"version": 1, "results": [{"flag": "ops_kill", "env": "prod", "passed": false}, {"flag": "ops_kill", "env": "dev", "passed": true}]}"#,
             "HEAD",
-        ],
-        "2026-12-30",
-    );
+        ]);
     let (_, doc) = report(&repo);
     assert_eq!(doc["tests"]["failed"], 1);
     assert_eq!(doc["tests"]["commits_behind"], 0);
@@ -540,7 +488,7 @@ fn report_refuses_a_file_or_a_link_and_writes_nothing() {
     let repo = history();
     repo.write("taken", "keep me\n");
     repo.run(&["report", "-o", "taken"])
-        .expect_refusal(&["taken", "file"]);
+        .refused(&["taken", "file"]);
     assert_eq!(
         std::fs::read_to_string(repo.path().join("taken")).expect("kept"),
         "keep me\n"
@@ -549,8 +497,7 @@ fn report_refuses_a_file_or_a_link_and_writes_nothing() {
     {
         let outside = tempfile::tempdir().expect("outside");
         std::os::unix::fs::symlink(outside.path(), repo.path().join("out")).expect("link");
-        repo.run(&["report", "-o", "out"])
-            .expect_refusal(&["out", "link"]);
+        repo.run(&["report", "-o", "out"]).refused(&["out", "link"]);
         assert_eq!(std::fs::read_dir(outside.path()).expect("read").count(), 0);
     }
     // A second report replaces the first, leaving no temporary file behind.
