@@ -3,7 +3,7 @@
 mod diff;
 mod github;
 mod human;
-mod json;
+pub mod json;
 mod markdown;
 pub mod palette;
 mod plan;
@@ -15,6 +15,7 @@ use std::path::PathBuf;
 
 use crate::drift::StatusRow;
 use crate::finding::{Counts, Finding};
+use crate::history::{Entry, FlagChange};
 
 pub use palette::ColorChoice;
 
@@ -57,16 +58,24 @@ pub enum View<'a> {
         in_sync: usize,
         pending: usize,
     },
-    /// Rows of a listing (`log`, `audit`): a table for people, `key: json` in the JSON report.
-    Table(&'a Table),
+    /// Rows of a listing (`log`, `audit`): a table for people, `key: [rows]` in the JSON report.
+    Table(&'a Table<'a>),
 }
 
 /// A listing: what people read, and what the JSON report holds under `key`.
-pub struct Table {
+pub struct Table<'a> {
     pub key: &'static str,
     pub columns: Vec<&'static str>,
     pub rows: Vec<Vec<String>>,
-    pub json: serde_json::Value,
+    pub listing: Listing<'a>,
+}
+
+/// What a listing lists, for the JSON report.
+pub enum Listing<'a> {
+    /// `log`: each change of the flag, with its commit.
+    Log(Vec<(&'a Entry, &'a FlagChange)>),
+    /// `audit`: each commit.
+    Audit(Vec<&'a Entry>),
 }
 
 impl<'a> Report<'a> {
