@@ -2,6 +2,7 @@
 
 mod diff;
 mod github;
+pub mod html;
 mod human;
 pub mod json;
 mod markdown;
@@ -76,6 +77,8 @@ pub enum Listing<'a> {
     Log(Vec<(&'a Entry, &'a FlagChange)>),
     /// `audit`: each commit.
     Audit(Vec<&'a Entry>),
+    /// A listing not yet given a version-1 struct (`stale`, `report`), printed as it is built.
+    Rows(serde_json::Value),
 }
 
 impl<'a> Report<'a> {

@@ -13,6 +13,7 @@ pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
         flags: None,
         log: None,
         audit: None,
+        rows: Default::default(),
         summary: v1::Summary {
             errors: report.counts.errors,
             warnings: report.counts.warnings,
@@ -35,6 +36,9 @@ pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
             }
             Listing::Audit(entries) => {
                 doc.audit = Some(entries.iter().map(|e| v1::AuditRow::from(*e)).collect());
+            }
+            Listing::Rows(rows) => {
+                doc.rows.insert(table.key, rows);
             }
         },
         View::Diff { in_sync, pending } => {

@@ -25,6 +25,9 @@ pub struct Report<'a> {
     /// `audit`: one row per commit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audit: Option<Vec<AuditRow<'a>>>,
+    /// `stale`, `report`: their rows under the listing's key (not yet frozen structs).
+    #[serde(flatten)]
+    pub rows: std::collections::BTreeMap<&'static str, &'a Json>,
     pub summary: Summary,
 }
 
