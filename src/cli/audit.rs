@@ -1,11 +1,9 @@
 //! `flagctl audit [--since REV|DATE] [--env E]`.
 
-use serde_json::json;
-
 use super::{Global, Outcome, printed, progress};
 use crate::audit;
 use crate::history::{self, Entry};
-use crate::report::{self, Report, Table, View};
+use crate::report::{self, Listing, Report, Table, View};
 use crate::time::Date;
 
 #[derive(Debug, clap::Args)]
@@ -48,7 +46,6 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
 
     let mut findings = audit::findings(&repo.config, &entries);
     let mut rows = Vec::new();
-    let mut json_rows = Vec::new();
     for entry in &entries {
         let break_glass = audit::is_break_glass(entry);
         let envs: Vec<&str> = dedup(entry.changes.iter().map(|c| c.env.as_str()));
@@ -74,17 +71,6 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
                 approvals.len().to_string()
             },
         ]);
-        json_rows.push(json!({
-            "commit": entry.commit.id,
-            "time": entry.commit.time.to_string(),
-            "author": entry.commit.author,
-            "email": entry.commit.email,
-            "subject": entry.commit.subject,
-            "reason": entry.trailer("Flagctl-Reason"),
-            "approved_by": approvals,
-            "break_glass": break_glass,
-            "changes": entry.changes,
-        }));
     }
     findings.retain(|f| {
         args.env
@@ -103,7 +89,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
             "APPROVALS",
         ],
         rows,
-        json: json_rows.into(),
+        listing: Listing::Audit(entries.clone()),
     };
     let report =
         Report::new("audit", &findings, 0, repo.root.clone()).with_view(View::Table(&table));

@@ -1,10 +1,8 @@
 //! `flagctl log FLAG [--env E]`.
 
-use serde_json::json;
-
 use super::{Global, Outcome, printed};
 use crate::history::{ChangeKind, Entry, FlagChange};
-use crate::report::{self, Report, Table, View};
+use crate::report::{self, Listing, Report, Table, View};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -27,7 +25,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     };
     let entries: Vec<Entry> = crate::history::of_flag(&git, &repo, &args.flag, &envs)?;
     let mut rows = Vec::new();
-    let mut json_rows = Vec::new();
+    let mut listed = Vec::new();
     for entry in &entries {
         for change in entry
             .changes
@@ -45,15 +43,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
                     .unwrap_or_default()
                     .to_owned(),
             ]);
-            json_rows.push(json!({
-                "commit": entry.commit.id,
-                "time": entry.commit.time.to_string(),
-                "author": entry.commit.author,
-                "email": entry.commit.email,
-                "subject": entry.commit.subject,
-                "reason": entry.trailer("Flagctl-Reason"),
-                "change": change,
-            }));
+            listed.push((entry, change));
         }
     }
     if rows.is_empty() {
@@ -70,7 +60,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         key: "log",
         columns: vec!["COMMIT", "DATE", "AUTHOR", "ENV", "CHANGE", "REASON"],
         rows,
-        json: json_rows.into(),
+        listing: Listing::Log(listed),
     };
     let report = Report::new("log", &[], 0, repo.root.clone()).with_view(View::Table(&table));
     printed(report::print(&report, global.format, global.color))?;

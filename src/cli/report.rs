@@ -9,7 +9,7 @@ use crate::dashboard::{self, Head, Inputs, TestRun};
 use crate::git::Git;
 use crate::history;
 use crate::inventory::Inventory;
-use crate::report::{self, Report, Table, View, html};
+use crate::report::{self, Listing, Report, Table, View, html};
 
 /// How far back from HEAD recorded test results still count.
 const TEST_NOTES_DEPTH: usize = 1000;
@@ -70,14 +70,14 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         key: "report",
         columns: vec!["WROTE", "BYTES"],
         rows,
-        json: json!({
+        listing: Listing::Rows(json!({
             "files": written.iter().map(|w| json!({"path": w.path.display().to_string(), "bytes": w.bytes})).collect::<Vec<_>>(),
             "flags": summary.flags,
             "environments": summary.environments,
             "average_health": summary.average_health,
             "drifting": summary.drifting,
             "stale": summary.stale,
-        }),
+        })),
     };
     // The page shows every finding; the terminal gets the files and the tally.
     let shown: &[crate::finding::Finding] = match global.format {

@@ -7,7 +7,7 @@ use super::{Global, Outcome, printed, progress};
 use crate::git::Git;
 use crate::history;
 use crate::inventory::Inventory;
-use crate::report::{self, Report, Table, View};
+use crate::report::{self, Listing, Report, Table, View};
 use crate::stale::{self, Lives, references};
 
 #[derive(Debug, clap::Args)]
@@ -100,7 +100,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         key: "stale",
         columns,
         rows,
-        json: serde_json::to_value(&staleness.flags)?,
+        listing: Listing::Rows(serde_json::to_value(&staleness.flags)?),
     };
     let report = Report::new("stale", &findings, inventory.files, repo.root.clone())
         .with_view(View::Table(&table));

@@ -4,7 +4,7 @@ mod diff;
 mod github;
 pub mod html;
 mod human;
-mod json;
+pub mod json;
 mod markdown;
 pub mod palette;
 mod plan;
@@ -16,6 +16,7 @@ use std::path::PathBuf;
 
 use crate::drift::StatusRow;
 use crate::finding::{Counts, Finding};
+use crate::history::{Entry, FlagChange};
 
 pub use palette::ColorChoice;
 
@@ -58,16 +59,26 @@ pub enum View<'a> {
         in_sync: usize,
         pending: usize,
     },
-    /// Rows of a listing (`log`, `audit`): a table for people, `key: json` in the JSON report.
-    Table(&'a Table),
+    /// Rows of a listing (`log`, `audit`): a table for people, `key: [rows]` in the JSON report.
+    Table(&'a Table<'a>),
 }
 
 /// A listing: what people read, and what the JSON report holds under `key`.
-pub struct Table {
+pub struct Table<'a> {
     pub key: &'static str,
     pub columns: Vec<&'static str>,
     pub rows: Vec<Vec<String>>,
-    pub json: serde_json::Value,
+    pub listing: Listing<'a>,
+}
+
+/// What a listing lists, for the JSON report.
+pub enum Listing<'a> {
+    /// `log`: each change of the flag, with its commit.
+    Log(Vec<(&'a Entry, &'a FlagChange)>),
+    /// `audit`: each commit.
+    Audit(Vec<&'a Entry>),
+    /// A listing not yet given a version-1 struct (`stale`, `report`), printed as it is built.
+    Rows(serde_json::Value),
 }
 
 impl<'a> Report<'a> {

@@ -1,0 +1,60 @@
+//! `--format json`: one versioned document, written from the frozen structs of [`v1`].
+
+pub mod v1;
+
+use std::io::{self, Write};
+
+use super::{Listing, Report, View};
+
+pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    let mut doc = v1::Report {
+        version: 1,
+        findings: report.findings.iter().map(v1::Finding::from).collect(),
+        flags: None,
+        log: None,
+        audit: None,
+        rows: Default::default(),
+        summary: v1::Summary {
+            errors: report.counts.errors,
+            warnings: report.counts.warnings,
+            infos: report.counts.infos,
+            files: report.files,
+            in_sync: None,
+            pending: None,
+        },
+    };
+    match report.view {
+        View::Findings => {}
+        View::Table(table) => match &table.listing {
+            Listing::Log(changes) => {
+                doc.log = Some(
+                    changes
+                        .iter()
+                        .map(|(entry, change)| v1::LogRow::new(entry, change))
+                        .collect(),
+                );
+            }
+            Listing::Audit(entries) => {
+                doc.audit = Some(entries.iter().map(|e| v1::AuditRow::from(*e)).collect());
+            }
+            Listing::Rows(rows) => {
+                doc.rows.insert(table.key, rows);
+            }
+        },
+        View::Diff { in_sync, pending } => {
+            doc.summary.in_sync = Some(in_sync);
+            doc.summary.pending = Some(pending);
+        }
+        View::Status {
+            rows,
+            in_sync,
+            pending,
+        } => {
+            doc.flags = Some(rows.iter().map(v1::StatusRow::from).collect());
+            doc.summary.in_sync = Some(in_sync);
+            doc.summary.pending = Some(pending);
+        }
+    }
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
