@@ -16,6 +16,7 @@ pub mod history;
 pub mod inventory;
 pub mod lint;
 pub mod model;
+pub mod paths;
 pub mod repo;
 pub mod report;
 pub mod scaffold;

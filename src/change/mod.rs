@@ -55,6 +55,8 @@ pub enum ChangeError {
     Edit(#[from] edit::EditError),
     #[error(transparent)]
     Repo(#[from] crate::repo::RepoError),
+    #[error(transparent)]
+    Path(#[from] crate::paths::PathError),
     #[error("{0}")]
     Refused(String),
 }
@@ -126,6 +128,15 @@ impl Workspace {
         }
         if let Some(file) = files.iter().find(|f| named(f)) {
             return Ok(file.clone());
+        }
+        // A file of that name that cannot be read is named with why, not taken for none.
+        if let Some(file) = files.iter().find(|f| f.stem == name) {
+            if let Err(finding) = self.repo.read(file) {
+                return Err(ChangeError::Refused(format!(
+                    "{}: {} ({})",
+                    file.path, finding.message, finding.code
+                )));
+            }
         }
         let hint = did_you_mean(name, files.iter().map(|f| f.stem.as_str()))
             .map(|h| format!(" (did you mean \"{h}\"?)"))
@@ -211,6 +222,43 @@ impl Workspace {
                     found: last,
                     expected: expected.to_owned(),
                 });
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses a write anywhere but a flag file of a known environment, through a symbolic
+    /// link, or to a file another flag file links to (which would change that one unseen).
+    pub fn require_writable(&self, files: &[FileWrite]) -> Result<(), ChangeError> {
+        let mut targets = Vec::with_capacity(files.len());
+        for file in files {
+            let target = crate::paths::write_target(&self.repo.root, &file.path)?;
+            let in_env = source_for(&self.repo, &file.path)
+                .and_then(|s| s.env)
+                .is_some_and(|env| self.repo.config.environment(&env).is_some());
+            if !in_env || !crate::repo::is_yaml(&target) {
+                return Err(ChangeError::Refused(format!(
+                    "{} is not a flag file of an environment ({}/<env>/…/<name>.yaml); flagctl writes nothing else",
+                    file.path,
+                    self.repo.flags_path()
+                )));
+            }
+            if let Ok(real) = std::fs::canonicalize(&target) {
+                targets.push((file.path.as_str(), real));
+            }
+        }
+        if targets.is_empty() {
+            return Ok(());
+        }
+        for link in self.repo.files()?.iter().filter(|f| f.symlink) {
+            let Ok(real) = std::fs::canonicalize(self.repo.root.join(&link.path)) else {
+                continue;
+            };
+            if let Some((path, _)) = targets.iter().find(|(_, t)| *t == real) {
+                return Err(ChangeError::Refused(format!(
+                    "{} is a symbolic link to {path}: a write to {path} would change it unseen; replace the link with a copy first",
+                    link.path
+                )));
             }
         }
         Ok(())

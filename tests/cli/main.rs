@@ -4,6 +4,7 @@
 //! Every command runs with a scrubbed environment (no `NO_COLOR`, `CLICOLOR*`, `FLAGCTL_NOW` from
 //! the caller's shell), from the project root unless a test says otherwise.
 
+mod attack;
 mod broken;
 mod change;
 mod config_errors;
