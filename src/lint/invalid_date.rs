@@ -3,7 +3,7 @@ use crate::finding::{Finding, Severity};
 use crate::time::Date;
 
 pub const RULE: Rule = Rule {
-    code: "rule/invalid-date",
+    code: super::Code::InvalidDate,
     severity: Severity::Error,
     summary: "a date that is not a day of the calendar",
     explanation: "\
