@@ -10,6 +10,7 @@ pub mod cli;
 pub mod codes;
 pub mod config;
 pub mod drift;
+pub mod events;
 pub mod finding;
 pub mod gate;
 pub mod git;

@@ -225,32 +225,6 @@ fn git_of(repo: &Repository) -> anyhow::Result<crate::git::Git> {
     })
 }
 
-/// The history of flag `name` in `envs`, newest first: through the files it has now, or, where
-/// an environment no longer has it (retired there), through a walk of the whole history.
-fn flag_history(
-    git: &crate::git::Git,
-    repo: &Repository,
-    name: &str,
-    envs: &[&str],
-) -> anyhow::Result<Vec<crate::history::Entry>> {
-    let inventory = crate::inventory::Inventory::load(repo, envs)?;
-    let files: Vec<&crate::inventory::FlagFile> = inventory
-        .flags
-        .iter()
-        .filter(|f| f.name() == name)
-        .collect();
-    let everywhere = envs.iter().all(|env| files.iter().any(|f| f.env == *env));
-    let flags_dir = repo.flags_path();
-    if everywhere {
-        let paths: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
-        Ok(crate::history::of_paths(git, &flags_dir, &paths)?)
-    } else {
-        let mut all = crate::history::walk(git, &flags_dir, None, &|_| {})?;
-        all.reverse();
-        Ok(all)
-    }
-}
-
 /// The environment named `name`, or an error listing the known ones.
 fn environment<'c>(config: &'c Config, name: &str) -> anyhow::Result<&'c Environment> {
     config.environment(name).ok_or_else(|| {

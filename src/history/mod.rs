@@ -6,10 +6,19 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::git::{FileDelta, Git, GitError, WalkedCommit};
-use crate::inventory::{Category, category};
-use crate::repo::parse_bytes;
+use crate::git::{CommitInfo, FileDelta, Git, GitError, WalkedCommit};
+use crate::inventory::{Category, FlagFile, Inventory, category};
+use crate::repo::{RepoError, Repository, parse_bytes};
 use crate::yaml::Node;
+
+/// Reading a flag's history failed.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    #[error(transparent)]
+    Git(#[from] GitError),
+}
 
 /// How a commit changed one flag file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -285,5 +294,68 @@ pub fn event_type(entry: &Entry, change: &FlagChange) -> &'static str {
         "flag.toggled"
     } else {
         "flag.updated"
+    }
+}
+
+/// One committed state of a flag file: a commit that touched it, and the file there.
+#[derive(Debug)]
+pub struct Revision {
+    pub commit: CommitInfo,
+    /// The file's bytes at the commit; `None` where the commit deleted it.
+    pub bytes: Option<Vec<u8>>,
+    /// The bytes parsed; `None` where absent or not readable as a flag.
+    pub root: Option<Node>,
+}
+
+impl Revision {
+    /// The `version` the file holds here, as written.
+    pub fn version(&self) -> Option<&str> {
+        self.root.as_ref()?.get("version")?.as_str()
+    }
+}
+
+/// The states of the flag file at `path`, newest first, read one at a time as they are asked for
+/// (`bump` stops at the first older version, `rollback` at the version it looks for).
+pub fn revisions<'g>(
+    git: &'g Git,
+    path: &'g str,
+) -> Result<impl Iterator<Item = Result<Revision, GitError>> + 'g, GitError> {
+    Ok(git.history_of(path)?.into_iter().map(move |commit| {
+        let bytes = git.file_at(&commit.id, path)?;
+        let root = bytes
+            .as_deref()
+            .and_then(|b| parse_bytes(path, b).ok())
+            .map(|p| p.root);
+        Ok(Revision {
+            commit,
+            bytes,
+            root,
+        })
+    }))
+}
+
+/// The history of flag `name` in `envs`, newest first: through the files it has now, or, where
+/// an environment no longer has it (retired there), through a walk of the whole history.
+pub fn of_flag(
+    git: &Git,
+    repo: &Repository,
+    name: &str,
+    envs: &[&str],
+) -> Result<Vec<Entry>, HistoryError> {
+    let inventory = Inventory::load(repo, envs)?;
+    let files: Vec<&FlagFile> = inventory
+        .flags
+        .iter()
+        .filter(|f| f.name() == name)
+        .collect();
+    let everywhere = envs.iter().all(|env| files.iter().any(|f| f.env == *env));
+    let flags_dir = repo.flags_path();
+    if everywhere {
+        let paths: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
+        Ok(of_paths(git, &flags_dir, &paths)?)
+    } else {
+        let mut all = walk(git, &flags_dir, None, &|_| {})?;
+        all.reverse();
+        Ok(all)
     }
 }
