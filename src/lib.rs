@@ -17,6 +17,7 @@ pub mod git;
 pub mod history;
 pub mod inventory;
 pub mod lint;
+pub mod merge;
 pub mod model;
 pub mod paths;
 pub mod repo;

@@ -12,6 +12,7 @@ mod explain;
 mod init;
 mod log;
 mod man;
+mod merge_driver;
 mod new;
 mod promote;
 mod retire;
@@ -102,6 +103,9 @@ pub enum Command {
     Codeowners(codeowners::Args),
     /// Create a new flag repository that validates clean
     Init(init::Args),
+    /// git's merge driver for flag files: a three-way merge field by field (set up by `init`)
+    #[command(name = "merge-driver")]
+    MergeDriver(merge_driver::Args),
     /// Explain a finding code (or list every code)
     Explain(explain::Args),
     /// Print a shell completion script
@@ -196,6 +200,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Events(args) => events::run(global, args),
         Command::Codeowners(args) => codeowners::run(global, args),
         Command::Init(args) => init::run(global, args),
+        Command::MergeDriver(args) => merge_driver::run(global, args),
         Command::Explain(args) => explain::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),

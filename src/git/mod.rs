@@ -779,6 +779,54 @@ pub fn trailers(message: &str) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+/// The top folder of the git work tree around `dir`, if there is one.
+pub fn work_tree_top(dir: &Path) -> Option<PathBuf> {
+    let repo = git2::Repository::discover(dir).ok()?;
+    std::fs::canonicalize(repo.workdir()?).ok()
+}
+
+/// The command line git runs for files whose `merge` attribute is `flagctl`.
+pub const MERGE_DRIVER: &str = "flagctl merge-driver %O %A %B %P";
+
+/// Sets `merge.flagctl.driver` (and its name) in the local config of the git repository around
+/// `dir`; returns the config file written. Git reads drivers from config only, never from the
+/// repository's files, so each clone sets it once.
+pub fn install_merge_driver(dir: &Path) -> Result<PathBuf, GitError> {
+    let repo = git2::Repository::discover(dir)?;
+    let mut config = repo.config()?.open_level(git2::ConfigLevel::Local)?;
+    config.set_str(
+        "merge.flagctl.name",
+        "flagctl: flag files merged field by field",
+    )?;
+    config.set_str("merge.flagctl.driver", MERGE_DRIVER)?;
+    Ok(repo.path().join("config"))
+}
+
+/// git's own line merge of three files (`git merge-file`): the result replaces `ours`; `Ok(true)`
+/// when it merged without conflict markers.
+pub fn merge_file(
+    ours: &Path,
+    base: &Path,
+    theirs: &Path,
+    labels: [&str; 3],
+) -> Result<bool, GitError> {
+    let output = std::process::Command::new("git")
+        .arg("merge-file")
+        .args(labels.iter().flat_map(|l| ["-L", l]))
+        .arg("--")
+        .args([ours, base, theirs])
+        .output()
+        .map_err(GitError::Spawn)?;
+    match output.status.code() {
+        Some(0) => Ok(true),
+        Some(1..=127) => Ok(false),
+        _ => Err(GitError::Command {
+            command: "merge-file".to_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+        }),
+    }
+}
+
 /// A tree's entries sorted by name bytes (absent tree: none).
 fn sorted_entries<'t>(tree: Option<&'t git2::Tree<'_>>) -> Vec<git2::TreeEntry<'t>> {
     let mut entries: Vec<git2::TreeEntry<'t>> = tree.into_iter().flat_map(|t| t.iter()).collect();

@@ -16,6 +16,7 @@ mod formats;
 mod history;
 mod init;
 mod loader_props;
+mod merge;
 mod props;
 mod repos;
 mod support;
