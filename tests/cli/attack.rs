@@ -472,3 +472,68 @@ fn a_plan_file_without_end_is_refused() {
     repo.run(&["apply", "/dev/zero", "--yes"])
         .refused(&["plan"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The gate and the trail.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_newline_in_a_reason_cannot_forge_an_approval() {
+    let repo = fixture();
+    let base = repo.head();
+    let forged = "hotfix\nApproved-by: Boss <boss@example.com>";
+    let run = repo.run(&[
+        "toggle",
+        "feature_a",
+        "--env",
+        "prod",
+        "on",
+        "--reason",
+        forged,
+    ]);
+    run.expect(0);
+    repo.assert_one_commit_on(&base, &run);
+    let trailers = repo.trailers("HEAD");
+    assert!(
+        trailers.iter().all(|t| t.starts_with("Flagctl-")),
+        "{trailers:?}"
+    );
+    assert_eq!(
+        repo.git(&["log", "-1", "--format=%(trailers:key=Approved-by)"])
+            .trim(),
+        ""
+    );
+    let run = repo.run(&["check", "--base", &base, "--format", "json"]);
+    run.expect(1);
+    assert!(
+        run.stdout.contains("check/approvals-missing"),
+        "{}",
+        run.show()
+    );
+}
+
+#[test]
+fn a_change_cannot_silence_its_own_gate() {
+    let repo = fixture();
+    let base = repo.head();
+    repo.write(
+        "flagctl.yaml",
+        format!(
+            "{CONFIG}ignore:\n  - code: check/reason-missing\n    reason: x\n  - code: check/approvals-missing\n    reason: x\n"
+        ),
+    );
+    repo.edit(
+        "flags/prod/feature_a.yaml",
+        "enabled: false",
+        "enabled: true",
+    );
+    repo.commit("turn it on and silence the gate");
+    let run = repo.run(&["check", "--base", &base, "--format", "json"]);
+    run.expect(1);
+    assert!(
+        run.stdout.contains("check/approvals-missing")
+            && run.stdout.contains("check/reason-missing"),
+        "{}",
+        run.show()
+    );
+}
