@@ -15,10 +15,12 @@ mod man;
 mod merge_driver;
 mod new;
 mod promote;
+mod report;
 mod retire;
 mod rollback;
 mod set;
 mod show;
+mod stale;
 mod status;
 mod toggle;
 mod validate;
@@ -101,6 +103,10 @@ pub enum Command {
     Events(events::Args),
     /// CODEOWNERS lines from environment approvers and flag owners
     Codeowners(codeowners::Args),
+    /// Flags past their date or lifetime, rolled out and forgotten, deprecated yet served, unused
+    Stale(stale::Args),
+    /// Write the static dashboard (index.html and report.json) into a folder
+    Report(report::Args),
     /// Create a new flag repository that validates clean
     Init(init::Args),
     /// git's merge driver for flag files: a three-way merge field by field (set up by `init`)
@@ -199,6 +205,8 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Audit(args) => audit::run(global, args),
         Command::Events(args) => events::run(global, args),
         Command::Codeowners(args) => codeowners::run(global, args),
+        Command::Stale(args) => stale::run(global, args),
+        Command::Report(args) => report::run(global, args),
         Command::Init(args) => init::run(global, args),
         Command::MergeDriver(args) => merge_driver::run(global, args),
         Command::Explain(args) => explain::run(args),

@@ -751,6 +751,43 @@ impl Git {
             .collect())
     }
 
+    /// The newest note under `notes_ref` on HEAD's first-parent line, at most `limit` commits
+    /// back: the commit it annotates, how many commits HEAD is past it, and the note's bytes.
+    pub fn newest_note(
+        &self,
+        notes_ref: &str,
+        limit: usize,
+    ) -> Result<Option<(String, usize, Vec<u8>)>, GitError> {
+        if self.repo.find_reference(notes_ref).is_err() {
+            return Ok(None);
+        }
+        let annotated: std::collections::HashSet<git2::Oid> = self
+            .repo
+            .notes(Some(notes_ref))?
+            .filter_map(Result::ok)
+            .map(|(_, commit)| commit)
+            .collect();
+        let mut commit = self.repo.head()?.peel_to_commit()?;
+        for behind in 0..limit {
+            if annotated.contains(&commit.id()) {
+                let note = self.repo.find_note(Some(notes_ref), commit.id())?;
+                return Ok(Some((
+                    commit.id().to_string(),
+                    behind,
+                    note.message_bytes().to_vec(),
+                )));
+            }
+            match (commit.parent_count() > 0)
+                .then(|| commit.parent(0).ok())
+                .flatten()
+            {
+                Some(parent) => commit = parent,
+                None => break,
+            }
+        }
+        Ok(None)
+    }
+
     /// Whether `id` is where a shallow clone's history was cut (git lists those in `shallow`).
     fn is_shallow_edge(&self, id: git2::Oid) -> bool {
         let listed = std::fs::read_to_string(self.repo.path().join("shallow")).unwrap_or_default();

@@ -278,6 +278,77 @@ fn flag_change(
     })
 }
 
+/// What each flag file held at the end of a walk, and since when: answers "since when has PATH
+/// held VERSION?" (as `Git::held_since` does) from a walk already made, so that a command reading
+/// the whole history does not walk it twice.
+#[derive(Debug, Default)]
+pub struct Holdings {
+    files: HashMap<String, Held>,
+    /// The walk starts at the edge of a shallow clone: what was there already has no known age.
+    shallow: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Held {
+    version: Option<String>,
+    /// When the file appeared, and when it took its current version (commit time, position).
+    exists: (jiff::Timestamp, usize),
+    versioned: (jiff::Timestamp, usize),
+}
+
+impl Holdings {
+    /// The holdings after `entries` (a whole walk, oldest first); `shallow`: the walk began at
+    /// the edge of a shallow clone.
+    pub fn of(entries: &[Entry], shallow: bool) -> Holdings {
+        let mut files: HashMap<String, Held> = HashMap::new();
+        for entry in entries {
+            let at = (entry.commit.time, entry.commit.position);
+            for change in &entry.changes {
+                let before = match &change.old_path {
+                    Some(old) => files.remove(old),
+                    None => files.remove(&change.path),
+                };
+                if change.kind == ChangeKind::Deleted {
+                    continue;
+                }
+                let held = match before {
+                    Some(held) if held.version == change.version.to => held,
+                    Some(held) => Held {
+                        version: change.version.to.clone(),
+                        versioned: at,
+                        ..held
+                    },
+                    None => Held {
+                        version: change.version.to.clone(),
+                        exists: at,
+                        versioned: at,
+                    },
+                };
+                files.insert(change.path.clone(), held);
+            }
+        }
+        Holdings { files, shallow }
+    }
+
+    /// Since when the committed file at `query.path` has held `query.version` (or existed).
+    pub fn since(&self, query: &crate::git::HeldQuery) -> crate::git::Since {
+        use crate::git::{Since, Unknown};
+        let Some(held) = self.files.get(&query.path) else {
+            return Since::Unknown(Unknown::Uncommitted);
+        };
+        let (time, position) = match &query.version {
+            None => held.exists,
+            Some(version) if held.version.as_ref() == Some(version) => held.versioned,
+            Some(_) => return Since::Unknown(Unknown::Uncommitted),
+        };
+        if self.shallow && position == 0 {
+            Since::Unknown(Unknown::Shallow)
+        } else {
+            Since::Known(time)
+        }
+    }
+}
+
 /// The kind of event a change is, for `events` (SPEC §7).
 pub fn event_type(entry: &Entry, change: &FlagChange) -> &'static str {
     let command = entry.trailer("Flagctl-Command").unwrap_or_default();

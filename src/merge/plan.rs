@@ -75,6 +75,9 @@ pub(crate) enum FieldPlan {
     Map(Vec<(String, Pick)>),
     /// Merged rule by rule.
     Rules(RulePlan),
+    /// Our block (its comments) holding their value: they changed the value, we only the text
+    /// around it.
+    TheirValue,
 }
 
 #[derive(Debug, Clone)]
@@ -166,6 +169,12 @@ impl Plan {
             return FieldPlan::Whole(Pick::Conflict);
         }
         let decided = pick(fingerprint(base), fingerprint(ours), fingerprint(theirs));
+        let scalar = |node: Option<&Node>| {
+            node.is_some_and(|n| !matches!(n.value, Value::Map(_) | Value::Seq(_)))
+        };
+        if decided == Pick::Theirs && scalar(ours) && scalar(theirs) {
+            return FieldPlan::TheirValue;
+        }
         if decided != Pick::Conflict {
             return FieldPlan::Whole(decided);
         }
@@ -455,6 +464,7 @@ pub(crate) fn intended(
     let value = |side: Side| sides.version(side).get(key);
     match field {
         FieldPlan::Whole(p) => value(p.resolve(resolution)).cloned(),
+        FieldPlan::TheirValue => value(Side::Theirs).cloned(),
         FieldPlan::Map(picks) => {
             let entries: Vec<Entry> = picks
                 .iter()

@@ -411,3 +411,19 @@ fn control_characters_in_values_are_escaped_in_messages() {
         "{message}"
     );
 }
+
+#[test]
+fn our_comment_keeps_their_value() {
+    let checker = Checker::new();
+    let base = "name: f\nenabled: true\ndescription: a\n";
+    let ours = "name: f\nenabled: true   # on since the launch\ndescription: a\n";
+    let theirs = "name: f\nenabled: false\ndescription: a\n";
+    let merged = checker.merge(base, ours, theirs).expect("merges");
+    let Outcome::Clean { text, .. } = merged.outcome else {
+        panic!("a comment and a value conflicted")
+    };
+    assert_eq!(
+        text,
+        "name: f\nenabled: false   # on since the launch\ndescription: a\n"
+    );
+}

@@ -78,6 +78,7 @@ pub(crate) fn render(sides: &Sides, plan: &Plan, resolution: Side) -> Result<Str
                     text = splice(&text, key, theirs, &order)?;
                 }
             }
+            FieldPlan::TheirValue => edited = true,
             FieldPlan::Map(_) | FieldPlan::Rules(_) => {
                 let wanted = intended(sides, key, field, resolution).is_some();
                 let has = sides.ours.get(key).is_some();
@@ -116,6 +117,11 @@ fn edit(sides: &Sides, plan: &Plan, text: &str, resolution: Side) -> Result<Stri
         };
         match field {
             FieldPlan::Whole(_) => {}
+            FieldPlan::TheirValue => {
+                let value = theirs.as_mapping().and_then(|m| m.get(key.as_str()));
+                let value = value.ok_or_else(|| unwritable(key))?;
+                root.set(key.as_str(), &value);
+            }
             FieldPlan::Map(picks) => {
                 let Some(mapping) = root.get_mapping(key.as_str()) else {
                     continue;
@@ -243,6 +249,7 @@ fn verify(sides: &Sides, plan: &Plan, text: &str, resolution: Side) -> Result<()
 fn conflicted(field: &FieldPlan) -> bool {
     match field {
         FieldPlan::Whole(pick) => *pick == Pick::Conflict,
+        FieldPlan::TheirValue => false,
         FieldPlan::Map(picks) => picks.iter().any(|(_, p)| *p == Pick::Conflict),
         FieldPlan::Rules(rules) => {
             rules.order_conflict || rules.picks.iter().any(|(_, p)| *p == Pick::Conflict)

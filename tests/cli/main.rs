@@ -10,6 +10,7 @@ mod broken;
 mod change;
 mod config_errors;
 mod contract;
+mod dashboard;
 mod drift;
 mod explain;
 mod formats;
