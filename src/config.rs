@@ -188,10 +188,11 @@ impl Config {
         if !path.exists() {
             return Ok(Config::default());
         }
-        let bytes = std::fs::read(&path).map_err(|source| ConfigError::Read {
-            path: path.clone(),
-            cause: source,
-        })?;
+        let bytes = crate::paths::read_limited(&path, CONFIG_FILE, crate::repo::MAX_FILE_BYTES)
+            .map_err(|e| ConfigError::Read {
+                path: path.clone(),
+                cause: std::io::Error::other(e.to_string()),
+            })?;
         Self::parse(&path, &bytes)
     }
 
@@ -251,12 +252,18 @@ impl Config {
             file: Some(path.to_owned()),
             ..Config::default()
         };
+        // Folders and files the configuration names lie inside the repository.
+        let inside = |key: &str, text: &str| -> Result<PathBuf, ConfigError> {
+            crate::paths::plain_relative("the path", text.trim_end_matches('/'))
+                .map(|parts| parts.iter().collect())
+                .map_err(|e| invalid(&format!("/{key}"), e.to_string()))
+        };
         if let Some(dir) = raw.flags_dir {
-            config.flags_dir = PathBuf::from(dir);
+            config.flags_dir = inside("flags_dir", &dir)?;
         }
-        config.schema = raw.schema.map(PathBuf::from);
+        config.schema = raw.schema.map(|s| inside("schema", &s)).transpose()?;
         if let Some(dir) = raw.tests_dir {
-            config.tests_dir = PathBuf::from(dir);
+            config.tests_dir = inside("tests_dir", &dir)?;
         }
         if let Some(pattern) = raw.naming {
             config.naming = Regex::new(&pattern)
@@ -278,7 +285,7 @@ impl Config {
                         Lifetime::parse(&lag).ok_or_else(|| {
                             invalid(
                                 &format!("/environments/{i}/max_lag"),
-                                format!("not a duration: {lag:?}"),
+                                format!("not a duration: {lag:?} (<n>h, <n>d or <n>w up to a thousand years, or permanent)"),
                             )
                         })
                     })
@@ -302,7 +309,7 @@ impl Config {
             let lifetime = Lifetime::parse(&lifetime).ok_or_else(|| {
                 invalid(
                     &format!("/kinds/{name}"),
-                    format!("not a duration: {lifetime:?}"),
+                    format!("not a duration: {lifetime:?} (<n>h, <n>d or <n>w up to a thousand years, or permanent)"),
                 )
             })?;
             config.kinds.push((kind, lifetime));

@@ -20,6 +20,7 @@ pub mod inventory;
 pub mod lint;
 pub mod merge;
 pub mod model;
+pub mod paths;
 pub mod repo;
 pub mod report;
 pub mod scaffold;

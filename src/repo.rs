@@ -72,7 +72,8 @@ pub struct SourceFile {
     pub env: Option<String>,
     /// The file name without `.yaml`/`.yml`.
     pub stem: String,
-    /// Whether the file is a symbolic link (which must not leave the repository).
+    /// Whether the file is reached through a symbolic link (itself, or a folder on the way),
+    /// which must resolve inside the repository and, for a flag, inside its own environment.
     pub symlink: bool,
 }
 
@@ -181,6 +182,7 @@ impl Repository {
             .collect::<Result<_, _>>()
             .map_err(|e| unreadable(dir, e))?;
         entries.sort_by_key(std::fs::DirEntry::file_name);
+        let top_linked = std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink());
         for entry in entries {
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
@@ -207,11 +209,22 @@ impl Repository {
                         hint,
                     });
                 }
-                self.walk_tree(&path, kind, Some(&name), out)?;
+                self.walk_tree(
+                    &path,
+                    kind,
+                    Some(&name),
+                    top_linked || file_type.is_symlink(),
+                    out,
+                )?;
             } else if is_yaml(&path) {
                 match kind {
                     FileKind::Segment => {
-                        out.push(self.source(&path, kind, None, file_type.is_symlink()));
+                        out.push(self.source(
+                            &path,
+                            kind,
+                            None,
+                            top_linked || file_type.is_symlink(),
+                        ));
                     }
                     FileKind::Flag => {
                         return Err(RepoError::StrayFile {
@@ -225,15 +238,22 @@ impl Repository {
         Ok(())
     }
 
-    /// Every YAML file below an environment folder; group folders nest freely.
+    /// Every YAML file below an environment folder; group folders nest freely. Linked folders
+    /// are walked (so that what they hold is judged, not skipped) and their files marked linked.
     fn walk_tree(
         &self,
         dir: &Path,
         kind: FileKind,
         env: Option<&str>,
+        dir_linked: bool,
         out: &mut Vec<SourceFile>,
     ) -> Result<(), RepoError> {
-        for entry in walkdir::WalkDir::new(dir).min_depth(1).sort_by_file_name() {
+        let mut linked_dirs: Vec<PathBuf> = Vec::new();
+        let walk = walkdir::WalkDir::new(dir)
+            .min_depth(1)
+            .follow_links(true)
+            .sort_by_file_name();
+        for entry in walk {
             let entry = entry.map_err(|e| {
                 let path = e.path().unwrap_or(dir).to_owned();
                 RepoError::Unreadable {
@@ -244,10 +264,19 @@ impl Repository {
                 }
             })?;
             let hidden = entry.file_name().to_string_lossy().starts_with('.');
-            if hidden || entry.file_type().is_dir() || !is_yaml(entry.path()) {
+            if entry.file_type().is_dir() {
+                if entry.path_is_symlink() {
+                    linked_dirs.push(entry.path().to_owned());
+                }
                 continue;
             }
-            out.push(self.source(entry.path(), kind, env, entry.path_is_symlink()));
+            if hidden || !is_yaml(entry.path()) {
+                continue;
+            }
+            let linked = dir_linked
+                || entry.path_is_symlink()
+                || linked_dirs.iter().any(|d| entry.path().starts_with(d));
+            out.push(self.source(entry.path(), kind, env, linked));
         }
         Ok(())
     }
@@ -297,6 +326,20 @@ impl Repository {
                     "flag files must live in the repository, where git tracks and reviews them; copy the file in",
                 ));
             }
+            if let Some(env) = file.env.as_deref().filter(|_| file.kind == FileKind::Flag) {
+                let own = self.flags_dir().join(env);
+                if !crate::paths::resolves_inside(&path, &own) {
+                    return Err(finding(
+                        FsCode::SymlinkEscape.into(),
+                        format!(
+                            "symbolic link to {}, outside its environment folder {}/{env}",
+                            link_text(&path),
+                            self.flags_path()
+                        ),
+                        "each environment's file is its own, changed and reviewed on its own; copy the file instead of linking it",
+                    ));
+                }
+            }
         }
         let handle = std::fs::File::open(&path).map_err(unreadable)?;
         let size = handle.metadata().map_err(unreadable)?.len();
@@ -319,15 +362,15 @@ impl Repository {
         Ok(bytes)
     }
 
-    /// The target of the symlink at `path` if it resolves outside the repository root.
+    /// Where the linked file at `path` leads, if that is outside the repository root (a link
+    /// of the file itself, or of a folder on the way).
     fn escaping_target(&self, path: &Path) -> Option<String> {
-        let target = std::fs::read_link(path).ok()?;
         let resolved = match std::fs::canonicalize(path) {
             Ok(resolved) => resolved,
-            Err(_) => normalize(&path.parent()?.join(&target)),
+            Err(_) => normalize(&path.parent()?.join(std::fs::read_link(path).ok()?)),
         };
         let root = std::fs::canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
-        (!resolved.starts_with(&root)).then(|| target.display().to_string())
+        (!resolved.starts_with(&root)).then(|| link_text(path))
     }
 }
 
@@ -438,7 +481,19 @@ pub fn parse_bytes(path: &str, bytes: &[u8]) -> Result<Parsed, Box<Finding>> {
     }
 }
 
-fn is_yaml(path: &Path) -> bool {
+/// What a linked path leads to, as the user wrote it: the link's own target, or for a file
+/// inside a linked folder, where it resolves.
+fn link_text(path: &Path) -> String {
+    match std::fs::read_link(path) {
+        Ok(target) => target.display().to_string(),
+        Err(_) => std::fs::canonicalize(path)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| path.display().to_string()),
+    }
+}
+
+/// Whether `path` names a YAML file (`.yaml` or `.yml`).
+pub fn is_yaml(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "yaml" || e == "yml")
 }
 

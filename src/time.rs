@@ -62,9 +62,16 @@ impl Lifetime {
             'w' => n.checked_mul(24 * 7)?,
             _ => return None,
         };
+        // Past a thousand years a limit means `permanent`; beyond it, dates overflow.
+        if !(0..=MAX_LIFETIME_HOURS).contains(&hours) {
+            return None;
+        }
         Some(Lifetime::Limited(SignedDuration::from_hours(hours)))
     }
 }
+
+/// The longest limited lifetime: a thousand years.
+const MAX_LIFETIME_HOURS: i64 = 1000 * 366 * 24;
 
 #[derive(Debug, thiserror::Error)]
 #[error("FLAGCTL_NOW is not an RFC 3339 time: {value:?}")]
@@ -102,5 +109,10 @@ mod tests {
         assert_eq!(Lifetime::parse("permanent"), Some(Lifetime::Permanent));
         assert_eq!(Lifetime::parse("7x"), None);
         assert_eq!(Lifetime::parse("d"), None);
+        assert_eq!(Lifetime::parse("9999999999999999d"), None);
+        assert_eq!(Lifetime::parse("-1d"), None);
+        assert_eq!(Lifetime::parse("€d"), None);
+        assert_eq!(Date::parse("2020-02-30"), None);
+        assert_eq!(Date::parse("2020-13-01"), None);
     }
 }

@@ -55,6 +55,8 @@ pub enum ChangeError {
     Edit(#[from] edit::EditError),
     #[error(transparent)]
     Repo(#[from] crate::repo::RepoError),
+    #[error(transparent)]
+    Path(#[from] crate::paths::PathError),
     #[error("{0}")]
     Refused(String),
 }
@@ -71,15 +73,20 @@ pub struct Operation {
 
 impl Operation {
     /// The commit message: subject, then trailers.
+    /// Every part is one line: a control character (a newline that would start a forged
+    /// `Approved-by:` trailer, a carriage return, an escape) is written escaped, as `\n`.
     pub fn message(&self, reason: Option<&str>, command: &str) -> String {
         let mut trailers: Vec<(String, String)> = Vec::new();
         if let Some(reason) = reason {
-            trailers.push(("Flagctl-Reason".to_owned(), reason.replace('\n', " ")));
+            trailers.push(("Flagctl-Reason".to_owned(), reason.trim().to_owned()));
         }
         trailers.push(("Flagctl-Command".to_owned(), command.to_owned()));
         trailers.extend(self.trailers.iter().cloned());
-        let lines: Vec<String> = trailers.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-        format!("{}\n\n{}\n", self.subject, lines.join("\n"))
+        let lines: Vec<String> = trailers
+            .iter()
+            .map(|(k, v)| format!("{}: {}", one_line(k), one_line(v)))
+            .collect();
+        format!("{}\n\n{}\n", one_line(&self.subject), lines.join("\n"))
     }
 }
 
@@ -126,6 +133,15 @@ impl Workspace {
         }
         if let Some(file) = files.iter().find(|f| named(f)) {
             return Ok(file.clone());
+        }
+        // A file of that name that cannot be read is named with why, not taken for none.
+        if let Some(file) = files.iter().find(|f| f.stem == name) {
+            if let Err(finding) = self.repo.read(file) {
+                return Err(ChangeError::Refused(format!(
+                    "{}: {} ({})",
+                    file.path, finding.message, finding.code
+                )));
+            }
         }
         let hint = did_you_mean(name, files.iter().map(|f| f.stem.as_str()))
             .map(|h| format!(" (did you mean \"{h}\"?)"))
@@ -216,6 +232,43 @@ impl Workspace {
         Ok(())
     }
 
+    /// Refuses a write anywhere but a flag file of a known environment, through a symbolic
+    /// link, or to a file another flag file links to (which would change that one unseen).
+    pub fn require_writable(&self, files: &[FileWrite]) -> Result<(), ChangeError> {
+        let mut targets = Vec::with_capacity(files.len());
+        for file in files {
+            let target = crate::paths::write_target(&self.repo.root, &file.path)?;
+            let in_env = source_for(&self.repo, &file.path)
+                .and_then(|s| s.env)
+                .is_some_and(|env| self.repo.config.environment(&env).is_some());
+            if !in_env || !crate::repo::is_yaml(&target) {
+                return Err(ChangeError::Refused(format!(
+                    "{} is not a flag file of an environment ({}/<env>/…/<name>.yaml); flagctl writes nothing else",
+                    file.path,
+                    self.repo.flags_path()
+                )));
+            }
+            if let Ok(real) = std::fs::canonicalize(&target) {
+                targets.push((file.path.as_str(), real));
+            }
+        }
+        if targets.is_empty() {
+            return Ok(());
+        }
+        for link in self.repo.files()?.iter().filter(|f| f.symlink) {
+            let Ok(real) = std::fs::canonicalize(self.repo.root.join(&link.path)) else {
+                continue;
+            };
+            if let Some((path, _)) = targets.iter().find(|(_, t)| *t == real) {
+                return Err(ChangeError::Refused(format!(
+                    "{} is a symbolic link to {path}: a write to {path} would change it unseen; replace the link with a copy first",
+                    link.path
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// The findings at error level that the new contents would have (nothing is written).
     pub fn validate(&self, files: &[FileWrite]) -> Result<Vec<Finding>, ChangeError> {
         let now = crate::time::now().map_err(|e| ChangeError::Refused(e.to_string()))?;
@@ -258,21 +311,89 @@ pub fn source_for(repo: &Repository, path: &str) -> Option<SourceFile> {
     })
 }
 
-/// The arguments after `flagctl`, as a shell would need them quoted.
-pub fn command_line() -> String {
-    std::env::args()
-        .skip(1)
-        .map(|arg| {
-            if arg
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_./=:@,+".contains(c))
-                && !arg.is_empty()
-            {
-                arg
-            } else {
-                format!("'{}'", arg.replace('\'', "'\\''"))
+/// `text` on one line: control characters written as escapes (`\n`, `\r`, `\t`, `\u{1b}`).
+pub fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || is_line_break(c) => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32));
             }
-        })
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Unicode line and paragraph separators, which some readers take for line ends.
+fn is_line_break(c: char) -> bool {
+    matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}')
+}
+
+/// The arguments after `flagctl`, as a shell would need them quoted (and on one line: an
+/// argument with a control character is written in `$'…'` quoting, as bash reads it).
+pub fn command_line() -> String {
+    std::env::args_os()
+        .skip(1)
+        .map(|arg| shell_quoted(&arg.to_string_lossy()))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+fn shell_quoted(arg: &str) -> String {
+    if !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:@,+".contains(c))
+    {
+        arg.to_owned()
+    } else if arg.chars().any(|c| c.is_control() || is_line_break(c)) {
+        let escaped = arg.replace('\\', "\\\\").replace('\'', "\\'");
+        format!("$'{}'", one_line(&escaped))
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_cannot_gain_a_trailer_from_user_text() {
+        let op = Operation {
+            subject: "toggle x\nApproved-by: A <a@example.com>".to_owned(),
+            trailers: vec![(
+                "Flagctl-Promoted-From".to_owned(),
+                "staging\r\nApproved-by: B <b@example.com>".to_owned(),
+            )],
+            files: Vec::new(),
+        };
+        let message = op.message(
+            Some("hotfix\nApproved-by: Boss <boss@example.com>"),
+            &shell_quoted("hotfix\n\nApproved-by: C <c@example.com>"),
+        );
+        assert_eq!(message.lines().count(), 5, "{message}");
+        assert!(
+            !message.lines().any(|l| l.starts_with("Approved-by")),
+            "{message}"
+        );
+        let trailers = crate::git::trailers(&message);
+        assert!(
+            trailers.iter().all(|(k, _)| k.starts_with("Flagctl-")),
+            "{trailers:?}"
+        );
+    }
+
+    #[test]
+    fn arguments_are_quoted_as_a_shell_reads_them() {
+        assert_eq!(shell_quoted("prod"), "prod");
+        assert_eq!(shell_quoted("it's"), "'it'\\''s'");
+        assert_eq!(shell_quoted("a\nb"), "$'a\\nb'");
+        assert_eq!(shell_quoted("a'\tb"), "$'a\\'\\tb'");
+        assert_eq!(shell_quoted("a\\b\n"), "$'a\\\\b\\n'");
+    }
 }

@@ -24,6 +24,8 @@ pub enum TransactionError {
         "another flagctl operation is under way in this repository (process {pid}); try again when it is done"
     )]
     Busy { pid: u32 },
+    #[error(transparent)]
+    Path(#[from] crate::paths::PathError),
     #[error("reading the operation journal {}: {source}", path.display())]
     Journal {
         path: PathBuf,
@@ -68,8 +70,9 @@ struct JournalFile {
 
 const JOURNAL: &str = "journal.json";
 
-/// Crash points for the interruption tests: `FLAGCTL_CRASH_AFTER=N` aborts the process (as
-/// `kill -9` would) right after the N-th step of an operation.
+/// Crash points for the interruption tests: built with the `fault-injection` feature (which
+/// only the tests enable), `FLAGCTL_CRASH_AFTER=N` aborts the process (as `kill -9` would)
+/// right after the N-th step of an operation. A release build has no such switch.
 struct Steps {
     crash_after: Option<u32>,
     done: u32,
@@ -78,9 +81,7 @@ struct Steps {
 impl Steps {
     fn new() -> Steps {
         Steps {
-            crash_after: std::env::var("FLAGCTL_CRASH_AFTER")
-                .ok()
-                .and_then(|n| n.parse().ok()),
+            crash_after: crash_after(),
             done: 0,
         }
     }
@@ -93,6 +94,18 @@ impl Steps {
     }
 }
 
+#[cfg(feature = "fault-injection")]
+fn crash_after() -> Option<u32> {
+    std::env::var("FLAGCTL_CRASH_AFTER")
+        .ok()
+        .and_then(|n| n.parse().ok())
+}
+
+#[cfg(not(feature = "fault-injection"))]
+fn crash_after() -> Option<u32> {
+    None
+}
+
 /// Writes `files` under `root` all or none, stages them and, with a `message`, commits them.
 pub fn apply(
     root: &Path,
@@ -100,6 +113,12 @@ pub fn apply(
     files: &[FileWrite],
     message: Option<&str>,
 ) -> Result<Option<CommitInfo>, TransactionError> {
+    // Every target is a plain path inside the repository reached through no link, checked
+    // before anything (the journal included) is written.
+    let targets = files
+        .iter()
+        .map(|f| crate::paths::write_target(root, &f.path))
+        .collect::<Result<Vec<PathBuf>, _>>()?;
     let mut steps = Steps::new();
     let dir = git.state_dir();
     if let Some(pid) = std::fs::read(dir.join(JOURNAL))
@@ -109,20 +128,46 @@ pub fn apply(
     {
         return Err(TransactionError::Busy { pid });
     }
+    let journal = begin(&dir, git, files, &targets, message.is_some())?;
+    steps.step();
+    let outcome = write_files(root, files, &journal, &mut steps)
+        .and_then(|()| commit(git, files, message, &mut steps));
+    match outcome {
+        Ok(commit) => {
+            steps.step();
+            remove_journal(&dir);
+            Ok(commit)
+        }
+        Err(err) => {
+            // A write failed, the hook refused, or git failed: put everything back as it was.
+            roll_back(root, git, &journal)?;
+            remove_journal(&dir);
+            Err(err)
+        }
+    }
+}
+
+/// Backs up every original and writes the journal that names them: from here on, a crash is
+/// recovered by the next command.
+fn begin(
+    dir: &Path,
+    git: &Git,
+    files: &[FileWrite],
+    targets: &[PathBuf],
+    commits: bool,
+) -> Result<Journal, TransactionError> {
     let op = dir.join(format!("op-{}", std::process::id()));
     create_dir(&op)?;
-    let head = git.head()?.id;
     let mut journal = Journal {
         version: 1,
         pid: std::process::id(),
         started: start_time(std::process::id()),
-        head,
-        commits: message.is_some(),
+        head: git.head()?.id,
+        commits,
         files: Vec::with_capacity(files.len()),
     };
-    for (i, file) in files.iter().enumerate() {
-        let target = root.join(&file.path);
-        let backup = match std::fs::read(&target) {
+    for (i, (file, target)) in files.iter().zip(targets).enumerate() {
+        let backup = match std::fs::read(target) {
             Ok(bytes) => {
                 let backup = op.join(format!("{i}.orig"));
                 write_synced(&backup, &bytes)?;
@@ -146,11 +191,18 @@ pub fn apply(
         });
     }
     let bytes = serde_json::to_vec_pretty(&journal).unwrap_or_default();
-    let journal_path = dir.join(JOURNAL);
     write_synced(&dir.join("journal.json.tmp"), &bytes)?;
-    rename(&dir.join("journal.json.tmp"), &journal_path)?;
-    steps.step();
+    rename(&dir.join("journal.json.tmp"), &dir.join(JOURNAL))?;
+    Ok(journal)
+}
 
+/// Writes each new content beside its target, then renames them into place.
+fn write_files(
+    root: &Path,
+    files: &[FileWrite],
+    journal: &Journal,
+    steps: &mut Steps,
+) -> Result<(), TransactionError> {
     for (file, entry) in files.iter().zip(&journal.files) {
         if let (Some(after), Some(tmp)) = (&file.after, &entry.tmp) {
             let tmp = PathBuf::from(tmp);
@@ -178,25 +230,20 @@ pub fn apply(
         }
         steps.step();
     }
+    Ok(())
+}
 
+/// Stages the files and, with a message, commits them.
+fn commit(
+    git: &Git,
+    files: &[FileWrite],
+    message: Option<&str>,
+    steps: &mut Steps,
+) -> Result<Option<CommitInfo>, TransactionError> {
     let paths: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
-    let outcome = git.stage(&paths).and_then(|()| {
-        steps.step();
-        message.map(|m| git.commit(&paths, m)).transpose()
-    });
-    match outcome {
-        Ok(commit) => {
-            steps.step();
-            remove_journal(&dir);
-            Ok(commit)
-        }
-        Err(err) => {
-            // The hook refused, or git failed: put everything back as it was.
-            roll_back(root, git, &journal)?;
-            remove_journal(&dir);
-            Err(err.into())
-        }
-    }
+    git.stage(&paths)?;
+    steps.step();
+    Ok(message.map(|m| git.commit(&paths, m)).transpose()?)
 }
 
 /// Finishes or undoes an operation a crash interrupted; says what it did, if anything.

@@ -17,9 +17,11 @@ pub struct Args {
     write: WriteArgs,
 }
 
+/// A plan file is a few kilobytes per flag; a larger file is not one.
+const MAX_PLAN_BYTES: u64 = 64 * 1024 * 1024;
+
 pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
-    let text =
-        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let text = crate::paths::read_limited(&args.file, "a plan", MAX_PLAN_BYTES)?;
     let plan: Plan = serde_json::from_slice(&text)
         .with_context(|| format!("{} is not a flagctl plan", args.file.display()))?;
     if plan.version != 1 {
@@ -31,7 +33,9 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     }
     let repo = global.repository()?;
     let ws = Workspace::open(repo)?;
+    // Nothing of the file but its environments and flag names is trusted: the promotion is
+    // planned again and must come out the same.
+    let plan = promote::replan(&ws, &plan)?;
     ws.require_reason(&plan.to, args.write.reason.as_deref())?;
-    promote::check_fresh(&ws, &plan)?;
     execute(global, &ws, &plan.operation(), &args.write, Confirm::Ask)
 }

@@ -3,7 +3,7 @@
 use anyhow::{Context, bail};
 
 use super::write::{Confirm, WriteArgs, execute, open_flag};
-use super::{Global, Outcome};
+use super::{Global, Outcome, say};
 use crate::change::bump::{Level, classify};
 use crate::change::edit::{self, Scalar};
 use crate::change::{FileWrite, Operation, Workspace};
@@ -62,20 +62,20 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
             let base_version = version(&base).context("the committed version is not semver")?;
             let (level, reasons) = classify(&base, &current);
             if level == Level::None {
-                println!(
+                say(format_args!(
                     "{} in {}: nothing but state changed since {base_version}; no bump needed.",
                     args.flag, args.env
-                );
+                ))?;
                 return Ok(Outcome::Clean);
             }
             let target = level.apply(&base_version);
             if current_version >= target {
-                println!(
+                say(format_args!(
                     "{} in {}: {current_version} already covers the {level} change since {base_version} ({}).",
                     args.flag,
                     args.env,
                     reasons.join("; ")
-                );
+                ))?;
                 return Ok(Outcome::Clean);
             }
             (target, reasons)

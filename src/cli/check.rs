@@ -19,7 +19,8 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let repo = global.repository()?;
     let git = super::git_of(&repo)?;
     let now = crate::time::now()?;
-    let (_, mut findings) = gate::check(&repo, &git, &args.base)?;
+    let verdict = gate::check(&repo, &git, &args.base)?;
+    let mut findings = verdict.findings;
 
     let files = repo.files()?;
     let validation = Linter::new(&repo, now)?.validate(&repo, &files);
@@ -42,7 +43,8 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
             f.code.of::<crate::drift::Code>().is_some() && f.severity == Severity::Error
         }),
     );
-    findings.retain(|f| !repo.config.ignores(f));
+    // Suppressions, like policy, come from the base: a change cannot silence its own gate.
+    findings.retain(|f| !verdict.policy.ignores(f));
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let report = Report::new("check", &findings, files.len(), repo.root.clone());
     printed(report::print(&report, global.format, global.color))?;

@@ -314,3 +314,10 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 fn printed(result: io::Result<()>) -> anyhow::Result<()> {
     result.context("writing the output")
 }
+
+/// One line to stdout; a closed pipe (`flagctl … | head -0`) is an error the caller returns,
+/// never a panic (as `println!` would).
+fn say(line: impl std::fmt::Display) -> anyhow::Result<()> {
+    use std::io::Write;
+    printed(writeln!(io::stdout().lock(), "{line}"))
+}

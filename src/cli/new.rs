@@ -42,6 +42,23 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
             repo.config.naming.as_str()
         );
     }
+    if let Some(why) = crate::paths::component_problem(&args.name) {
+        bail!(
+            "\"{}\" cannot be a flag's file name: {why}",
+            args.name.escape_debug()
+        );
+    }
+    if let Some(why) = crate::paths::component_problem(&args.template) {
+        bail!(
+            "\"{}\" is not a template name (templates/<name>.yaml): {why}",
+            args.template.escape_debug()
+        );
+    }
+    let group = args
+        .group
+        .as_deref()
+        .map(|g| crate::paths::plain_relative("the group folder", g.trim_end_matches('/')))
+        .transpose()?;
     let ws = Workspace::open(repo)?;
     ws.require_reason(&env, args.write.reason.as_deref())?;
     match ws.flag_file(&args.name, &env) {
@@ -58,9 +75,9 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         .root
         .join(TEMPLATES_DIR)
         .join(format!("{}.yaml", args.template));
-    let template = match std::fs::read_to_string(&template_path) {
+    let template = match read_template(&ws, &template_path) {
         Ok(text) => text,
-        Err(_) => {
+        Err(TemplateError::Missing) => {
             let known: Vec<String> = std::fs::read_dir(ws.repo.root.join(TEMPLATES_DIR))
                 .into_iter()
                 .flatten()
@@ -84,15 +101,12 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
                 }
             );
         }
+        Err(TemplateError::Refused(e)) => return Err(e),
     };
     let text = with_name(&template, &args.name);
     let flags = ws.repo.flags_path();
-    let path = match &args.group {
-        Some(group) => format!(
-            "{flags}/{env}/{}/{}.yaml",
-            group.trim_matches('/'),
-            args.name
-        ),
+    let path = match &group {
+        Some(group) => format!("{flags}/{env}/{}/{}.yaml", group.join("/"), args.name),
         None => format!("{flags}/{env}/{}.yaml", args.name),
     };
     let op = Operation {
@@ -108,6 +122,30 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         }],
     };
     execute(global, &ws, &op, &args.write, Confirm::Never).context("creating the flag")
+}
+
+enum TemplateError {
+    Missing,
+    Refused(anyhow::Error),
+}
+
+/// A template's text: a file inside the repository (not a link out of it), within the flag
+/// file size limit.
+fn read_template(ws: &Workspace, path: &std::path::Path) -> Result<String, TemplateError> {
+    if !path.exists() {
+        return Err(TemplateError::Missing);
+    }
+    if !crate::paths::resolves_inside(path, &ws.repo.root) {
+        return Err(TemplateError::Refused(anyhow::anyhow!(
+            "{} leads outside the repository; a template is a file of the repository",
+            ws.repo.relative(path)
+        )));
+    }
+    let bytes = crate::paths::read_limited(path, "a template", crate::repo::MAX_FILE_BYTES)
+        .map_err(|e| TemplateError::Refused(e.into()))?;
+    String::from_utf8(bytes).map_err(|_| {
+        TemplateError::Refused(anyhow::anyhow!("{} is not UTF-8", ws.repo.relative(path)))
+    })
 }
 
 /// The template with `name: NAME` as its first key (after the leading comments), replacing any

@@ -3,7 +3,7 @@
 use anyhow::bail;
 
 use super::write::{Confirm, WriteArgs, execute, open_flag};
-use super::{Global, Outcome};
+use super::{Global, Outcome, say};
 use crate::change::{FileWrite, Operation};
 
 #[derive(Debug, clap::Args)]
@@ -49,12 +49,12 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         }
     };
     if bytes == before {
-        println!(
+        say(format_args!(
             "{} in {} is already as it was at {}; nothing to change.",
             args.flag,
             args.env,
             &commit.id[..12]
-        );
+        ))?;
         return Ok(Outcome::Clean);
     }
     let op = Operation {

@@ -3,7 +3,7 @@
 use anyhow::bail;
 
 use super::write::{Confirm, WriteArgs, execute, open_flag};
-use super::{Global, Outcome};
+use super::{Global, Outcome, say};
 use crate::change::Operation;
 use crate::change::edit::{self, Scalar};
 
@@ -84,10 +84,10 @@ pub fn change(
         }],
     };
     if op.files[0].before == op.files[0].after {
-        println!(
+        say(format_args!(
             "{flag} in {env} already has {}; nothing to change.",
             op.subject
-        );
+        ))?;
         return Ok(Outcome::Clean);
     }
     if break_glass {

@@ -5,7 +5,7 @@ use std::io::{self, BufRead, IsTerminal, Write};
 
 use anyhow::bail;
 
-use super::{Global, Outcome, printed};
+use super::{Global, Outcome, printed, say};
 use crate::change::{ChangeError, Operation, Workspace, command_line, transaction};
 use crate::report::{self, Report};
 
@@ -66,9 +66,10 @@ pub fn execute(
     confirm: Confirm,
 ) -> anyhow::Result<Outcome> {
     if op.files.is_empty() {
-        println!("Nothing to change.");
+        say(format_args!("Nothing to change."))?;
         return Ok(Outcome::Clean);
     }
+    ws.require_writable(&op.files)?;
     for file in &op.files {
         match &file.before {
             Some(before) => ws.require_unmoved(
@@ -109,7 +110,7 @@ pub fn execute(
         printed(report::plan(&op.subject, &op.files, global.color))?;
     }
     if args.dry_run {
-        println!("Dry run: nothing was written.");
+        say(format_args!("Dry run: nothing was written."))?;
         return Ok(Outcome::Clean);
     }
     if confirm == Confirm::Ask && !args.yes && !confirmed()? {
@@ -126,15 +127,15 @@ pub fn execute(
     let files = op.files.len();
     let noun = if files == 1 { "file" } else { "files" };
     match commit {
-        Some(commit) => println!(
+        Some(commit) => say(format_args!(
             "Committed {}: {} ({files} {noun})",
             &commit.id[..12],
             op.subject
-        ),
-        None => println!(
+        ))?,
+        None => say(format_args!(
             "Staged, not committed (--no-commit): {} ({files} {noun})",
             op.subject
-        ),
+        ))?,
     }
     Ok(Outcome::Clean)
 }

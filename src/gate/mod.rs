@@ -71,12 +71,17 @@ pub enum GateError {
     Git(#[from] GitError),
 }
 
-/// The commits since `base` (oldest first) and the findings of the gate's own rules.
-pub fn check(
-    repo: &Repository,
-    git: &Git,
-    base: &str,
-) -> Result<(Vec<Entry>, Vec<Finding>), GateError> {
+/// What the gate found: the commits since the base (oldest first), the findings of its own
+/// rules, and the base's configuration, whose policy and suppressions (`ignore:`) judge the
+/// change (a change cannot relax its own gate, nor silence it).
+pub struct Verdict {
+    pub entries: Vec<Entry>,
+    pub findings: Vec<Finding>,
+    pub policy: Config,
+}
+
+/// Judges the change since `base`.
+pub fn check(repo: &Repository, git: &Git, base: &str) -> Result<Verdict, GateError> {
     let base_commit = match git.resolve(base) {
         Ok(commit) => commit,
         Err(_) if git.is_shallow() => {
@@ -143,7 +148,13 @@ pub fn check(
             Some(origin) => git.file_at(&base_commit.id, origin)?,
             None => None,
         };
-        let new = std::fs::read(repo.root.join(path)).ok();
+        // Read as every flag file is: a link to an endless file must not hang the gate.
+        let new = crate::paths::read_limited(
+            &repo.root.join(path),
+            "a flag file",
+            crate::repo::MAX_FILE_BYTES,
+        )
+        .ok();
         let (Some(old), Some(new)) = (old, new) else {
             continue;
         };
@@ -160,7 +171,11 @@ pub fn check(
             &mut findings,
         );
     }
-    Ok((entries, findings))
+    Ok(Verdict {
+        entries,
+        findings,
+        policy,
+    })
 }
 
 /// A flag file changed since the base.

@@ -7,6 +7,7 @@
 mod ambiguous_serve;
 mod duplicate_name;
 mod expired;
+mod invalid_date;
 mod lifecycle;
 mod missing_serve;
 mod name_mismatch;
@@ -70,6 +71,7 @@ pub enum Code {
     RequiresRange,
     Lifecycle,
     Expired,
+    InvalidDate,
 }
 
 impl Code {
@@ -90,6 +92,7 @@ impl Code {
             Code::RequiresRange => &requires_range::RULE,
             Code::Lifecycle => &lifecycle::RULE,
             Code::Expired => &expired::RULE,
+            Code::InvalidDate => &invalid_date::RULE,
         }
     }
 }
@@ -181,18 +184,33 @@ pub enum LintError {
     Schema(#[from] SchemaError),
 }
 
+/// A repository's own schema is a few kilobytes; a larger file is not one.
+const MAX_SCHEMA_BYTES: u64 = 4 * 1024 * 1024;
+
 impl Linter {
     /// The built-in schemas plus the repository's own `schema:`, applied on top.
     pub fn new(repo: &Repository, now: jiff::Timestamp) -> Result<Linter, LintError> {
         let builtin = Schema::flag();
         let mut flag_schemas = Vec::new();
         if let Some(path) = &repo.config.schema {
-            let text = std::fs::read_to_string(repo.root.join(path)).map_err(|source| {
-                LintError::ReadSchema {
-                    path: path.display().to_string(),
-                    cause: source,
-                }
-            })?;
+            let unreadable = |cause: std::io::Error| LintError::ReadSchema {
+                path: path.display().to_string(),
+                cause,
+            };
+            let full = repo.root.join(path);
+            if full.exists() && !crate::paths::resolves_inside(&full, &repo.root) {
+                return Err(unreadable(std::io::Error::other(
+                    "it leads outside the repository; the schema is a file of the repository",
+                )));
+            }
+            let bytes = crate::paths::read_limited(&full, "a schema", MAX_SCHEMA_BYTES).map_err(
+                |e| match e {
+                    crate::paths::PathError::Read { cause, .. } => unreadable(cause),
+                    other => unreadable(std::io::Error::other(other.to_string())),
+                },
+            )?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| unreadable(std::io::Error::other("it is not UTF-8")))?;
             let own = Schema::compile(&path.display().to_string(), &text, &[])?;
             if !own.same_as(&builtin) {
                 flag_schemas.push(own);

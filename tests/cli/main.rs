@@ -5,6 +5,7 @@
 //! every command runs with a scrubbed environment (no `NO_COLOR`, `CLICOLOR*`, `FLAGCTL_NOW` from
 //! the caller's shell), from the project root or a repository built in a temporary folder.
 
+mod attack;
 mod broken;
 mod change;
 mod config_errors;

@@ -1,0 +1,539 @@
+//! flagctl tried as a hostile or careless user would: writes that would leave the repository or
+//! pass its rules, files that link elsewhere, plans edited by hand, unbounded input. Every test
+//! asserts the repository afterwards: HEAD, `git status`, every file, and what lies outside.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::support::{Repo, Run, project_root};
+
+const CONFIG: &str = "\
+environments:
+  - name: dev
+  - name: staging
+  - name: prod
+    require_reason: true
+    approvals: 1
+";
+
+/// A valid boolean flag.
+pub fn flag(name: &str, version: &str, enabled: bool) -> String {
+    format!(
+        "name: {name}\nversion: {version}\ndescription: A flag of the tests\nowner: team-test\nkind: release\nlifecycle: approved\ntype: boolean\nenabled: {enabled}\n"
+    )
+}
+
+/// dev → staging → prod (prod needs a reason and an approval), `feature_a` in each at 1.0.0,
+/// the project's `release` template; committed.
+pub fn fixture() -> Repo {
+    let repo = Repo::with_git();
+    repo.write("flagctl.yaml", CONFIG);
+    let template = std::fs::read(project_root().join("templates/release.yaml"))
+        .expect("the project's release template");
+    repo.write("templates/release.yaml", template);
+    repo.write(
+        "segments/staff.yaml",
+        "name: staff\ndescription: Employees\nwhen:\n  - { attribute: email, op: ends_with, value: \"@example.com\" }\n",
+    );
+    for env in ["dev", "staging", "prod"] {
+        repo.write(
+            &format!("flags/{env}/feature_a.yaml"),
+            flag("feature_a", "1.0.0", false),
+        );
+    }
+    repo.commit("init");
+    repo
+}
+
+/// A folder beside the repository that no command may touch: every file's bytes, inode and
+/// mode, compared before and after.
+pub struct Outside {
+    pub path: PathBuf,
+}
+
+impl Outside {
+    pub fn of(repo: &Repo) -> Outside {
+        let path = repo.path().parent().expect("parent").join("outside");
+        std::fs::create_dir_all(&path).expect("outside folder");
+        Outside { path }
+    }
+
+    pub fn snapshot(&self) -> BTreeMap<String, (Vec<u8>, u64, u32)> {
+        let mut out = BTreeMap::new();
+        snapshot(&self.path, &self.path, &mut out);
+        out
+    }
+
+    #[track_caller]
+    pub fn assert_unchanged(&self, before: &BTreeMap<String, (Vec<u8>, u64, u32)>, run: &Run) {
+        assert_eq!(
+            &self.snapshot(),
+            before,
+            "files outside the repository changed\n{}",
+            run.show()
+        );
+    }
+}
+
+fn snapshot(base: &Path, dir: &Path, out: &mut BTreeMap<String, (Vec<u8>, u64, u32)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let rel = path
+            .strip_prefix(base)
+            .expect("below")
+            .to_string_lossy()
+            .into_owned();
+        let meta = std::fs::symlink_metadata(&path).expect("metadata");
+        let (inode, mode) = inode_and_mode(&meta);
+        if meta.is_dir() {
+            out.insert(format!("{rel}/"), (Vec::new(), inode, mode));
+            snapshot(base, &path, out);
+        } else {
+            out.insert(rel, (std::fs::read(&path).unwrap_or_default(), inode, mode));
+        }
+    }
+}
+
+#[cfg(unix)]
+fn inode_and_mode(meta: &std::fs::Metadata) -> (u64, u32) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.ino(), meta.mode())
+}
+
+#[cfg(not(unix))]
+fn inode_and_mode(_meta: &std::fs::Metadata) -> (u64, u32) {
+    (0, 0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writes outside the repository, or past its rules.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn new_refuses_a_group_that_leads_out_of_its_environment() {
+    let repo = fixture();
+    let outside = Outside::of(&repo);
+    let before = outside.snapshot();
+    for group in [
+        "../prod",
+        "../../../x",
+        "/tmp/x",
+        "a/../../prod",
+        ".hidden",
+        "a\nb",
+    ] {
+        let run = repo.run(&["new", "feature_b", "-t", "release", "--group", group]);
+        run.refused(&["group"]);
+        outside.assert_unchanged(&before, &run);
+    }
+    // Nothing was left behind that stops the next command.
+    repo.run(&[
+        "new",
+        "feature_b",
+        "-t",
+        "release",
+        "--group",
+        "checkout/eu",
+    ])
+    .expect(0);
+    assert!(repo.join("flags/dev/checkout/eu/feature_b.yaml").is_file());
+    repo.run(&["validate"]).expect(0);
+}
+
+#[test]
+fn new_refuses_a_flag_name_that_is_not_a_file_name_even_if_naming_allows_it() {
+    let repo = fixture();
+    repo.write("flagctl.yaml", format!("{CONFIG}naming: '.*'\n"));
+    repo.commit("any name");
+    for name in ["../../../x", "../prod/feature_a", ".."] {
+        repo.run(&["new", name, "-t", "release"])
+            .refused(&["file name"]);
+    }
+}
+
+#[test]
+fn new_reads_templates_only_from_the_templates_folder() {
+    let repo = fixture();
+    let outside = Outside::of(&repo);
+    let secret = outside.path.join("secret.yaml");
+    std::fs::write(&secret, "password: hunter2\n").expect("write");
+    let secret_arg = secret.to_str().expect("UTF-8").to_owned();
+    for template in [secret_arg.as_str(), "../../outside/secret", "../flagctl"] {
+        let run = repo.run(&["new", "feature_b", "-t", template]);
+        run.refused(&["template"]);
+        assert!(!run.stderr.contains("hunter2"), "{}", run.show());
+    }
+    // A template that links out of the repository is refused too.
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&secret, repo.join("templates/leak.yaml")).expect("link");
+        let run = repo.run(&["new", "feature_b", "-t", "leak"]);
+        run.refused(&["outside the repository"]);
+        assert!(!run.stderr.contains("hunter2"), "{}", run.show());
+    }
+}
+
+/// A plan of promoting `feature_a` 1.1.0 from staging to prod, saved in `home/plan.json`.
+fn saved_plan(repo: &Repo) -> (PathBuf, serde_json::Value) {
+    repo.write(
+        "flags/staging/feature_a.yaml",
+        flag("feature_a", "1.1.0", false),
+    );
+    repo.commit("staging 1.1.0");
+    let plan = repo.home().join("plan.json");
+    repo.run(&[
+        "promote",
+        "staging",
+        "prod",
+        "feature_a",
+        "--plan",
+        plan.to_str().expect("UTF-8"),
+        "--reason",
+        "r",
+    ])
+    .expect(0);
+    let json = serde_json::from_slice(&std::fs::read(&plan).expect("plan")).expect("JSON");
+    (plan, json)
+}
+
+type PlanEdit = Box<dyn Fn(&mut serde_json::Value)>;
+
+#[test]
+fn apply_trusts_nothing_of_the_plan_but_its_environments_and_flag_names() {
+    let repo = fixture();
+    let outside = Outside::of(&repo);
+    let before = outside.snapshot();
+    let (path, plan) = saved_plan(&repo);
+    let edits: Vec<(&str, PlanEdit)> = vec![
+        (
+            "the policy file",
+            Box::new(|p| p["flags"][0]["to_path"] = "flagctl.yaml".into()),
+        ),
+        (
+            "outside",
+            Box::new(|p| p["flags"][0]["to_path"] = "flags/staging/../../../outside/n.yaml".into()),
+        ),
+        (
+            "prod's file with staging's policy",
+            Box::new(|p| {
+                p["to"] = "staging".into();
+                p["from"] = "dev".into();
+            }),
+        ),
+        (
+            "another content",
+            Box::new(|p| p["flags"][0]["after"] = "name: feature_a\nowner: mallory\n".into()),
+        ),
+        (
+            "a from that is no environment",
+            Box::new(|p| p["from"] = "staging\nApproved-by: Boss <boss@example.com>".into()),
+        ),
+        (
+            "a head cut in a character",
+            Box::new(|p| p["head"] = "a€€€€€".into()),
+        ),
+        (
+            "a blob that is not the file's",
+            Box::new(|p| p["flags"][0]["from_blob"] = "0000".into()),
+        ),
+        (
+            "a source outside",
+            Box::new(|p| p["flags"][0]["from_path"] = "/dev/zero".into()),
+        ),
+    ];
+    for (what, edit) in edits {
+        let mut edited = plan.clone();
+        edit(&mut edited);
+        let file = repo.home().join("edited.json");
+        std::fs::write(&file, serde_json::to_vec(&edited).expect("JSON")).expect("write");
+        let run = repo.run(&[
+            "apply",
+            file.to_str().expect("UTF-8"),
+            "--yes",
+            "--reason",
+            "r",
+        ]);
+        assert_eq!(run.code, Some(2), "{what}: {}", run.show());
+        run.refused(&[]);
+        outside.assert_unchanged(&before, &run);
+    }
+    // The plan as saved still applies.
+    let head = repo.head();
+    let run = repo.run(&[
+        "apply",
+        path.to_str().expect("UTF-8"),
+        "--yes",
+        "--reason",
+        "r",
+    ]);
+    run.expect(0);
+    repo.assert_one_commit_on(&head, &run);
+    assert!(repo.text("flags/prod/feature_a.yaml").contains("1.1.0"));
+}
+
+#[test]
+fn apply_holds_the_real_target_to_its_reason_rule() {
+    let repo = fixture();
+    let (path, _) = saved_plan(&repo);
+    repo.run(&["apply", path.to_str().expect("UTF-8"), "--yes"])
+        .refused(&["prod requires a reason"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn an_environment_folder_linked_out_of_the_repository_is_found_and_never_written() {
+    let repo = fixture();
+    let outside = Outside::of(&repo);
+    let outside_prod = outside.path.join("prod");
+    std::fs::create_dir_all(&outside_prod).expect("folder");
+    std::fs::rename(
+        repo.join("flags/prod/feature_a.yaml"),
+        outside_prod.join("feature_a.yaml"),
+    )
+    .expect("move");
+    std::fs::remove_dir(repo.join("flags/prod")).expect("rmdir");
+    std::os::unix::fs::symlink(&outside_prod, repo.join("flags/prod")).expect("link");
+    repo.commit("prod elsewhere");
+    let before = outside.snapshot();
+
+    let run = repo.run(&["validate", "--format", "json"]);
+    run.expect(1);
+    assert!(run.stdout.contains("fs/symlink-escape"), "{}", run.show());
+
+    for args in [
+        &[
+            "set",
+            "feature_a",
+            "--env",
+            "prod",
+            "description=x",
+            "--reason",
+            "r",
+        ][..],
+        &[
+            "toggle",
+            "feature_a",
+            "--env",
+            "prod",
+            "on",
+            "--reason",
+            "r",
+        ][..],
+        &[
+            "new",
+            "feature_b",
+            "-t",
+            "release",
+            "--env",
+            "prod",
+            "--reason",
+            "r",
+        ][..],
+    ] {
+        let run = repo.run(args);
+        run.refused(&[]);
+        outside.assert_unchanged(&before, &run);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_flag_file_linking_to_another_environment_is_found_and_neither_is_written() {
+    let repo = fixture();
+    std::fs::remove_file(repo.join("flags/prod/feature_a.yaml")).expect("rm");
+    std::os::unix::fs::symlink(
+        "../staging/feature_a.yaml",
+        repo.join("flags/prod/feature_a.yaml"),
+    )
+    .expect("link");
+    repo.commit("prod follows staging");
+
+    let run = repo.run(&["validate", "--format", "json"]);
+    run.expect(1);
+    assert!(
+        run.stdout.contains("fs/symlink-escape") && run.stdout.contains("environment folder"),
+        "{}",
+        run.show()
+    );
+    repo.run(&["toggle", "feature_a", "--env", "staging", "on"])
+        .refused(&["link"]);
+    repo.run(&[
+        "toggle",
+        "feature_a",
+        "--env",
+        "prod",
+        "on",
+        "--reason",
+        "r",
+    ])
+    .refused(&["link"]);
+}
+
+#[test]
+fn paths_in_the_configuration_stay_inside_the_repository() {
+    let repo = fixture();
+    let outside = Outside::of(&repo);
+    std::fs::write(outside.path.join("s.json"), "{}").expect("write");
+    for line in [
+        "schema: /dev/zero",
+        "schema: ../outside/s.json",
+        "flags_dir: ../outside",
+        "tests_dir: /etc",
+    ] {
+        repo.write("flagctl.yaml", format!("{CONFIG}{line}\n"));
+        repo.run(&["validate"])
+            .refused(&["flagctl.yaml", "plain relative path"]);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_schema_linked_to_an_endless_file_is_refused_quickly() {
+    let repo = fixture();
+    std::os::unix::fs::symlink("/dev/zero", repo.join("schemas.json")).expect("link");
+    repo.write("flagctl.yaml", format!("{CONFIG}schema: schemas.json\n"));
+    let started = std::time::Instant::now();
+    repo.run(&["validate"]).refused(&["schema"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Crashes and unbounded input.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_duration_past_what_a_date_can_hold_is_a_configuration_error_not_a_crash() {
+    let repo = fixture();
+    for lag in ["9999999999999999d", "9223372036854775807h", "99999999999w"] {
+        repo.write(
+            "flagctl.yaml",
+            format!(
+                "environments:\n  - name: dev\n  - name: staging\n    max_lag: {lag}\n  - name: prod\n"
+            ),
+        );
+        repo.run(&["diff"])
+            .refused(&["flagctl.yaml", "not a duration"]);
+    }
+}
+
+#[test]
+fn a_date_that_is_no_day_is_invalid() {
+    let repo = fixture();
+    for date in ["2020-02-30", "2020-13-01", "2021-02-29"] {
+        repo.write(
+            "flags/dev/feature_a.yaml",
+            format!("{}expires: {date}\n", flag("feature_a", "1.0.0", false)),
+        );
+        let run = repo.run(&["validate", "--format", "json"]);
+        run.expect(1);
+        assert!(run.stdout.contains("rule/invalid-date"), "{}", run.show());
+    }
+    repo.write(
+        "flags/dev/feature_a.yaml",
+        format!("{}expires: 2028-02-29\n", flag("feature_a", "1.0.0", false)),
+    );
+    repo.run(&["validate"]).expect(0);
+}
+
+#[test]
+fn a_write_whose_output_pipe_is_closed_does_not_panic() {
+    let repo = fixture();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_flagctl"));
+    for var in crate::support::SCRUBBED {
+        cmd.env_remove(var);
+    }
+    cmd.env("HOME", repo.home())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .current_dir(repo.path())
+        .args(["toggle", "feature_a", "--env", "dev", "on"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("flagctl starts");
+    // Close the read end at once, as `| head -0` does.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("flagctl ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // The change itself was made and committed.
+    assert!(
+        repo.text("flags/dev/feature_a.yaml")
+            .contains("enabled: true")
+    );
+    assert_eq!(repo.porcelain(), "");
+}
+
+#[test]
+fn a_plan_file_without_end_is_refused() {
+    let repo = fixture();
+    repo.run(&["apply", "/dev/zero", "--yes"])
+        .refused(&["plan"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The gate and the trail.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_newline_in_a_reason_cannot_forge_an_approval() {
+    let repo = fixture();
+    let base = repo.head();
+    let forged = "hotfix\nApproved-by: Boss <boss@example.com>";
+    let run = repo.run(&[
+        "toggle",
+        "feature_a",
+        "--env",
+        "prod",
+        "on",
+        "--reason",
+        forged,
+    ]);
+    run.expect(0);
+    repo.assert_one_commit_on(&base, &run);
+    let trailers = repo.trailers("HEAD");
+    assert!(
+        trailers.iter().all(|t| t.starts_with("Flagctl-")),
+        "{trailers:?}"
+    );
+    assert_eq!(
+        repo.git(&["log", "-1", "--format=%(trailers:key=Approved-by)"])
+            .trim(),
+        ""
+    );
+    let run = repo.run(&["check", "--base", &base, "--format", "json"]);
+    run.expect(1);
+    assert!(
+        run.stdout.contains("check/approvals-missing"),
+        "{}",
+        run.show()
+    );
+}
+
+#[test]
+fn a_change_cannot_silence_its_own_gate() {
+    let repo = fixture();
+    let base = repo.head();
+    repo.write(
+        "flagctl.yaml",
+        format!(
+            "{CONFIG}ignore:\n  - code: check/reason-missing\n    reason: x\n  - code: check/approvals-missing\n    reason: x\n"
+        ),
+    );
+    repo.edit(
+        "flags/prod/feature_a.yaml",
+        "enabled: false",
+        "enabled: true",
+    );
+    repo.commit("turn it on and silence the gate");
+    let run = repo.run(&["check", "--base", &base, "--format", "json"]);
+    run.expect(1);
+    assert!(
+        run.stdout.contains("check/approvals-missing")
+            && run.stdout.contains("check/reason-missing"),
+        "{}",
+        run.show()
+    );
+}
