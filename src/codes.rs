@@ -129,6 +129,7 @@ pub fn all() -> Vec<CodeDoc> {
     let mut docs = FILE_CODES.to_vec();
     docs.extend_from_slice(crate::drift::CODES);
     docs.extend_from_slice(crate::gate::CODES);
+    docs.extend_from_slice(crate::export::CODES);
     docs.extend(RULES.iter().map(|r| CodeDoc {
         code: r.code,
         severity: r.severity,

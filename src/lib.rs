@@ -9,6 +9,8 @@ pub mod cli;
 pub mod codes;
 pub mod config;
 pub mod drift;
+pub mod eval;
+pub mod export;
 pub mod finding;
 pub mod gate;
 pub mod git;

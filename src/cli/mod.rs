@@ -7,8 +7,10 @@ mod check;
 mod codeowners;
 mod completions;
 mod diff;
+mod eval;
 mod events;
 mod explain;
+mod export;
 mod init;
 mod log;
 mod man;
@@ -100,6 +102,10 @@ pub enum Command {
     Events(events::Args),
     /// CODEOWNERS lines from environment approvers and flag owners
     Codeowners(codeowners::Args),
+    /// Evaluate a flag for a context, as flagd serves it (or a batch of JSON Lines)
+    Eval(eval::Args),
+    /// Write an environment as a flagd flag file, for flagd and its providers to serve
+    Export(export::Args),
     /// Create a new flag repository that validates clean
     Init(init::Args),
     /// Explain a finding code (or list every code)
@@ -195,6 +201,8 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Audit(args) => audit::run(global, args),
         Command::Events(args) => events::run(global, args),
         Command::Codeowners(args) => codeowners::run(global, args),
+        Command::Eval(args) => eval::run(global, args),
+        Command::Export(args) => export::run(global, args),
         Command::Init(args) => init::run(global, args),
         Command::Explain(args) => explain::run(args),
         Command::Completions(args) => completions::run(args),

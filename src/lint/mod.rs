@@ -10,6 +10,7 @@ mod lifecycle;
 mod missing_serve;
 mod name_mismatch;
 mod naming;
+mod regex;
 mod requires_range;
 mod rollout_negative;
 mod rollout_sum;
@@ -64,6 +65,7 @@ pub const RULES: &[&Rule] = &[
     &requires_range::RULE,
     &lifecycle::RULE,
     &expired::RULE,
+    &regex::RULE,
 ];
 
 /// What a file rule sees.

@@ -28,6 +28,8 @@ pub enum Format {
     Github,
     /// A Markdown table for a pull-request comment.
     Markdown,
+    /// `export`: flagd's flag file (other commands print as `human`).
+    Flagd,
 }
 
 /// What a reading command found, ready to print.
@@ -98,7 +100,7 @@ impl<'a> Report<'a> {
 pub fn print(report: &Report, format: Format, color: ColorChoice) -> io::Result<()> {
     let mut out = anstream::AutoStream::new(io::stdout().lock(), color.into());
     match format {
-        Format::Human => match report.view {
+        Format::Human | Format::Flagd => match report.view {
             View::Findings => human::write(&mut out, report),
             View::Table(table) => {
                 table::write(&mut out, table)?;

@@ -1,0 +1,414 @@
+//! Evaluating flags for a context (SPEC §8): what flagd answers on `flagctl export`'s file.
+//!
+//! A flag is compiled once into a [`Program`], the typed form of what the export writes as flagd
+//! JSONLogic (one `if` over the rules, segments as `$evaluators`, rollouts as `fractional`), and
+//! evaluated directly: every operator follows `@openfeature/flagd-core` 4 and its JSONLogic engine
+//! ([`js`]), including missing attributes (`null`), mixed types, and comparisons that throw.
+
+pub mod hash;
+pub mod js;
+pub mod load;
+pub mod semver;
+
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::model::{FlagType, Kind, Lifecycle, Op};
+use crate::yaml::Pos;
+
+pub use load::{Environment, load};
+
+/// Why a flag served what it served: flagd's resolution reasons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Reason {
+    /// The flag has no targeting: the one variant it serves.
+    Static,
+    /// Targeting chose the variant (a rule, a percentage split, or the fallthrough).
+    TargetingMatch,
+    /// Targeting chose none (a rollout without a `targetingKey`): the `default` variant.
+    Default,
+    /// The flag is disabled: its `default` variant.
+    Disabled,
+    /// Targeting failed (a comparison flagd refuses): applications get their code default.
+    Error,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Static => "STATIC",
+            Reason::TargetingMatch => "TARGETING_MATCH",
+            Reason::Default => "DEFAULT",
+            Reason::Disabled => "DISABLED",
+            Reason::Error => "ERROR",
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A flag of one environment, ready to evaluate and to export.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Program {
+    pub key: String,
+    pub flag_type: FlagType,
+    /// Variant names and values, in the order written.
+    pub variants: Vec<(String, Value)>,
+    /// What a disabled flag serves, and what targeting that chooses nothing falls back to.
+    pub default: String,
+    pub enabled: bool,
+    pub targeting: Targeting,
+    pub metadata: Metadata,
+}
+
+/// The metadata flagd carries with a flag.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metadata {
+    pub version: Option<String>,
+    pub lifecycle: Option<Lifecycle>,
+    pub owner: Option<String>,
+    pub kind: Kind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Targeting {
+    /// No targeting: this variant, always (`STATIC`).
+    Static(String),
+    /// Rules in order (first match wins), then the fallthrough, if any.
+    Rules {
+        rules: Vec<RuleProgram>,
+        fallthrough: Option<Target>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleProgram {
+    /// The rule's `name`, or `rule N` (1-based) for an unnamed one.
+    pub name: String,
+    /// All must hold, in this order (the order flagd evaluates them in).
+    pub tests: Vec<Test>,
+    pub target: Target,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Test {
+    /// A segment's conditions, all of which must hold (none: the segment matches nobody).
+    Segment {
+        name: String,
+        conditions: Vec<Condition>,
+    },
+    /// The context attribute `tenant` is one of these.
+    Tenants(Vec<String>),
+    Condition(Condition),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    /// As written (`user.country`), and split as JSONLogic's `var` splits it.
+    pub attribute: String,
+    pub path: Vec<String>,
+    pub check: Check,
+}
+
+/// What a condition checks, with its operand as written (JSON).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Check {
+    /// `eq`: `===`, no coercion.
+    Equals(Value),
+    /// `neq`: `!==`.
+    NotEquals(Value),
+    /// `in`: the list `includes` the attribute (same type and value).
+    In(Vec<Value>),
+    /// `not_in`: `!` of the above.
+    NotIn(Vec<Value>),
+    /// flagd's `starts_with` / `ends_with`: both sides must be strings.
+    StartsWith(Value),
+    EndsWith(Value),
+    /// flagd's `sem_ver` against the operand; `None` where the operand is no version.
+    Semver(semver::SemverOp, Value, Option<semver::NodeVersion>),
+    /// `<`, `<=`, `>`, `>=` with JavaScript's coercions.
+    Compare(js::Relation, Value),
+}
+
+/// What a rule or the fallthrough serves.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    Variant(String),
+    /// flagd `fractional` buckets: integer weights in the rollout's proportions.
+    Rollout(Vec<(String, u64)>),
+}
+
+/// Why a flag cannot be compiled (and so neither evaluated nor exported).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unservable {
+    pub code: &'static str,
+    pub message: String,
+    pub pos: Pos,
+}
+
+/// One evaluation's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolution<'p> {
+    pub value: Option<&'p Value>,
+    pub variant: Option<&'p str>,
+    pub reason: Reason,
+    /// The rule that matched (`None` for the fallthrough and flags without targeting).
+    pub rule: Option<&'p str>,
+    /// Why targeting failed, with reason [`Reason::Error`].
+    pub error: Option<String>,
+}
+
+/// The context attribute `tenants` match.
+pub const TENANT_ATTRIBUTE: &str = "tenant";
+/// The attribute percentages bucket by.
+pub const TARGETING_KEY: &str = "targetingKey";
+
+impl Program {
+    pub fn variant_value(&self, name: &str) -> Option<&Value> {
+        self.variants
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+    }
+
+    /// Evaluates the flag for `context` (a JSON object) at `now` (Unix seconds, for
+    /// `$flagd.timestamp`).
+    pub fn evaluate(&self, context: &serde_json::Map<String, Value>, now: i64) -> Resolution<'_> {
+        if !self.enabled {
+            return self.serve(&self.default, Reason::Disabled, None);
+        }
+        let (rules, fallthrough) = match &self.targeting {
+            Targeting::Static(variant) => return self.serve(variant, Reason::Static, None),
+            Targeting::Rules { rules, fallthrough } => (rules, fallthrough),
+        };
+        let scope = Scope {
+            context,
+            flag_key: &self.key,
+            now,
+        };
+        for rule in rules {
+            match scope.all(&rule.tests) {
+                Ok(true) => return self.target(&rule.target, Some(&rule.name), &scope),
+                Ok(false) => {}
+                Err(error) => {
+                    return Resolution {
+                        value: None,
+                        variant: None,
+                        reason: Reason::Error,
+                        rule: Some(&rule.name),
+                        error: Some(error),
+                    };
+                }
+            }
+        }
+        match fallthrough {
+            Some(target) => self.target(target, None, &scope),
+            None => self.serve(&self.default, Reason::Default, None),
+        }
+    }
+
+    fn target<'p>(
+        &'p self,
+        target: &'p Target,
+        rule: Option<&'p str>,
+        scope: &Scope,
+    ) -> Resolution<'p> {
+        match target {
+            Target::Variant(variant) => self.serve(variant, Reason::TargetingMatch, rule),
+            Target::Rollout(weights) => {
+                match scope.bucket_by().and_then(|by| hash::pick(&by, weights)) {
+                    Some(variant) => self.serve(variant, Reason::TargetingMatch, rule),
+                    None => self.serve(&self.default, Reason::Default, rule),
+                }
+            }
+        }
+    }
+
+    fn serve<'p>(
+        &'p self,
+        variant: &'p str,
+        reason: Reason,
+        rule: Option<&'p str>,
+    ) -> Resolution<'p> {
+        Resolution {
+            value: self.variant_value(variant),
+            variant: Some(variant),
+            reason,
+            rule,
+            error: None,
+        }
+    }
+}
+
+/// What targeting sees: the context with flagd's `$flagd` properties.
+struct Scope<'c> {
+    context: &'c serde_json::Map<String, Value>,
+    flag_key: &'c str,
+    now: i64,
+}
+
+impl Scope<'_> {
+    /// What `fractional` hashes: flag key + `String(targetingKey)`, or nothing when the key is
+    /// missing or falsy (JavaScript's `!targetingKey`: `""`, `0`, `false`, `null`).
+    fn bucket_by(&self) -> Option<String> {
+        let key = self.context.get(TARGETING_KEY)?;
+        let falsy = match key {
+            Value::Null => true,
+            Value::Bool(b) => !b,
+            Value::Number(n) => js::as_number(n) == 0.0,
+            Value::String(s) => s.is_empty(),
+            Value::Array(_) | Value::Object(_) => false,
+        };
+        (!falsy).then(|| format!("{}{}", self.flag_key, js::to_string(key)))
+    }
+
+    /// `and` over `tests`: stops at the first that fails (later ones are never evaluated, so
+    /// they cannot fail the evaluation either).
+    fn all(&self, tests: &[Test]) -> Result<bool, String> {
+        for test in tests {
+            let holds = match test {
+                Test::Segment { conditions, .. } => {
+                    !conditions.is_empty() && self.all_conditions(conditions)?
+                }
+                Test::Tenants(tenants) => match self.context.get(TENANT_ATTRIBUTE) {
+                    Some(Value::String(t)) => tenants.iter().any(|x| x == t),
+                    _ => false,
+                },
+                Test::Condition(c) => self.holds(c)?,
+            };
+            if !holds {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    fn all_conditions(&self, conditions: &[Condition]) -> Result<bool, String> {
+        for c in conditions {
+            if !self.holds(c)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    fn holds(&self, condition: &Condition) -> Result<bool, String> {
+        let flagd;
+        let found = match condition.path.split_first() {
+            Some((first, rest)) if first == "$flagd" => {
+                flagd = serde_json::json!({ "flagKey": self.flag_key, "timestamp": self.now });
+                js::lookup(&flagd, rest)
+            }
+            Some((first, rest)) => match self.context.get(first) {
+                Some(value) => js::lookup(value, rest),
+                None => js::Lookup::Missing,
+            },
+            None => js::Lookup::Missing,
+        };
+        let value = found.to_value();
+        check(&condition.check, &value).map_err(|js::NotComparable| {
+            format!(
+                "attribute \"{}\" is {}, which flagd cannot compare with {}: the evaluation fails",
+                condition.attribute,
+                value,
+                condition.check.operand()
+            )
+        })
+    }
+}
+
+/// Whether `check` holds for `value` (`null` for a missing attribute).
+fn check(check: &Check, value: &Value) -> Result<bool, js::NotComparable> {
+    Ok(match check {
+        Check::Equals(operand) => js::strict_equals(value, operand),
+        Check::NotEquals(operand) => !js::strict_equals(value, operand),
+        Check::In(list) => list.iter().any(|x| js::strict_equals(value, x)),
+        Check::NotIn(list) => !list.iter().any(|x| js::strict_equals(value, x)),
+        Check::StartsWith(operand) => match (value, operand) {
+            (Value::String(v), Value::String(o)) => v.starts_with(o.as_str()),
+            _ => false,
+        },
+        Check::EndsWith(operand) => match (value, operand) {
+            (Value::String(v), Value::String(o)) => v.ends_with(o.as_str()),
+            _ => false,
+        },
+        Check::Semver(op, _, operand) => match (semver::NodeVersion::normalize(value), operand) {
+            (Some(v), Some(o)) => op.holds(v.compare(o)),
+            _ => false,
+        },
+        Check::Compare(relation, operand) => js::compare(*relation, value, operand)?,
+    })
+}
+
+/// The `Check` of an operator and its operand, or why it has none in flagd.
+pub fn check_of(op: Op, operand: &Value) -> Result<Check, String> {
+    use semver::SemverOp;
+    let list = || match operand {
+        Value::Array(items) => items.clone(),
+        other => vec![other.clone()],
+    };
+    let semver =
+        |op: SemverOp| Check::Semver(op, operand.clone(), semver::NodeVersion::normalize(operand));
+    Ok(match op {
+        Op::Eq => Check::Equals(operand.clone()),
+        Op::Neq => Check::NotEquals(operand.clone()),
+        Op::In => Check::In(list()),
+        Op::NotIn => Check::NotIn(list()),
+        Op::StartsWith => Check::StartsWith(operand.clone()),
+        Op::EndsWith => Check::EndsWith(operand.clone()),
+        Op::SemverEq => semver(SemverOp::Eq),
+        Op::SemverGt => semver(SemverOp::Gt),
+        Op::SemverGte => semver(SemverOp::Gte),
+        Op::SemverLt => semver(SemverOp::Lt),
+        Op::SemverLte => semver(SemverOp::Lte),
+        Op::Lt => Check::Compare(js::Relation::Lt, operand.clone()),
+        Op::Lte => Check::Compare(js::Relation::Lte, operand.clone()),
+        Op::Gt => Check::Compare(js::Relation::Gt, operand.clone()),
+        Op::Gte => Check::Compare(js::Relation::Gte, operand.clone()),
+        Op::Matches => {
+            return Err(
+                "`matches` (a regular expression), which flagd has no operator for".to_owned(),
+            );
+        }
+    })
+}
+
+/// Integer weights in the proportions of `percents` (negative ones count as 0, as in flagd):
+/// scaled by the smallest power of ten that makes every weight whole, up to a millionth of a
+/// percent.
+pub fn integer_weights(percents: &[f64]) -> Vec<u64> {
+    let clamp = |p: f64| if p.is_finite() && p > 0.0 { p } else { 0.0 };
+    let scale = (0..=6)
+        .map(|k| 10f64.powi(k))
+        .find(|scale| {
+            percents
+                .iter()
+                .all(|&p| (clamp(p) * scale - (clamp(p) * scale).round()).abs() < 1e-6)
+        })
+        .unwrap_or(1e6);
+    percents
+        .iter()
+        // Saturating float-to-int conversion; weights beyond i32 are refused by the compiler.
+        .map(|&p| (clamp(p) * scale).round() as u64)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weights_keep_their_proportions_as_integers() {
+        assert_eq!(integer_weights(&[10.0, 90.0]), [10, 90]);
+        assert_eq!(integer_weights(&[12.5, 87.5]), [125, 875]);
+        assert_eq!(integer_weights(&[33.3, 33.3, 33.4]), [333, 333, 334]);
+        assert_eq!(integer_weights(&[-5.0, 105.0]), [0, 105]);
+    }
+}
