@@ -14,7 +14,7 @@ use flagctl::yaml::{self, Node, Pos};
 use proptest::prelude::*;
 use proptest::sample::Index;
 
-use crate::project_root;
+use crate::support::project_root;
 
 fn config() -> ProptestConfig {
     ProptestConfig::with_cases(if std::env::var_os("CI").is_some() {
