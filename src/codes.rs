@@ -130,6 +130,8 @@ pub fn all() -> Vec<CodeDoc> {
     docs.extend_from_slice(crate::drift::CODES);
     docs.extend_from_slice(crate::gate::CODES);
     docs.extend_from_slice(crate::export::CODES);
+    docs.extend_from_slice(crate::eval::spec::CODES);
+    docs.extend_from_slice(crate::eval::CODES);
     docs.extend(RULES.iter().map(|r| CodeDoc {
         code: r.code,
         severity: r.severity,

@@ -34,18 +34,24 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
             .iter()
             .filter(|c| c.flag == args.flag && envs.contains(&c.env.as_str()))
         {
+            // `flagctl test --record` keeps its outcome as a note on the commit it tested.
+            let tests = git
+                .note_of(super::test::NOTES_REF, &entry.commit.id)
+                .map(|n| n.trim().trim_start_matches("flagctl test: ").to_owned());
+            let reason = entry.trailer("Flagctl-Reason").unwrap_or_default();
             rows.push(vec![
                 entry.commit.id[..12].to_owned(),
                 entry.commit.time.strftime("%Y-%m-%d %H:%M").to_string(),
                 entry.commit.author.clone(),
                 change.env.clone(),
                 describe(change),
-                entry
-                    .trailer("Flagctl-Reason")
-                    .unwrap_or_default()
-                    .to_owned(),
+                match &tests {
+                    Some(t) if reason.is_empty() => format!("[tests {t}]"),
+                    Some(t) => format!("{reason} [tests {t}]"),
+                    None => reason.to_owned(),
+                },
             ]);
-            json_rows.push(json!({
+            let mut row = json!({
                 "commit": entry.commit.id,
                 "time": entry.commit.time.to_string(),
                 "author": entry.commit.author,
@@ -53,7 +59,11 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
                 "subject": entry.commit.subject,
                 "reason": entry.trailer("Flagctl-Reason"),
                 "change": change,
-            }));
+            });
+            if let Some(t) = &tests {
+                row["tests"] = json!(t);
+            }
+            json_rows.push(row);
         }
     }
     if rows.is_empty() {

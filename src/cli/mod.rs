@@ -5,6 +5,7 @@ mod audit;
 mod bump;
 mod check;
 mod codeowners;
+mod compat;
 mod completions;
 mod diff;
 mod eval;
@@ -21,6 +22,7 @@ mod rollback;
 mod set;
 mod show;
 mod status;
+mod test;
 mod toggle;
 mod validate;
 mod write;
@@ -106,6 +108,10 @@ pub enum Command {
     Eval(eval::Args),
     /// Write an environment as a flagd flag file, for flagd and its providers to serve
     Export(export::Args),
+    /// Run flag test specs (tests/flags): contexts and the answers they must get
+    Test(test::Args),
+    /// Which flags an app version cannot use (`requires`), or the flags × versions matrix
+    Compat(compat::Args),
     /// Create a new flag repository that validates clean
     Init(init::Args),
     /// Explain a finding code (or list every code)
@@ -203,6 +209,8 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Codeowners(args) => codeowners::run(global, args),
         Command::Eval(args) => eval::run(global, args),
         Command::Export(args) => export::run(global, args),
+        Command::Test(args) => test::run(global, args),
+        Command::Compat(args) => compat::run(global, args),
         Command::Init(args) => init::run(global, args),
         Command::Explain(args) => explain::run(args),
         Command::Completions(args) => completions::run(args),

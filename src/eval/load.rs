@@ -289,6 +289,7 @@ pub fn compile(
             lifecycle: flag.lifecycle.as_ref().map(|l| l.value),
             owner: root.get("owner").and_then(Node::as_str).map(str::to_owned),
             kind: flag.kind,
+            requires: flag.requires.as_ref().map(|r| r.value.clone()),
         },
     })
 }

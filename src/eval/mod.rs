@@ -9,6 +9,7 @@ pub mod hash;
 pub mod js;
 pub mod load;
 pub mod semver;
+pub mod spec;
 
 use std::fmt;
 
@@ -75,6 +76,8 @@ pub struct Metadata {
     pub lifecycle: Option<Lifecycle>,
     pub owner: Option<String>,
     pub kind: Kind,
+    /// The app versions that understand the flag (a semver range), if it says.
+    pub requires: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -164,6 +167,22 @@ pub struct Resolution<'p> {
     /// Why targeting failed, with reason [`Reason::Error`].
     pub error: Option<String>,
 }
+
+/// An enabled flag an app version cannot use (`flagctl compat`).
+pub const UNSUPPORTED: &str = "compat/unsupported";
+
+/// The codes of evaluation, for `flagctl explain`.
+pub const CODES: &[crate::codes::CodeDoc] = &[crate::codes::CodeDoc {
+    code: UNSUPPORTED,
+    severity: crate::finding::Severity::Warning,
+    summary: "an enabled flag's `requires` excludes an app version",
+    explanation: "\
+`requires` names the app versions that understand a flag (a semver range, `>=4.2.0`). An app
+outside it does not know the flag: it gets the default written in its code, whatever the flag
+serves. `flagctl compat --env E --app VERSION` reports each enabled flag the version cannot use;
+`--matrix` shows every flag against every version of `app_versions`. `--strict` makes these
+warnings fail the command, for a release check in CI.",
+}];
 
 /// The context attribute `tenants` match.
 pub const TENANT_ATTRIBUTE: &str = "tenant";
@@ -410,5 +429,134 @@ mod tests {
         assert_eq!(integer_weights(&[12.5, 87.5]), [125, 875]);
         assert_eq!(integer_weights(&[33.3, 33.3, 33.4]), [333, 333, 334]);
         assert_eq!(integer_weights(&[-5.0, 105.0]), [0, 105]);
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use std::collections::HashMap;
+
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    use super::*;
+    use crate::model::{Flag, Segment};
+
+    const FLAG: &str = "\
+name: f
+version: 1.0.0
+type: string
+variants: { a: alpha, b: beta, c: gamma }
+default: a
+enabled: true
+rules:
+  - name: segment
+    segment: s
+    serve: b
+  - tenants: [acme]
+    serve: c
+  - when:
+      - { attribute: n, op: gte, value: 5 }
+      - { attribute: v, op: semver_gt, value: \"1.2.3\" }
+      - { attribute: s, op: starts_with, value: x }
+      - { attribute: u.p, op: in, values: [1, \"1\", true] }
+      - { attribute: w, op: lt, value: \"m\" }
+    rollout: { a: 33.3, b: 33.3, c: 33.4 }
+rollout: { b: 50, c: 50 }
+";
+
+    fn program() -> Program {
+        let root = crate::yaml::parse(FLAG)
+            .ok()
+            .and_then(|d| d.root)
+            .expect("the test flag parses");
+        let segment_root = crate::yaml::parse(
+            "name: s\nwhen:\n  - { attribute: e, op: ends_with, value: \"@x.io\" }\n",
+        )
+        .ok()
+        .and_then(|d| d.root)
+        .expect("the test segment parses");
+        let segments = HashMap::from([("s".to_owned(), Segment::from_node(&segment_root))]);
+        load::compile(&Flag::from_node(&root), &root, &segments).expect("the test flag compiles")
+    }
+
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<f64>()
+                .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+            any::<i64>().prop_map(Value::from),
+            ".{0,12}".prop_map(Value::String),
+            prop_oneof![
+                Just("5"),
+                Just("1.2.4"),
+                Just("v2.0.0"),
+                Just("x1"),
+                Just("acme"),
+                Just("a@x.io")
+            ]
+            .prop_map(|s| Value::String(s.to_owned())),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map(
+                    prop_oneof![Just("p".to_owned()), ".{0,4}".prop_map(String::from)],
+                    inner,
+                    0..4
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn context() -> impl Strategy<Value = serde_json::Map<String, Value>> {
+        proptest::collection::btree_map(
+            prop_oneof![
+                Just("targetingKey"),
+                Just("tenant"),
+                Just("n"),
+                Just("v"),
+                Just("s"),
+                Just("u"),
+                Just("w"),
+                Just("e"),
+                Just("$flagd")
+            ]
+            .prop_map(str::to_owned),
+            json(),
+            0..8,
+        )
+        .prop_map(|m| m.into_iter().collect())
+    }
+
+    proptest! {
+        /// Any context gets an answer: a variant of the flag with its value, or flagd's error.
+        #[test]
+        fn evaluation_never_panics(context in context()) {
+            let program = program();
+            let r = program.evaluate(&context, 1_700_000_000);
+            match r.reason {
+                Reason::Error => prop_assert!(r.value.is_none() && r.error.is_some()),
+                _ => {
+                    let variant = r.variant.expect("a variant");
+                    prop_assert_eq!(r.value, program.variant_value(variant));
+                }
+            }
+        }
+
+        /// The same flags export to the same bytes, whatever order they are listed in.
+        #[test]
+        fn export_is_deterministic(reverse in any::<bool>(), commit in "[0-9a-f]{40}") {
+            let a = program();
+            let mut b = program();
+            b.key = "g".to_owned();
+            let provenance = crate::export::Provenance { commit: Some(commit), dirty: false };
+            let order = if reverse { vec![&b, &a] } else { vec![&a, &b] };
+            let first = crate::export::to_bytes(&crate::export::document("prod", &order, &provenance));
+            let second = crate::export::to_bytes(&crate::export::document("prod", &[&a, &b], &provenance));
+            prop_assert_eq!(first, second);
+        }
     }
 }

@@ -329,3 +329,29 @@ pub fn plain(env: &Environment, provenance: &Provenance) -> Result<Value, Vec<Fi
     let document = flagd(env, provenance)?;
     Ok(json!({ "version": 1, "environment": env.name, "flagd": document }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flagds_schema_accepts_what_flagd_loads_and_refuses_the_rest() {
+        let good = json!({
+            "flags": { "f": {
+                "state": "ENABLED", "variants": { "on": true, "off": false }, "defaultVariant": "off",
+                "targeting": { "if": [ { "sem_ver": [ { "var": "v" }, ">=", "1.2.0" ] }, "on", null ] }
+            } }
+        });
+        assert_eq!(validate(&good), Vec::<Finding>::new());
+        let mut bad = good.clone();
+        bad["flags"]["f"]["targeting"]["if"][0]["sem_ver"][2] = json!("1.2");
+        bad["flags"]["f"]["variants"]["on"] = json!("yes");
+        let findings = validate(&bad);
+        assert!(!findings.is_empty());
+        assert!(
+            findings
+                .iter()
+                .all(|f| f.code == INVALID && f.flag.as_deref() == Some("f"))
+        );
+    }
+}

@@ -4,6 +4,7 @@ mod diff;
 mod github;
 mod human;
 mod json;
+pub mod junit;
 mod markdown;
 pub mod palette;
 mod plan;
@@ -30,6 +31,8 @@ pub enum Format {
     Markdown,
     /// `export`: flagd's flag file (other commands print as `human`).
     Flagd,
+    /// `test`: JUnit XML for CI (other commands print as `human`).
+    Junit,
 }
 
 /// What a reading command found, ready to print.
@@ -100,7 +103,7 @@ impl<'a> Report<'a> {
 pub fn print(report: &Report, format: Format, color: ColorChoice) -> io::Result<()> {
     let mut out = anstream::AutoStream::new(io::stdout().lock(), color.into());
     match format {
-        Format::Human | Format::Flagd => match report.view {
+        Format::Human | Format::Flagd | Format::Junit => match report.view {
             View::Findings => human::write(&mut out, report),
             View::Table(table) => {
                 table::write(&mut out, table)?;

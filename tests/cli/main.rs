@@ -15,5 +15,6 @@ mod history;
 mod init;
 mod loader_props;
 mod repos;
+mod serve;
 mod support;
 mod validate;
