@@ -599,7 +599,7 @@ fn recorded_outcomes_travel_with_the_history() {
     repo.git_init();
     repo.write(
         "tests/flags/checkout.yaml",
-        &SPEC.replace("variant: classic", "variant: onepage"),
+        SPEC.replace("variant: classic", "variant: onepage"),
     );
     repo.commit("checkout flag and its test");
     repo.run(&["test", "--record"]).expect(0);
