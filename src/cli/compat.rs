@@ -60,8 +60,8 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         for (version, ok) in versions.iter().zip(&usable) {
             if *ok == Some(false) && enabled {
                 findings.push(
-                    Finding::warning(
-                        crate::eval::UNSUPPORTED,
+                    Finding::of(
+                        crate::eval::CompatCode::Unsupported,
                         format!(
                             "app {version} cannot use \"{name}\" (requires {}), which is enabled in {}",
                             requires.as_deref().unwrap_or_default(),

@@ -93,7 +93,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
             let broken: Vec<_> = outcome
                 .findings
                 .iter()
-                .filter(|f| f.code == spec::INVALID)
+                .filter(|f| f.code.is(spec::Code::InvalidSpec))
                 .cloned()
                 .collect();
             printed(report::junit::write(&mut out, &outcome.outcomes, &broken))?;

@@ -77,7 +77,7 @@ pub fn load(repo: &Repository, env: &str) -> Result<Environment, RepoError> {
                         problems
                             .into_iter()
                             .map(|u| {
-                                Finding::error(u.code, u.message)
+                                Finding::of(u.code, u.message)
                                     .at(&file.path, u.pos)
                                     .in_flag(Some(&name), Some(env))
                             })
@@ -110,7 +110,7 @@ pub fn compile(
     let mut problems = Vec::new();
     let mut invalid = |pos: Pos, message: String| {
         problems.push(Unservable {
-            code: "eval/invalid-flag",
+            code: super::Code::InvalidFlag.into(),
             message,
             pos,
         });
@@ -169,7 +169,7 @@ pub fn compile(
             Serve::Variant(v) if known(&v.value) => Some(Target::Variant(v.value.clone())),
             Serve::Variant(v) => {
                 problems.push(Unservable {
-                    code: "eval/invalid-flag",
+                    code: super::Code::InvalidFlag.into(),
                     message: format!("serves \"{}\", which is not in variants", v.value),
                     pos: v.pos,
                 });
@@ -178,7 +178,7 @@ pub fn compile(
             Serve::Rollout { weights, pos } => {
                 for w in weights.iter().filter(|w| !known(&w.variant.value)) {
                     problems.push(Unservable {
-                        code: "eval/invalid-flag",
+                        code: super::Code::InvalidFlag.into(),
                         message: format!(
                             "the rollout names \"{}\", which is not in variants",
                             w.variant.value
@@ -190,7 +190,7 @@ pub fn compile(
                 let integers = integer_weights(&percents);
                 if integers.iter().sum::<u64>() > MAX_TOTAL_WEIGHT {
                     problems.push(Unservable {
-                        code: "eval/invalid-flag",
+                        code: super::Code::InvalidFlag.into(),
                         message: "the rollout's weights are too large for flagd".to_owned(),
                         pos: *pos,
                     });
@@ -224,7 +224,7 @@ pub fn compile(
                     ),
                 }),
                 None => problems.push(Unservable {
-                    code: "eval/invalid-flag",
+                    code: super::Code::InvalidFlag.into(),
                     message: format!(
                         "rule \"{name}\" names segment \"{}\", which is not defined",
                         segment.value
@@ -245,7 +245,7 @@ pub fn compile(
             Some(serve) => target_of(serve, &mut problems),
             None => {
                 problems.push(Unservable {
-                    code: "eval/invalid-flag",
+                    code: super::Code::InvalidFlag.into(),
                     message: format!(
                         "rule \"{name}\" says nothing to serve (`serve` or `rollout`)"
                     ),
@@ -314,7 +314,7 @@ fn conditions(
                     None => (format!("rule \"{rule}\""), c.pos),
                 };
                 problems.push(Unservable {
-                    code: crate::export::REGEX,
+                    code: crate::export::Code::Regex.into(),
                     message: format!("{place}: the condition on \"{}\" uses {why}", c.attribute),
                     pos,
                 });

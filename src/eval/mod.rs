@@ -151,7 +151,7 @@ pub enum Target {
 /// Why a flag cannot be compiled (and so neither evaluated nor exported).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unservable {
-    pub code: &'static str,
+    pub code: crate::finding::Code,
     pub message: String,
     pub pos: Pos,
 }
@@ -168,21 +168,46 @@ pub struct Resolution<'p> {
     pub error: Option<String>,
 }
 
-/// An enabled flag an app version cannot use (`flagctl compat`).
-pub const UNSUPPORTED: &str = "compat/unsupported";
+/// Evaluation's finding codes.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumIter, strum::EnumMessage,
+)]
+#[strum(serialize_all = "kebab-case", prefix = "eval/")]
+pub enum Code {
+    /// The flag lacks something flagd needs to serve it (a name, a type, variants, a `default` that
+    /// is one of its variants, something to serve for every rule), or names a variant or segment
+    /// that does not exist, or has variant values of the wrong type. `flagctl validate` reports the
+    /// same problems with more detail; fix them there first.
+    #[strum(message = "a flag cannot be evaluated or exported as written")]
+    InvalidFlag,
+}
 
-/// The codes of evaluation, for `flagctl explain`.
-pub const CODES: &[crate::codes::CodeDoc] = &[crate::codes::CodeDoc {
-    code: UNSUPPORTED,
-    severity: crate::finding::Severity::Warning,
-    summary: "an enabled flag's `requires` excludes an app version",
-    explanation: "\
-`requires` names the app versions that understand a flag (a semver range, `>=4.2.0`). An app
-outside it does not know the flag: it gets the default written in its code, whatever the flag
-serves. `flagctl compat --env E --app VERSION` reports each enabled flag the version cannot use;
-`--matrix` shows every flag against every version of `app_versions`. `--strict` makes these
-warnings fail the command, for a release check in CI.",
-}];
+impl crate::finding::Codes for Code {
+    fn severity(self) -> crate::finding::Severity {
+        crate::finding::Severity::Error
+    }
+}
+
+/// `flagctl compat`'s finding codes.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumIter, strum::EnumMessage,
+)]
+#[strum(serialize_all = "kebab-case", prefix = "compat/")]
+pub enum CompatCode {
+    /// `requires` names the app versions that understand a flag (a semver range, `>=4.2.0`). An app
+    /// outside it does not know the flag: it gets the default written in its code, whatever the
+    /// flag serves. `flagctl compat --env E --app VERSION` reports each enabled flag the version
+    /// cannot use; `--matrix` shows every flag against every version of `app_versions`. `--strict`
+    /// makes these warnings fail the command, for a release check in CI.
+    #[strum(message = "an enabled flag's `requires` excludes an app version")]
+    Unsupported,
+}
+
+impl crate::finding::Codes for CompatCode {
+    fn severity(self) -> crate::finding::Severity {
+        crate::finding::Severity::Warning
+    }
+}
 
 /// The context attribute `tenants` match.
 pub const TENANT_ATTRIBUTE: &str = "tenant";

@@ -20,33 +20,31 @@ use super::{Environment, Program, Reason};
 use crate::finding::{Finding, Severity};
 use crate::yaml::{Node, Pos};
 
-/// A case failed.
-pub const FAILED: &str = "test/failed";
-/// A spec cannot be run as written.
-pub const INVALID: &str = "test/invalid-spec";
+/// Flag tests' finding codes.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumIter, strum::EnumMessage,
+)]
+#[strum(serialize_all = "kebab-case", prefix = "test/")]
+pub enum Code {
+    /// A case of a flag test (`tests/flags/*.yaml`, run by `flagctl test`) evaluated its context and
+    /// got another variant, value or reason than it expects, in the environment named. Every case
+    /// also runs with the flag disabled, where it must get the flag's `default`.
+    ///
+    /// Fix the flag, or the expectation if the change was intended.
+    #[strum(message = "a flag test case got another answer than it expects")]
+    Failed,
+    /// A flag test spec must be a mapping with `flag` (a flag of the repository), optional `envs`
+    /// (environments that have the flag), and `cases`: each a mapping with an optional `name`, a
+    /// `context` object, and at least one of `variant`, `value`, `reason`.
+    #[strum(message = "a flag test spec cannot be run")]
+    InvalidSpec,
+}
 
-pub const CODES: &[crate::codes::CodeDoc] = &[
-    crate::codes::CodeDoc {
-        code: FAILED,
-        severity: Severity::Error,
-        summary: "a flag test case got another answer than it expects",
-        explanation: "\
-A case of a flag test (`tests/flags/*.yaml`, run by `flagctl test`) evaluated its context and
-got another variant, value or reason than it expects, in the environment named. Every case also
-runs with the flag disabled, where it must get the flag's `default`.
-
-Fix the flag, or the expectation if the change was intended.",
-    },
-    crate::codes::CodeDoc {
-        code: INVALID,
-        severity: Severity::Error,
-        summary: "a flag test spec cannot be run",
-        explanation: "\
-A flag test spec must be a mapping with `flag` (a flag of the repository), optional `envs`
-(environments that have the flag), and `cases`: each a mapping with an optional `name`, a
-`context` object, and at least one of `variant`, `value`, `reason`.",
-    },
-];
+impl crate::finding::Codes for Code {
+    fn severity(self) -> Severity {
+        Severity::Error
+    }
+}
 
 /// One case's outcome in one environment.
 #[derive(Debug, Clone)]
@@ -71,7 +69,7 @@ pub struct Run {
 /// Runs the spec at repository-relative `path` with text `text` against `envs` at `now` (Unix
 /// seconds, for `$flagd.timestamp`).
 pub fn run(path: &str, text: &[u8], envs: &BTreeMap<String, Environment>, now: i64, run: &mut Run) {
-    let invalid = |pos: Pos, message: String| Finding::error(INVALID, message).at(path, pos);
+    let invalid = |pos: Pos, message: String| Finding::of(Code::InvalidSpec, message).at(path, pos);
     let root = match crate::repo::parse_bytes(path, text) {
         Ok(parsed) => parsed.root,
         Err(finding) => {
@@ -214,7 +212,7 @@ pub fn run(path: &str, text: &[u8], envs: &BTreeMap<String, Environment>, now: i
             });
             if let Some(message) = &failure {
                 run.findings.push(
-                    Finding::error(FAILED, message.clone())
+                    Finding::of(Code::Failed, message.clone())
                         .at(path, case.pos)
                         .in_flag(Some(flag), Some(&env.name)),
                 );

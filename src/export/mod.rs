@@ -11,52 +11,38 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use crate::codes::CodeDoc;
 use crate::eval::{Check, Condition, Environment, Program, Target, Targeting, Test};
 use crate::eval::{TENANT_ATTRIBUTE, js::Relation, semver::SemverOp};
 use crate::finding::{Finding, Severity};
 
-/// A flag uses `matches`, which flagd cannot evaluate.
-pub const REGEX: &str = "export/regex";
-/// The export would not validate against flagd's schema.
-pub const INVALID: &str = "export/invalid";
+/// The export's finding codes.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumIter, strum::EnumMessage,
+)]
+#[strum(serialize_all = "kebab-case", prefix = "export/")]
+pub enum Code {
+    /// flagd's targeting language (JSONLogic with flagd's `fractional`, `sem_ver`, `starts_with` and
+    /// `ends_with`) has no regular expressions, so a flag whose rule, or whose rule's segment, uses
+    /// `op: matches` cannot be served by flagd the way flagctl evaluates it. `flagctl export` refuses
+    /// such a flag (nothing is written) and `flagctl eval` does not evaluate it; `flagctl validate`
+    /// warns about it (`rule/regex`).
+    ///
+    /// Fix: express the condition with `eq`, `in`, `starts_with` or `ends_with` (a list of domains
+    /// with `in` on an attribute your application sends, rather than a pattern over an email).
+    #[strum(message = "a flag uses `matches`, which flagd cannot evaluate")]
+    Regex,
+    /// Before writing, `flagctl export` checks its output against flagd's published JSON schemas
+    /// (vendored in `schemas/flagd/`). A flag that breaks them (for example a `semver_*` condition
+    /// whose value is not a version) is refused with the schema's message, and nothing is written.
+    #[strum(message = "the exported file would not validate against flagd's schema")]
+    Invalid,
+}
 
-/// The codes this engine reports, for `flagctl explain`.
-pub const CODES: &[CodeDoc] = &[
-    CodeDoc {
-        code: REGEX,
-        severity: Severity::Error,
-        summary: "a flag uses `matches`, which flagd cannot evaluate",
-        explanation: "\
-flagd's targeting language (JSONLogic with flagd's `fractional`, `sem_ver`, `starts_with` and
-`ends_with`) has no regular expressions, so a flag whose rule, or whose rule's segment, uses
-`op: matches` cannot be served by flagd the way flagctl evaluates it. `flagctl export` refuses
-such a flag (nothing is written) and `flagctl eval` does not evaluate it; `flagctl validate`
-warns about it (`rule/regex`).
-
-Fix: express the condition with `eq`, `in`, `starts_with` or `ends_with` (a list of domains
-with `in` on an attribute your application sends, rather than a pattern over an email).",
-    },
-    CodeDoc {
-        code: "eval/invalid-flag",
-        severity: Severity::Error,
-        summary: "a flag cannot be evaluated or exported as written",
-        explanation: "\
-The flag lacks something flagd needs to serve it (a name, a type, variants, a `default` that is
-one of its variants, something to serve for every rule), or names a variant or segment that does
-not exist, or has variant values of the wrong type. `flagctl validate` reports the same problems
-with more detail; fix them there first.",
-    },
-    CodeDoc {
-        code: INVALID,
-        severity: Severity::Error,
-        summary: "the exported file would not validate against flagd's schema",
-        explanation: "\
-Before writing, `flagctl export` checks its output against flagd's published JSON schemas
-(vendored in `schemas/flagd/`). A flag that breaks them (for example a `semver_*` condition whose
-value is not a version) is refused with the schema's message, and nothing is written.",
-    },
-];
+impl crate::finding::Codes for Code {
+    fn severity(self) -> Severity {
+        Severity::Error
+    }
+}
 
 /// flagd's published schemas, vendored byte for byte (see `schemas/flagd/README.md`).
 const FLAGS_SCHEMA: &str = include_str!("../../schemas/flagd/flags.json");
@@ -273,7 +259,7 @@ fn sorted(value: Value) -> Value {
 pub fn validate(document: &Value) -> Vec<Finding> {
     let validator = match validator() {
         Ok(v) => v,
-        Err(message) => return vec![Finding::error(INVALID, message)],
+        Err(message) => return vec![Finding::of(Code::Invalid, message)],
     };
     validator
         .iter_errors(document)
@@ -283,7 +269,7 @@ pub fn validate(document: &Value) -> Vec<Finding> {
                 .strip_prefix("/flags/")
                 .and_then(|rest| rest.split('/').next())
                 .map(|k| k.replace("~1", "/").replace("~0", "~"));
-            Finding::error(INVALID, format!("flagd's schema refuses {pointer}: {e}"))
+            Finding::of(Code::Invalid, format!("flagd's schema refuses {pointer}: {e}"))
                 .help("flagd would not load this file; fix the flag, then export again")
                 .in_flag(flag.as_deref(), None)
         })
@@ -351,7 +337,7 @@ mod tests {
         assert!(
             findings
                 .iter()
-                .all(|f| f.code == INVALID && f.flag.as_deref() == Some("f"))
+                .all(|f| f.code.is(Code::Invalid) && f.flag.as_deref() == Some("f"))
         );
     }
 }

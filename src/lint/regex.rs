@@ -3,7 +3,7 @@ use crate::finding::{Finding, Severity};
 use crate::model::Op;
 
 pub const RULE: Rule = Rule {
-    code: "rule/regex",
+    code: super::Code::Regex,
     severity: Severity::Warning,
     summary: "a condition uses `matches`, which flagd cannot serve",
     explanation: "\

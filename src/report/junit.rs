@@ -68,7 +68,7 @@ pub fn write(out: &mut impl Write, outcomes: &[CaseOutcome], broken: &[Finding])
             r#"    <testcase name="{}" classname="spec"><error message="{}" type="{}"/></testcase>"#,
             escape(path),
             escape(&finding.message),
-            escape(&finding.code)
+            escape(finding.code.as_str())
         )?;
         writeln!(out, "  </testsuite>")?;
     }

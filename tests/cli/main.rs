@@ -8,12 +8,14 @@
 mod broken;
 mod change;
 mod config_errors;
+mod contract;
 mod drift;
 mod explain;
 mod formats;
 mod history;
 mod init;
 mod loader_props;
+mod props;
 mod repos;
 mod serve;
 mod support;
