@@ -276,26 +276,8 @@ pub fn lookup<'v>(context: &'v Value, path: &[String]) -> Lookup<'v> {
                     }
                 }
             }
-            Lookup::Json(Value::String(s)) => {
-                if key == "length" {
-                    Lookup::Number(s.encode_utf16().count() as f64)
-                } else {
-                    match array_index(key).and_then(|i| s.encode_utf16().nth(i)) {
-                        Some(unit) => Lookup::Text(String::from_utf16_lossy(&[unit])),
-                        None => Lookup::Missing,
-                    }
-                }
-            }
-            Lookup::Text(s) => {
-                if key == "length" {
-                    Lookup::Number(s.encode_utf16().count() as f64)
-                } else {
-                    match array_index(key).and_then(|i| s.encode_utf16().nth(i)) {
-                        Some(unit) => Lookup::Text(String::from_utf16_lossy(&[unit])),
-                        None => Lookup::Missing,
-                    }
-                }
-            }
+            Lookup::Json(Value::String(s)) => string_member(s, key),
+            Lookup::Text(s) => string_member(&s, key),
             _ => Lookup::Missing,
         };
         if matches!(current, Lookup::Missing) {
@@ -303,6 +285,17 @@ pub fn lookup<'v>(context: &'v Value, path: &[String]) -> Lookup<'v> {
         }
     }
     current
+}
+
+/// `text[key]`: its `length` in UTF-16 code units, or the code unit at an index, as a string.
+fn string_member<'v>(text: &str, key: &str) -> Lookup<'v> {
+    if key == "length" {
+        return Lookup::Number(text.encode_utf16().count() as f64);
+    }
+    match array_index(key).and_then(|i| text.encode_utf16().nth(i)) {
+        Some(unit) => Lookup::Text(String::from_utf16_lossy(&[unit])),
+        None => Lookup::Missing,
+    }
 }
 
 /// A canonical array index (`"0"`, `"12"`, not `"01"` or `"+1"`).

@@ -269,9 +269,12 @@ pub fn validate(document: &Value) -> Vec<Finding> {
                 .strip_prefix("/flags/")
                 .and_then(|rest| rest.split('/').next())
                 .map(|k| k.replace("~1", "/").replace("~0", "~"));
-            Finding::of(Code::Invalid, format!("flagd's schema refuses {pointer}: {e}"))
-                .help("flagd would not load this file; fix the flag, then export again")
-                .in_flag(flag.as_deref(), None)
+            Finding::of(
+                Code::Invalid,
+                format!("flagd's schema refuses {pointer}: {e}"),
+            )
+            .help("flagd would not load this file; fix the flag, then export again")
+            .in_flag(flag.as_deref(), None)
         })
         .collect()
 }
