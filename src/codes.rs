@@ -22,6 +22,7 @@ pub fn all() -> impl Iterator<Item = Code> {
         .chain(every::<crate::eval::CompatCode>())
         .chain(every::<crate::eval::spec::Code>())
         .chain(every::<crate::export::Code>())
+        .chain(every::<crate::stale::Code>())
 }
 
 /// The code named `name`, if an engine has it.

@@ -15,12 +15,15 @@ mod export;
 mod init;
 mod log;
 mod man;
+mod merge_driver;
 mod new;
 mod promote;
+mod report;
 mod retire;
 mod rollback;
 mod set;
 mod show;
+mod stale;
 mod status;
 mod test;
 mod toggle;
@@ -112,8 +115,15 @@ pub enum Command {
     Test(test::Args),
     /// Which flags an app version cannot use (`requires`), or the flags × versions matrix
     Compat(compat::Args),
+    /// Flags past their date or lifetime, rolled out and forgotten, deprecated yet served, unused
+    Stale(stale::Args),
+    /// Write the static dashboard (index.html and report.json) into a folder
+    Report(report::Args),
     /// Create a new flag repository that validates clean
     Init(init::Args),
+    /// git's merge driver for flag files: a three-way merge field by field (set up by `init`)
+    #[command(name = "merge-driver")]
+    MergeDriver(merge_driver::Args),
     /// Explain a finding code (or list every code)
     Explain(explain::Args),
     /// Print a shell completion script
@@ -211,7 +221,10 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Export(args) => export::run(global, args),
         Command::Test(args) => test::run(global, args),
         Command::Compat(args) => compat::run(global, args),
+        Command::Stale(args) => stale::run(global, args),
+        Command::Report(args) => report::run(global, args),
         Command::Init(args) => init::run(global, args),
+        Command::MergeDriver(args) => merge_driver::run(global, args),
         Command::Explain(args) => explain::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
@@ -239,32 +252,6 @@ fn git_of(repo: &Repository) -> anyhow::Result<crate::git::Git> {
             repo.root.display()
         )
     })
-}
-
-/// The history of flag `name` in `envs`, newest first: through the files it has now, or, where
-/// an environment no longer has it (retired there), through a walk of the whole history.
-fn flag_history(
-    git: &crate::git::Git,
-    repo: &Repository,
-    name: &str,
-    envs: &[&str],
-) -> anyhow::Result<Vec<crate::history::Entry>> {
-    let inventory = crate::inventory::Inventory::load(repo, envs)?;
-    let files: Vec<&crate::inventory::FlagFile> = inventory
-        .flags
-        .iter()
-        .filter(|f| f.name() == name)
-        .collect();
-    let everywhere = envs.iter().all(|env| files.iter().any(|f| f.env == *env));
-    let flags_dir = repo.flags_path();
-    if everywhere {
-        let paths: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
-        Ok(crate::history::of_paths(git, &flags_dir, &paths)?)
-    } else {
-        let mut all = crate::history::walk(git, &flags_dir, None, &|_| {})?;
-        all.reverse();
-        Ok(all)
-    }
 }
 
 /// The environment named `name`, or an error listing the known ones.

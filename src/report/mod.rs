@@ -2,6 +2,7 @@
 
 mod diff;
 mod github;
+pub mod html;
 mod human;
 mod json;
 pub mod junit;
