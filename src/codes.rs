@@ -18,6 +18,10 @@ pub fn all() -> impl Iterator<Item = Code> {
         .chain(every::<crate::gate::Code>())
         .chain(every::<crate::audit::Code>())
         .chain(every::<crate::lint::Code>())
+        .chain(every::<crate::eval::Code>())
+        .chain(every::<crate::eval::CompatCode>())
+        .chain(every::<crate::eval::spec::Code>())
+        .chain(every::<crate::export::Code>())
         .chain(every::<crate::stale::Code>())
 }
 

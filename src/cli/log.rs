@@ -32,18 +32,24 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
             .iter()
             .filter(|c| c.flag == args.flag && envs.contains(&c.env.as_str()))
         {
+            // `flagctl test --record` keeps its outcome as a note on the commit it tested.
+            let tests = git
+                .note_of(super::test::NOTES_REF, &entry.commit.id)
+                .map(|n| n.trim().trim_start_matches("flagctl test: ").to_owned());
+            let reason = entry.trailer("Flagctl-Reason").unwrap_or_default();
             rows.push(vec![
                 entry.commit.id[..12].to_owned(),
                 entry.commit.time.strftime("%Y-%m-%d %H:%M").to_string(),
                 entry.commit.author.clone(),
                 change.env.clone(),
                 describe(change),
-                entry
-                    .trailer("Flagctl-Reason")
-                    .unwrap_or_default()
-                    .to_owned(),
+                match &tests {
+                    Some(t) if reason.is_empty() => format!("[tests {t}]"),
+                    Some(t) => format!("{reason} [tests {t}]"),
+                    None => reason.to_owned(),
+                },
             ]);
-            listed.push((entry, change));
+            listed.push((entry, change, tests));
         }
     }
     if rows.is_empty() {

@@ -5,10 +5,13 @@ mod audit;
 mod bump;
 mod check;
 mod codeowners;
+mod compat;
 mod completions;
 mod diff;
+mod eval;
 mod events;
 mod explain;
+mod export;
 mod init;
 mod log;
 mod man;
@@ -22,6 +25,7 @@ mod set;
 mod show;
 mod stale;
 mod status;
+mod test;
 mod toggle;
 mod validate;
 mod write;
@@ -103,6 +107,14 @@ pub enum Command {
     Events(events::Args),
     /// CODEOWNERS lines from environment approvers and flag owners
     Codeowners(codeowners::Args),
+    /// Evaluate a flag for a context, as flagd serves it (or a batch of JSON Lines)
+    Eval(eval::Args),
+    /// Write an environment as a flagd flag file, for flagd and its providers to serve
+    Export(export::Args),
+    /// Run flag test specs (tests/flags): contexts and the answers they must get
+    Test(test::Args),
+    /// Which flags an app version cannot use (`requires`), or the flags × versions matrix
+    Compat(compat::Args),
     /// Flags past their date or lifetime, rolled out and forgotten, deprecated yet served, unused
     Stale(stale::Args),
     /// Write the static dashboard (index.html and report.json) into a folder
@@ -205,6 +217,10 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Audit(args) => audit::run(global, args),
         Command::Events(args) => events::run(global, args),
         Command::Codeowners(args) => codeowners::run(global, args),
+        Command::Eval(args) => eval::run(global, args),
+        Command::Export(args) => export::run(global, args),
+        Command::Test(args) => test::run(global, args),
+        Command::Compat(args) => compat::run(global, args),
         Command::Stale(args) => stale::run(global, args),
         Command::Report(args) => report::run(global, args),
         Command::Init(args) => init::run(global, args),

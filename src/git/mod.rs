@@ -622,6 +622,25 @@ impl Git {
         self.head()
     }
 
+    /// Attaches `message` to HEAD as its note under `notes_ref` (replacing an earlier one), with
+    /// the user's git (identity, configuration).
+    pub fn note_head(&self, notes_ref: &str, message: &str) -> Result<(), GitError> {
+        let args: Vec<String> = [
+            "notes", "--ref", notes_ref, "add", "-f", "-m", message, "HEAD",
+        ]
+        .iter()
+        .map(|a| (*a).to_owned())
+        .collect();
+        self.run(&args).map(|_| ())
+    }
+
+    /// The note of commit `id` under `notes_ref`, if it has one.
+    pub fn note_of(&self, notes_ref: &str, id: &str) -> Option<String> {
+        let oid = git2::Oid::from_str(id).ok()?;
+        let note = self.repo.find_note(Some(notes_ref), oid).ok()?;
+        note.message().ok().map(str::to_owned)
+    }
+
     /// Unstages `paths` (back to HEAD in the index), leaving the work tree alone.
     pub fn unstage(&self, paths: &[String]) -> Result<(), GitError> {
         let mut args = vec!["reset".to_owned(), "-q".to_owned(), "--".to_owned()];

@@ -12,6 +12,7 @@ mod lifecycle;
 mod missing_serve;
 mod name_mismatch;
 mod naming;
+mod regex;
 mod requires_range;
 mod rollout_negative;
 mod rollout_sum;
@@ -72,6 +73,7 @@ pub enum Code {
     Lifecycle,
     Expired,
     InvalidDate,
+    Regex,
 }
 
 impl Code {
@@ -93,6 +95,7 @@ impl Code {
             Code::Lifecycle => &lifecycle::RULE,
             Code::Expired => &expired::RULE,
             Code::InvalidDate => &invalid_date::RULE,
+            Code::Regex => &regex::RULE,
         }
     }
 }

@@ -5,6 +5,7 @@ mod github;
 pub mod html;
 mod human;
 pub mod json;
+pub mod junit;
 mod markdown;
 pub mod palette;
 mod plan;
@@ -30,6 +31,10 @@ pub enum Format {
     Github,
     /// A Markdown table for a pull-request comment.
     Markdown,
+    /// `export`: flagd's flag file (other commands print as `human`).
+    Flagd,
+    /// `test`: JUnit XML for CI (other commands print as `human`).
+    Junit,
 }
 
 /// What a reading command found, ready to print.
@@ -74,7 +79,7 @@ pub struct Table<'a> {
 /// What a listing lists, for the JSON report.
 pub enum Listing<'a> {
     /// `log`: each change of the flag, with its commit.
-    Log(Vec<(&'a Entry, &'a FlagChange)>),
+    Log(Vec<(&'a Entry, &'a FlagChange, Option<String>)>),
     /// `audit`: each commit.
     Audit(Vec<&'a Entry>),
     /// A listing not yet given a version-1 struct (`stale`, `report`), printed as it is built.
@@ -110,7 +115,7 @@ impl<'a> Report<'a> {
 pub fn print(report: &Report, format: Format, color: ColorChoice) -> io::Result<()> {
     let mut out = anstream::AutoStream::new(io::stdout().lock(), color.into());
     match format {
-        Format::Human => match report.view {
+        Format::Human | Format::Flagd | Format::Junit => match report.view {
             View::Findings => human::write(&mut out, report),
             View::Table(table) => {
                 table::write(&mut out, table)?;

@@ -20,5 +20,6 @@ mod loader_props;
 mod merge;
 mod props;
 mod repos;
+mod serve;
 mod support;
 mod validate;

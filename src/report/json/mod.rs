@@ -30,7 +30,7 @@ pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 doc.log = Some(
                     changes
                         .iter()
-                        .map(|(entry, change)| v1::LogRow::new(entry, change))
+                        .map(|(entry, change, tests)| v1::LogRow::new(entry, change, tests.as_deref()))
                         .collect(),
                 );
             }

@@ -145,11 +145,14 @@ pub struct LogRow<'a> {
     pub email: &'a str,
     pub reason: Option<&'a str>,
     pub subject: &'a str,
+    /// The outcome `flagctl test --record` noted on the commit, where there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tests: Option<&'a str>,
     pub time: String,
 }
 
 impl<'a> LogRow<'a> {
-    pub fn new(entry: &'a Entry, change: &'a FlagChange) -> Self {
+    pub fn new(entry: &'a Entry, change: &'a FlagChange, tests: Option<&'a str>) -> Self {
         LogRow {
             author: &entry.commit.author,
             change: Change::from(change),
@@ -157,6 +160,7 @@ impl<'a> LogRow<'a> {
             email: &entry.commit.email,
             reason: entry.trailer("Flagctl-Reason"),
             subject: &entry.commit.subject,
+            tests,
             time: entry.commit.time.to_string(),
         }
     }

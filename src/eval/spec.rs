@@ -1,0 +1,242 @@
+//! Flag tests (`flagctl test`): YAML specs of contexts and the answers they must get.
+//!
+//! ```yaml
+//! flag: experiment_checkout_flow
+//! envs: [staging, prod]          # optional: every environment that has the flag
+//! cases:
+//!   - name: staff get the one-page flow
+//!     context: { email: ann@shopwell.io }
+//!     variant: onepage           # any of variant, value, reason
+//! ```
+//!
+//! Every case also runs with the flag disabled, where it must serve `default`: a flag can always
+//! be switched off safely.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::{Environment, Program, Reason};
+use crate::finding::{Finding, Severity};
+use crate::yaml::{Node, Pos};
+
+/// Flag tests' finding codes.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumIter, strum::EnumMessage,
+)]
+#[strum(serialize_all = "kebab-case", prefix = "test/")]
+pub enum Code {
+    /// A case of a flag test (`tests/flags/*.yaml`, run by `flagctl test`) evaluated its context and
+    /// got another variant, value or reason than it expects, in the environment named. Every case
+    /// also runs with the flag disabled, where it must get the flag's `default`.
+    ///
+    /// Fix the flag, or the expectation if the change was intended.
+    #[strum(message = "a flag test case got another answer than it expects")]
+    Failed,
+    /// A flag test spec must be a mapping with `flag` (a flag of the repository), optional `envs`
+    /// (environments that have the flag), and `cases`: each a mapping with an optional `name`, a
+    /// `context` object, and at least one of `variant`, `value`, `reason`.
+    #[strum(message = "a flag test spec cannot be run")]
+    InvalidSpec,
+}
+
+impl crate::finding::Codes for Code {
+    fn severity(self) -> Severity {
+        Severity::Error
+    }
+}
+
+/// One case's outcome in one environment.
+#[derive(Debug, Clone)]
+pub struct CaseOutcome {
+    pub spec: String,
+    pub flag: String,
+    pub env: String,
+    pub name: String,
+    pub pos: Pos,
+    /// Why it failed; `None` when it passed.
+    pub failure: Option<String>,
+}
+
+/// What running specs found: outcomes of the cases that ran, and findings (failures and specs
+/// that could not run).
+#[derive(Debug, Default)]
+pub struct Run {
+    pub outcomes: Vec<CaseOutcome>,
+    pub findings: Vec<Finding>,
+}
+
+/// Runs the spec at repository-relative `path` with text `text` against `envs` at `now` (Unix
+/// seconds, for `$flagd.timestamp`).
+pub fn run(path: &str, text: &[u8], envs: &BTreeMap<String, Environment>, now: i64, run: &mut Run) {
+    let invalid = |pos: Pos, message: String| Finding::of(Code::InvalidSpec, message).at(path, pos);
+    let root = match crate::repo::parse_bytes(path, text) {
+        Ok(parsed) => parsed.root,
+        Err(finding) => {
+            run.findings.push(*finding);
+            return;
+        }
+    };
+    let Some(flag) = root.get("flag").and_then(Node::as_str) else {
+        run.findings
+            .push(invalid(root.pos, "the spec names no `flag`".to_owned()));
+        return;
+    };
+    let named: Option<Vec<(String, Pos)>> = root.get("envs").map(|e| match e.as_seq() {
+        Some(items) => items
+            .iter()
+            .map(|i| (i.as_str().unwrap_or_default().to_owned(), i.pos))
+            .collect(),
+        None => vec![(e.as_str().unwrap_or_default().to_owned(), e.pos)],
+    });
+    let targets: Vec<(&Environment, &Program)> = match named {
+        Some(named) => {
+            let mut targets = Vec::new();
+            for (name, pos) in named {
+                let Some(env) = envs.get(&name) else {
+                    run.findings
+                        .push(invalid(pos, format!("no environment \"{name}\"")));
+                    continue;
+                };
+                match program(env, flag) {
+                    Ok(p) => targets.push((env, p)),
+                    Err(why) => run.findings.push(invalid(pos, why)),
+                }
+            }
+            targets
+        }
+        None => {
+            let with_flag: Vec<&Environment> = envs
+                .values()
+                .filter(|e| e.flags.contains_key(flag))
+                .collect();
+            if with_flag.is_empty() {
+                let hint = crate::finding::did_you_mean(
+                    flag,
+                    envs.values()
+                        .flat_map(|e| e.flags.keys().map(String::as_str)),
+                )
+                .map(|h| format!(" (did you mean \"{h}\"?)"))
+                .unwrap_or_default();
+                run.findings.push(invalid(
+                    root.get("flag").map_or(root.pos, |n| n.pos),
+                    format!("no environment has a flag \"{flag}\"{hint}"),
+                ));
+            }
+            let mut targets = Vec::new();
+            for env in with_flag {
+                match program(env, flag) {
+                    Ok(p) => targets.push((env, p)),
+                    Err(why) => run.findings.push(invalid(root.pos, why)),
+                }
+            }
+            targets
+        }
+    };
+    let Some(cases) = root.get("cases").and_then(Node::as_seq) else {
+        run.findings
+            .push(invalid(root.pos, "the spec has no `cases` list".to_owned()));
+        return;
+    };
+    for (index, case) in cases.iter().enumerate() {
+        let name = case
+            .get("name")
+            .and_then(Node::as_str)
+            .map_or_else(|| format!("case {}", index + 1), str::to_owned);
+        let context = match case.get("context").map(Node::to_json) {
+            None => serde_json::Map::new(),
+            Some(Value::Object(map)) => map,
+            Some(_) => {
+                run.findings.push(invalid(
+                    case.get("context").map_or(case.pos, |n| n.pos),
+                    format!("case \"{name}\": `context` must be a mapping"),
+                ));
+                continue;
+            }
+        };
+        let variant = case.get("variant").and_then(Node::as_str);
+        let value = case.get("value").map(Node::to_json);
+        let reason = case.get("reason").and_then(Node::as_str);
+        if variant.is_none() && value.is_none() && reason.is_none() {
+            run.findings.push(invalid(
+                case.pos,
+                format!("case \"{name}\" expects nothing: give `variant`, `value` or `reason`"),
+            ));
+            continue;
+        }
+        for (env, program) in &targets {
+            let got = program.evaluate(&context, now);
+            let mut wrong = Vec::new();
+            if let Some(v) = variant {
+                if got.variant != Some(v) {
+                    wrong.push(format!(
+                        "variant {v:?}, got {:?}",
+                        got.variant.unwrap_or("none")
+                    ));
+                }
+            }
+            if let Some(v) = &value {
+                if got.value != Some(v) {
+                    wrong.push(format!(
+                        "value {v}, got {}",
+                        got.value
+                            .map_or_else(|| "none".to_owned(), Value::to_string)
+                    ));
+                }
+            }
+            if let Some(r) = reason {
+                if got.reason.as_str() != r {
+                    wrong.push(format!("reason {r}, got {}", got.reason));
+                }
+            }
+            // The reversible test: switched off, the flag serves its default.
+            let mut off = (*program).clone();
+            off.enabled = false;
+            let disabled = off.evaluate(&context, now);
+            if disabled.variant != Some(program.default.as_str())
+                || disabled.reason != Reason::Disabled
+            {
+                wrong.push(format!(
+                    "disabled, the default {:?}, got {:?}",
+                    program.default,
+                    disabled.variant.unwrap_or("none")
+                ));
+            }
+            let failure = (!wrong.is_empty()).then(|| {
+                format!(
+                    "case \"{name}\" in {}: expected {} (rule: {})",
+                    env.name,
+                    wrong.join("; expected "),
+                    got.rule.unwrap_or("none")
+                )
+            });
+            if let Some(message) = &failure {
+                run.findings.push(
+                    Finding::of(Code::Failed, message.clone())
+                        .at(path, case.pos)
+                        .in_flag(Some(flag), Some(&env.name)),
+                );
+            }
+            run.outcomes.push(CaseOutcome {
+                spec: path.to_owned(),
+                flag: flag.to_owned(),
+                env: env.name.clone(),
+                name: name.clone(),
+                pos: case.pos,
+                failure,
+            });
+        }
+    }
+}
+
+fn program<'e>(env: &'e Environment, flag: &str) -> Result<&'e Program, String> {
+    match env.flags.get(flag).map(|c| &c.program) {
+        None => Err(format!("{} has no flag \"{flag}\"", env.name)),
+        Some(Ok(p)) => Ok(p),
+        Some(Err(findings)) => Err(format!(
+            "\"{flag}\" in {} cannot be evaluated: {}",
+            env.name,
+            findings.first().map_or("", |f| f.message.as_str())
+        )),
+    }
+}
