@@ -2,11 +2,14 @@
 
 mod diff;
 mod github;
+mod gitlab;
 mod human;
 mod json;
+mod locate;
 mod markdown;
 pub mod palette;
 mod plan;
+mod sarif;
 mod status;
 mod table;
 
@@ -28,6 +31,10 @@ pub enum Format {
     Github,
     /// A Markdown table for a pull-request comment.
     Markdown,
+    /// A SARIF 2.1.0 log for code scanning (GitHub's code scanning tab, SARIF viewers).
+    Sarif,
+    /// A GitLab code quality report (`artifacts:reports:codequality`).
+    Gitlab,
 }
 
 /// What a reading command found, ready to print.
@@ -113,6 +120,8 @@ pub fn print(report: &Report, format: Format, color: ColorChoice) -> io::Result<
         },
         Format::Json => json::write(&mut out, report),
         Format::Github => github::write(&mut out, report),
+        Format::Sarif => sarif::write(&mut out, report),
+        Format::Gitlab => gitlab::write(&mut out, report),
         Format::Markdown => match report.view {
             View::Findings => markdown::write(&mut out, report),
             View::Table(table) => {
