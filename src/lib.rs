@@ -20,5 +20,6 @@ pub mod repo;
 pub mod report;
 pub mod scaffold;
 pub mod schema;
+pub mod schema_bundle;
 pub mod time;
 pub mod yaml;
