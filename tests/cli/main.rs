@@ -4,16 +4,19 @@
 //! Every command runs with a scrubbed environment (no `NO_COLOR`, `CLICOLOR*`, `FLAGCTL_NOW` from
 //! the caller's shell), from the project root unless a test says otherwise.
 
+mod action;
 mod broken;
 mod change;
 mod config_errors;
 mod drift;
+mod editor;
 mod explain;
 mod formats;
 mod history;
 mod init;
 mod loader_props;
 mod repos;
+mod sarif;
 mod validate;
 
 use std::path::{Path, PathBuf};
