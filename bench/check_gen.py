@@ -240,7 +240,8 @@ def main():
         kinds = set()
         for u, d in zip(envs, envs[1:]):
             if docs[u]["version"] != docs[d]["version"]:
-                if all(docs[u].get(k) == docs[d].get(k) for k in CONTRACT):
+                patch = docs[u]["version"].split(".")[:2] == docs[d]["version"].split(".")[:2]
+                if all(docs[u].get(k) == docs[d].get(k) for k in CONTRACT) and not patch:
                     problems.append(f"{name}: {u}->{d} version bump without contract change")
                 continue
             if any(docs[u].get(k) != docs[d].get(k) for k in CONTRACT):

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate a synthetic flagctl flag repository for benchmarking (stdlib only).
 
-Usage: gen.py N OUT_DIR [--seed S]
+Usage: gen.py N OUT_DIR [--seed S] [--identical P]
 
 Writes, deterministically for a given (N, seed) -- same bytes on every run:
   OUT_DIR/flagctl.yaml                         environments dev -> staging -> prod
@@ -14,13 +14,20 @@ segments, tenants and `when` conditions, `serve` or integer `rollout` fallthroug
 
 Every file is valid against schemas/flag.schema.json and segment.schema.json and the
 rules of SPEC section 4 (lifecycle `approved` everywhere, so prod's policy holds; no
-`expires` in the past). Across environments:
-  ~85%  byte-identical in dev, staging and prod (a differ need not even parse them);
+`expires` in the past). Across environments, by default:
+  ~84%  byte-identical in dev, staging and prod (a differ need not even parse them);
   ~10%  same version, different state in one environment (drift/state warnings);
    ~1%  same version, different metadata in dev (drift/metadata warnings);
    ~5%  a higher version upstream (dev, or dev and staging) with a contract change
         (a new variant, a new default, or a new `requires`): drift/behind, info.
-The generated repository is not a git repository.
+--identical P makes P% of the flags byte-identical in all three environments and gives
+every other flag three pairwise different files, as real environments have: on top of the
+differences above, each copy that would equal another differs a little (a rule's segment,
+a rollout percentage, `enabled`, or a patch version upstream with a reworded
+description). The flags themselves (and
+the random draws behind them) are the same for every P; --identical 0 is the case SPEC
+section 9 is judged on (no two files byte-identical).
+The generated repository is not a git repository (bench/run.sh commits it).
 
 Strings YAML 1.1 would misread (yes/no/on/off, ...) are quoted; nothing relies on
 YAML 1.1 or 1.2 specific typing except plain `expires:` dates, which YAML 1.2 reads
@@ -457,6 +464,79 @@ def env_variants(rnd, f):
     return [f, f, f]
 
 
+def nudge_rollout(rnd, weights):
+    """The same rollout with a few percent moved between two variants (None if it cannot)."""
+    keys = [k for k in weights]
+    if len(keys) < 2:
+        return None
+    order = keys[:]
+    rnd.shuffle(order)
+    for give in order:
+        for take in keys:
+            if take != give and weights[give] > 0:
+                step = min(weights[give], rnd.choice([1, 5, 10]))
+                out = dict(weights)
+                out[give] -= step
+                out[take] += step
+                return out
+    return None
+
+
+def patch_bump(version):
+    ma, mi, pa = (int(x) for x in version.split("."))
+    return f"{ma}.{mi}.{pa + 1}"
+
+
+def small_difference(rnd, f, segments):
+    """A copy of `f` that differs a little, as one environment's copy does: a rule's segment,
+    a rollout percentage, `enabled`, or a patch version with reworded metadata (returned as
+    "patch": the caller bumps it upstream, so versions never rise downstream)."""
+    options = ["enabled", "patch", "patch"]
+    if "rollout" in f["fallthrough"] and nudge_rollout(rnd, f["fallthrough"]["rollout"]):
+        options += ["rollout", "rollout"]
+    if any("segment" in r for r in f["rules"]) and len(segments) > 1:
+        options += ["segment", "segment"]
+    if any("rollout" in r and nudge_rollout(rnd, r["rollout"]) for r in f["rules"]):
+        options += ["rule_rollout"]
+    choice = rnd.choice(options)
+    if choice == "patch":
+        return "patch"
+    g = dict(f)
+    if choice == "enabled":
+        g["enabled"] = not f["enabled"]
+    elif choice == "rollout":
+        g["fallthrough"] = {"rollout": nudge_rollout(rnd, f["fallthrough"]["rollout"])}
+    else:
+        rules = [dict(r) for r in f["rules"]]
+        if choice == "segment":
+            rule = rnd.choice([r for r in rules if "segment" in r])
+            rule["segment"] = rnd.choice([x for x in segments if x != rule["segment"]])
+        else:
+            rule = rnd.choice([r for r in rules if "rollout" in r and nudge_rollout(rnd, r["rollout"])])
+            rule["rollout"] = nudge_rollout(rnd, rule["rollout"])
+        g["rules"] = rules
+    return g
+
+
+def all_different(rnd, per_env, segments):
+    """The environments' copies made pairwise different, each differing a little. A patch
+    bump goes to dev (the top of the chain), which then differs from every copy below."""
+    out = list(per_env)
+    for i in range(1, len(out)):
+        for _ in range(50):
+            if all(render_flag(out[i]) != render_flag(out[j]) for j in range(i)):
+                break
+            changed = small_difference(rnd, out[i], segments)
+            if changed == "patch":
+                out[0] = dict(out[0], version=patch_bump(out[0]["version"]),
+                              description=out[0]["description"] + " (reworded)")
+            else:
+                out[i] = changed
+        else:
+            raise AssertionError(f"cannot make {out[i]['name']} differ in {ENVS[i]}")
+    return out
+
+
 # ---------------------------------------------------------------------------------------
 
 
@@ -498,9 +578,16 @@ def main():
     ap.add_argument("n", type=int, help="number of flags (each in 3 environments)")
     ap.add_argument("out", help="output directory (replaced if it exists)")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--identical", type=float, default=None, metavar="P",
+                    help="share of flags byte-identical in all environments, 0..100 "
+                         "(default: the mix above, ~84%%)")
     a = ap.parse_args()
+    if a.identical is not None and not 0 <= a.identical <= 100:
+        ap.error("--identical takes a share from 0 to 100")
     n = a.n
     rnd = random.Random(a.seed)
+    # Differences are drawn from their own stream, so every share yields the same flags.
+    drnd = random.Random(a.seed * 7919 + 1)
 
     if os.path.exists(a.out):
         shutil.rmtree(a.out)
@@ -534,6 +621,11 @@ def main():
         for i in range(lo, hi):
             f = make_flag(rnd, i, area, segments)
             per_env = env_variants(rnd, f)
+            if a.identical is not None:
+                if drnd.random() * 100 < a.identical:
+                    per_env = [f, f, f]
+                else:
+                    per_env = all_different(drnd, per_env, segments)
             cache = {}
             for d, fe in zip(dirs, per_env):
                 blob = cache.get(id(fe))
@@ -542,7 +634,7 @@ def main():
                 write(os.path.join(d, f"{f['name']}.yaml"), blob)
                 total_bytes += len(blob)
                 flag_files += 1
-            stats["identical" if len(cache) == 1 else "differing"] += 1
+            stats["identical" if len(set(cache.values())) == 1 else "differing"] += 1
 
     print(json.dumps({"flags": n, "segments": len(segments), "groups": len(groups),
                       "flag_files": flag_files, "files": flag_files + len(segments) + 1,

@@ -91,7 +91,7 @@ impl Ignore {
         let same = |want: &Option<String>, have: &Option<String>| {
             want.as_ref().is_none_or(|w| have.as_ref() == Some(w))
         };
-        self.code == finding.code
+        self.code == finding.code.as_str()
             && same(&self.flag, &finding.flag)
             && same(&self.env, &finding.env)
             && same(&self.path, &finding.path)

@@ -1,6 +1,37 @@
 //! Findings: problems in the user's flags, returned by engines as values and printed by reporters.
+//!
+//! # Codes
+//!
+//! Every finding carries a [`Code`]: `engine/name`, stable once released (SPEC §4). An engine
+//! declares its codes as one fieldless enum, named in kebab case by one derive and documented
+//! beside each variant (the summary in `message`, the explanation in the doc comment, both
+//! printed by `flagctl explain`):
+//!
+//! ```ignore
+//! #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumIter, strum::EnumMessage)]
+//! #[strum(serialize_all = "kebab-case", prefix = "stale/")]
+//! pub enum Code {
+//!     /// The flag has served one variant everywhere for longer than `stale_after`.
+//!     #[strum(message = "a flag has served one variant for too long")]
+//!     OneVariant,
+//! }
+//!
+//! impl crate::finding::Codes for Code {
+//!     fn severity(self) -> Severity {
+//!         match self {
+//!             Code::OneVariant => Severity::Warning,
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! then adds one line to the list in [`crate::codes::all`]. Engines build findings with
+//! [`Finding::of`] (the code's own severity) or [`Finding::new`] (a severity that depends on the
+//! case, such as a pending promotion that turns into an error past its lag). A test checks that
+//! every code of every listed enum has a summary and an explanation.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use serde::Serialize;
 
@@ -24,10 +55,114 @@ impl Severity {
     }
 }
 
+/// An engine's finding codes: a fieldless enum deriving strum's `IntoStaticStr` (kebab case,
+/// prefixed with `engine/`), `EnumIter` and `EnumMessage`; see the module documentation.
+pub trait Codes:
+    Copy + Into<&'static str> + strum::IntoEnumIterator + strum::EnumMessage + 'static
+{
+    /// The severity a finding of this code has, unless the engine decides case by case.
+    fn severity(self) -> Severity;
+
+    /// One line: what the code finds (the variant's `#[strum(message = "...")]`).
+    fn summary(self) -> &'static str {
+        self.get_message().unwrap_or_default()
+    }
+
+    /// What `flagctl explain` prints (the variant's doc comment).
+    fn explanation(self) -> &'static str {
+        self.get_documentation().unwrap_or_default().trim_end()
+    }
+}
+
+/// A finding code, from any engine's [`Codes`] enum; printed as `engine/name`.
+#[derive(Clone, Copy)]
+pub struct Code {
+    name: &'static str,
+    severity: Severity,
+    summary: &'static str,
+    explanation: &'static str,
+}
+
+impl<C: Codes> From<C> for Code {
+    fn from(code: C) -> Code {
+        Code {
+            name: code.into(),
+            severity: code.severity(),
+            summary: code.summary(),
+            explanation: code.explanation(),
+        }
+    }
+}
+
+impl Code {
+    /// `engine/name`, as printed and as written in `ignore:` entries.
+    pub fn as_str(self) -> &'static str {
+        self.name
+    }
+
+    /// The engine part of the name (`drift` in `drift/orphan`).
+    pub fn engine(self) -> &'static str {
+        self.name
+            .split_once('/')
+            .map_or(self.name, |(engine, _)| engine)
+    }
+
+    /// The severity of a finding of this code, unless its engine decides case by case.
+    pub fn severity(self) -> Severity {
+        self.severity
+    }
+
+    /// One line: what the code finds.
+    pub fn summary(self) -> &'static str {
+        self.summary
+    }
+
+    /// The long explanation `flagctl explain` prints.
+    pub fn explanation(self) -> &'static str {
+        self.explanation
+    }
+
+    /// Whether this is `code`.
+    pub fn is(self, code: impl Into<Code>) -> bool {
+        self == code.into()
+    }
+
+    /// This code as a value of the engine enum `C`, if it is one of `C`'s.
+    pub fn of<C: Codes>(self) -> Option<C> {
+        C::iter().find(|c| self.is(*c))
+    }
+}
+
+impl PartialEq for Code {
+    fn eq(&self, other: &Code) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Code {}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+impl fmt::Debug for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.name, f)
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name)
+    }
+}
+
 /// One problem, with a stable code and the place it points at.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
-    pub code: String,
+    pub code: Code,
     pub severity: Severity,
     pub message: String,
     pub help: Option<String>,
@@ -43,7 +178,14 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(code: impl Into<String>, severity: Severity, message: impl Into<String>) -> Self {
+    /// A finding of `code` with the code's own severity.
+    pub fn of(code: impl Into<Code>, message: impl Into<String>) -> Self {
+        let code = code.into();
+        Finding::new(code, code.severity(), message)
+    }
+
+    /// A finding whose severity the engine decides for this case.
+    pub fn new(code: impl Into<Code>, severity: Severity, message: impl Into<String>) -> Self {
         Finding {
             code: code.into(),
             severity,
@@ -56,14 +198,6 @@ impl Finding {
             env: None,
             extra: BTreeMap::new(),
         }
-    }
-
-    pub fn error(code: impl Into<String>, message: impl Into<String>) -> Self {
-        Finding::new(code, Severity::Error, message)
-    }
-
-    pub fn warning(code: impl Into<String>, message: impl Into<String>) -> Self {
-        Finding::new(code, Severity::Warning, message)
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Self {
@@ -95,7 +229,7 @@ impl Finding {
     }
 
     /// Sort key: by file, then position, then code, so that output is stable run to run.
-    pub fn sort_key(&self) -> (Option<&str>, Option<u32>, Option<u32>, &str, &str) {
+    pub fn sort_key(&self) -> (Option<&str>, Option<u32>, Option<u32>, &'static str, &str) {
         (
             self.path.as_deref(),
             self.line,

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use crate::finding::Finding;
 use crate::repo::{FileKind, Repository, parse_bytes};
 use crate::yaml::{Node, Pos};
+use crate::{lint, schema};
 
 /// What a top-level field of a flag is, for drift (SPEC §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -166,19 +167,22 @@ fn digest(bytes: &[u8]) -> Result<Digest, Vec<Finding>> {
     let root = parsed.root;
     let mut problems = parsed.findings;
     let required = |key: &str| {
-        Finding::error("schema/required", format!("missing required key \"{key}\""))
-            .at(PATH, root.pos)
-            .help(format!(
-                "add `{key}:`; without it the flag cannot be compared"
-            ))
+        Finding::of(
+            schema::Code::Required,
+            format!("missing required key \"{key}\""),
+        )
+        .at(PATH, root.pos)
+        .help(format!(
+            "add `{key}:`; without it the flag cannot be compared"
+        ))
     };
     let name = match root.get("name") {
         Some(node) => match node.as_str() {
             Some(name) => Some((name.to_owned(), node.pos)),
             None => {
                 problems.push(
-                    Finding::error(
-                        "schema/type",
+                    Finding::of(
+                        schema::Code::Type,
                         format!("name: expected string, found {}", node.describe()),
                     )
                     .at(PATH, node.pos),
@@ -199,7 +203,7 @@ fn digest(bytes: &[u8]) -> Result<Digest, Vec<Finding>> {
                     .as_str()
                     .map_or_else(|| node.describe(), |s| format!("\"{s}\""));
                 problems.push(
-                    Finding::error("rule/semver", format!("version {shown} is not semver"))
+                    Finding::of(lint::Code::Semver, format!("version {shown} is not semver"))
                         .at(PATH, node.pos)
                         .help("write MAJOR.MINOR.PATCH, e.g. \"1.2.0\"; `flagctl validate` tells more"),
                 );

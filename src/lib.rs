@@ -4,6 +4,7 @@
 //! flags) → engines ([`lint`]) → [`report`] → exit code. Engines return [`finding::Finding`]s as
 //! values; only reporters print.
 
+pub mod audit;
 pub mod change;
 pub mod cli;
 pub mod codes;

@@ -4,8 +4,31 @@
 use std::path::{Component, Path, PathBuf};
 
 use crate::config::{CONFIG_FILE, Config, ConfigError};
-use crate::finding::Finding;
+use crate::finding::{Code, Finding, Severity};
 use crate::yaml::{self, Node, Pos, Value};
+
+/// The codes of reading files from the repository.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumIter, strum::EnumMessage,
+)]
+#[strum(serialize_all = "kebab-case", prefix = "fs/")]
+pub enum FsCode {
+    /// Flags are reviewed and versioned in git; a link to a file outside the repository would change
+    /// what is served without any commit. Copy the file into the repository instead.
+    #[strum(message = "a symbolic link points outside the repository")]
+    SymlinkEscape,
+    /// The file exists but could not be read (permissions, a broken link). The message gives the system's reason.
+    #[strum(message = "a flag file cannot be read")]
+    Unreadable,
+}
+
+impl crate::finding::Codes for FsCode {
+    fn severity(self) -> Severity {
+        match self {
+            FsCode::SymlinkEscape | FsCode::Unreadable => Severity::Error,
+        }
+    }
+}
 
 /// Files larger than this are `yaml/too-large` and are not read.
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
@@ -252,16 +275,16 @@ impl Repository {
     pub fn read(&self, file: &SourceFile) -> Result<Vec<u8>, Box<Finding>> {
         use std::io::Read;
         let path = self.root.join(&file.path);
-        let finding = |code: &str, message: String, help: &str| {
+        let finding = |code: Code, message: String, help: &str| {
             Box::new(
-                Finding::error(code, message)
+                Finding::of(code, message)
                     .at(&file.path, Pos::START)
                     .help(help),
             )
         };
         let unreadable = |e: std::io::Error| {
             finding(
-                "fs/unreadable",
+                FsCode::Unreadable.into(),
                 format!("cannot read the file: {e}"),
                 "check the file's permissions and target",
             )
@@ -269,7 +292,7 @@ impl Repository {
         if file.symlink {
             if let Some(target) = self.escaping_target(&path) {
                 return Err(finding(
-                    "fs/symlink-escape",
+                    FsCode::SymlinkEscape.into(),
                     format!("symbolic link to {target}, outside the repository"),
                     "flag files must live in the repository, where git tracks and reviews them; copy the file in",
                 ));
@@ -279,7 +302,7 @@ impl Repository {
         let size = handle.metadata().map_err(unreadable)?.len();
         if size > MAX_FILE_BYTES {
             return Err(finding(
-                "yaml/too-large",
+                yaml::Code::TooLarge.into(),
                 format!(
                     "file is {} KiB; flag files are limited to {} KiB",
                     size / 1024,
@@ -378,12 +401,12 @@ impl Repository {
 pub fn parse_bytes(path: &str, bytes: &[u8]) -> Result<Parsed, Box<Finding>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        Finding::error("yaml/non-utf8", "the file is not valid UTF-8")
+        Finding::of(yaml::Code::NonUtf8, "the file is not valid UTF-8")
             .at(path, Pos::at_offset(bytes, e.valid_up_to()))
             .help("save the file as UTF-8")
     })?;
     let doc = yaml::parse(text).map_err(|e| {
-        Finding::error(e.code, e.message)
+        Finding::of(e.code, e.message)
             .at(path, e.pos)
             .maybe_help(e.help)
     })?;
@@ -391,7 +414,7 @@ pub fn parse_bytes(path: &str, bytes: &[u8]) -> Result<Parsed, Box<Finding>> {
         .duplicate_keys
         .into_iter()
         .map(|e| {
-            Finding::error(e.code, e.message)
+            Finding::of(e.code, e.message)
                 .at(path, e.pos)
                 .maybe_help(e.help)
         })
@@ -400,12 +423,12 @@ pub fn parse_bytes(path: &str, bytes: &[u8]) -> Result<Parsed, Box<Finding>> {
         None
         | Some(Node {
             value: Value::Null, ..
-        }) => Err(Finding::error("yaml/empty", "the file is empty")
+        }) => Err(Finding::of(yaml::Code::Empty, "the file is empty")
             .at(path, Pos::START)
             .help("write the flag's definition, or delete the file")
             .into()),
-        Some(root) if root.as_map().is_none() => Err(Finding::error(
-            "yaml/not-a-mapping",
+        Some(root) if root.as_map().is_none() => Err(Finding::of(
+            yaml::Code::NotAMapping,
             format!("the file holds {}, not a mapping of keys", root.describe()),
         )
         .at(path, root.pos)
@@ -440,7 +463,12 @@ mod tests {
 
     #[test]
     fn whole_file_problems_are_findings() {
-        let code = |bytes: &[u8]| parse_bytes("f.yaml", bytes).expect_err("finding").code;
+        let code = |bytes: &[u8]| {
+            parse_bytes("f.yaml", bytes)
+                .expect_err("finding")
+                .code
+                .as_str()
+        };
         assert_eq!(code(b""), "yaml/empty");
         assert_eq!(code(b"# only a comment\n"), "yaml/empty");
         assert_eq!(code(b"- a\n- b\n"), "yaml/not-a-mapping");

@@ -4,7 +4,7 @@
 use jsonschema::error::ValidationErrorKind;
 use serde_json::Value as Json;
 
-use crate::finding::did_you_mean;
+use crate::finding::{Severity, did_you_mean};
 use crate::yaml::{Node, Pos};
 
 pub const FLAG_SCHEMA: &str = include_str!("../schemas/flag.schema.json");
@@ -22,6 +22,169 @@ pub enum SchemaError {
     Compile { name: String, message: String },
 }
 
+/// The codes of the shared JSON Schema: one per keyword a flag, segment or repository schema can
+/// fail, named after the keyword in kebab case.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumIter, strum::EnumMessage,
+)]
+#[strum(serialize_all = "kebab-case", prefix = "schema/")]
+pub enum Code {
+    /// The shared schema lists every key a flag, rule, condition or segment may have; anything else is
+    /// most likely a typo (`descripton`), and would otherwise be ignored silently. The help line
+    /// suggests the nearest allowed key. A team's own fields belong under `annotations:`.
+    #[strum(message = "a key the schema does not allow")]
+    UnknownKey,
+    /// A key the schema requires is missing; the finding points at the mapping that lacks it. A flag
+    /// needs `name`, `version`, `description`, `owner`, `type`, `lifecycle` and `enabled`; a
+    /// condition needs `attribute` and `op`.
+    #[strum(message = "a required key is missing")]
+    Required,
+    /// A value has the wrong type: a string where a number belongs, a list where a mapping does.
+    /// Remember that YAML 1.2 reads `yes`/`no`/`on`/`off` as strings, not booleans, and that a
+    /// quoted number is a string.
+    #[strum(message = "a value has the wrong type")]
+    Type,
+    /// The value is not one of those the schema allows (a `type`, a `lifecycle`, a `kind`); the help
+    /// line suggests the nearest allowed one.
+    #[strum(message = "a value is not one of the allowed values")]
+    Enum,
+    /// The value differs from the one value the schema allows here.
+    #[strum(message = "a value differs from the one allowed value")]
+    Const,
+    /// A string does not match the schema's regular expression (a variant name, an `expires`
+    /// date); the message gives the pattern.
+    #[strum(message = "a string does not match its pattern")]
+    Pattern,
+    /// A string is shorter than the schema allows; most often an empty string where a name or a
+    /// description is needed.
+    #[strum(message = "a string is too short")]
+    MinLength,
+    /// A string is longer than the schema allows.
+    #[strum(message = "a string is too long")]
+    MaxLength,
+    /// A string is not in the format the schema names (a date, an email address, a URI).
+    #[strum(message = "a string is not in the expected format")]
+    Format,
+    /// A number is smaller than the schema allows.
+    #[strum(message = "a number is too small")]
+    Minimum,
+    /// A number is larger than the schema allows.
+    #[strum(message = "a number is too large")]
+    Maximum,
+    /// A number is not above the schema's exclusive lower bound.
+    #[strum(message = "a number is not above its bound")]
+    ExclusiveMinimum,
+    /// A number is not below the schema's exclusive upper bound.
+    #[strum(message = "a number is not below its bound")]
+    ExclusiveMaximum,
+    /// A number is not a multiple of the step the schema asks for.
+    #[strum(message = "a number is not a multiple of its step")]
+    MultipleOf,
+    /// A list has fewer items than the schema asks for (an empty `when:` or `tenants:` of a rule).
+    #[strum(message = "a list has too few items")]
+    MinItems,
+    /// A list has more items than the schema allows.
+    #[strum(message = "a list has too many items")]
+    MaxItems,
+    /// A list holds the same item twice where each must be unique (`tags`).
+    #[strum(message = "a list repeats an item")]
+    UniqueItems,
+    /// A list has items past those the schema describes.
+    #[strum(message = "a list has items the schema does not allow")]
+    AdditionalItems,
+    /// A list has items no part of the schema accounts for.
+    #[strum(message = "a list has items the schema does not evaluate")]
+    UnevaluatedItems,
+    /// A list lacks an item matching the schema's `contains`.
+    #[strum(message = "a list lacks a required kind of item")]
+    Contains,
+    /// A mapping has fewer entries than the schema asks for (an empty `variants:` or `rollout:`).
+    #[strum(message = "a mapping has too few entries")]
+    MinProperties,
+    /// A mapping has more entries than the schema allows.
+    #[strum(message = "a mapping has too many entries")]
+    MaxProperties,
+    /// A key of a mapping breaks the schema's rule for key names (a variant name with spaces).
+    #[strum(message = "a key's name breaks the schema")]
+    PropertyNames,
+    /// The value matches none of the alternatives the schema offers.
+    #[strum(message = "a value matches none of its alternatives")]
+    AnyOf,
+    /// The value matches none, or more than one, of the alternatives of which exactly one must
+    /// match.
+    #[strum(message = "a value does not match exactly one alternative")]
+    OneOf,
+    /// The value matches a shape the schema forbids.
+    #[strum(message = "a value has a forbidden shape")]
+    Not,
+    /// The schema allows no value at all here (`false`): the key should not be there.
+    #[strum(message = "no value is allowed here")]
+    FalseSchema,
+    /// A string is not in the encoding the schema names (such as base64).
+    #[strum(message = "a string is not in its content encoding")]
+    ContentEncoding,
+    /// A string does not hold the media type the schema names (such as JSON).
+    #[strum(message = "a string does not hold its media type")]
+    ContentMediaType,
+    /// A `$ref` of the repository's own schema (`schema:` in flagctl.yaml) could not be followed
+    /// while checking a value. Make the reference point at a definition the schema holds.
+    #[strum(message = "a schema reference cannot be followed")]
+    Ref,
+    /// A keyword outside JSON Schema, from a validator extension, failed; the message names it.
+    /// flagctl registers no such keyword itself.
+    #[strum(message = "a value breaks a keyword outside JSON Schema")]
+    Custom,
+}
+
+impl crate::finding::Codes for Code {
+    fn severity(self) -> Severity {
+        // A schema is a contract: every violation is an error.
+        Severity::Error
+    }
+}
+
+impl Code {
+    /// The code of a schema error.
+    pub fn of(kind: &ValidationErrorKind) -> Code {
+        use ValidationErrorKind as K;
+        match kind {
+            K::AdditionalProperties { .. } | K::UnevaluatedProperties { .. } => Code::UnknownKey,
+            K::Required { .. } => Code::Required,
+            K::Type { .. } => Code::Type,
+            K::Enum { .. } => Code::Enum,
+            K::Constant { .. } => Code::Const,
+            K::Pattern { .. } | K::BacktrackLimitExceeded { .. } | K::RegexEngineFailure { .. } => {
+                Code::Pattern
+            }
+            K::MinLength { .. } => Code::MinLength,
+            K::MaxLength { .. } => Code::MaxLength,
+            K::Format { .. } => Code::Format,
+            K::Minimum { .. } => Code::Minimum,
+            K::Maximum { .. } => Code::Maximum,
+            K::ExclusiveMinimum { .. } => Code::ExclusiveMinimum,
+            K::ExclusiveMaximum { .. } => Code::ExclusiveMaximum,
+            K::MultipleOf { .. } => Code::MultipleOf,
+            K::MinItems { .. } => Code::MinItems,
+            K::MaxItems { .. } => Code::MaxItems,
+            K::UniqueItems => Code::UniqueItems,
+            K::AdditionalItems { .. } => Code::AdditionalItems,
+            K::UnevaluatedItems { .. } => Code::UnevaluatedItems,
+            K::Contains => Code::Contains,
+            K::MinProperties { .. } => Code::MinProperties,
+            K::MaxProperties { .. } => Code::MaxProperties,
+            K::PropertyNames { .. } => Code::PropertyNames,
+            K::AnyOf { .. } => Code::AnyOf,
+            K::OneOfMultipleValid { .. } | K::OneOfNotValid { .. } => Code::OneOf,
+            K::Not { .. } => Code::Not,
+            K::FalseSchema => Code::FalseSchema,
+            K::ContentEncoding { .. } | K::FromUtf8 { .. } => Code::ContentEncoding,
+            K::ContentMediaType { .. } => Code::ContentMediaType,
+            K::Referencing(_) => Code::Ref,
+            K::Custom { .. } => Code::Custom,
+        }
+    }
+}
+
 /// A compiled schema and its JSON (kept to name the keys a mapping allows, for did-you-mean).
 pub struct Schema {
     validator: jsonschema::Validator,
@@ -31,8 +194,7 @@ pub struct Schema {
 /// A schema error, placed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Violation {
-    /// `schema/<keyword>` in kebab case; `schema/unknown-key` for additional properties.
-    pub code: String,
+    pub code: Code,
     pub message: String,
     pub help: Option<String>,
     pub pos: Pos,
@@ -110,7 +272,6 @@ impl Schema {
         for error in self.validator.iter_errors(json) {
             let pointer = error.instance_path().as_str();
             let target = node.locate(pointer);
-            let keyword = error.kind().keyword();
             match error.kind() {
                 ValidationErrorKind::AdditionalProperties { unexpected }
                 | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
@@ -119,7 +280,7 @@ impl Schema {
                         let pos = target.entry(key).map_or(target.pos, |e| e.key_pos);
                         let hint = did_you_mean(key, allowed.iter().map(String::as_str));
                         out.push(Violation {
-                            code: "schema/unknown-key".to_owned(),
+                            code: Code::UnknownKey,
                             message: format!("unknown key \"{key}\"{}", place(pointer)),
                             help: Some(match hint {
                                 Some(hint) => format!("did you mean \"{hint}\"?"),
@@ -133,7 +294,7 @@ impl Schema {
                 kind => {
                     let (message, help) = describe(kind, target, pointer);
                     out.push(Violation {
-                        code: format!("schema/{}", kebab(keyword)),
+                        code: Code::of(kind),
                         message,
                         help,
                         pos: target.pos,
@@ -210,20 +371,6 @@ fn place(pointer: &str) -> String {
                 out.push('.');
             }
             out.push_str(segment);
-        }
-    }
-    out
-}
-
-/// `propertyNames` → `property-names`.
-fn kebab(keyword: &str) -> String {
-    let mut out = String::with_capacity(keyword.len() + 4);
-    for c in keyword.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('-');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
         }
     }
     out
@@ -347,7 +494,7 @@ mod tests {
         let text = format!("{VALID}tgas: [x]\n");
         let v = violations(&Schema::flag(), &text);
         assert_eq!(v.len(), 1, "{v:?}");
-        assert_eq!(v[0].code, "schema/unknown-key");
+        assert_eq!(v[0].code, Code::UnknownKey);
         assert_eq!(v[0].pos, Pos { line: 8, column: 1 });
         assert_eq!(v[0].help.as_deref(), Some("did you mean \"tags\"?"));
     }
@@ -356,7 +503,7 @@ mod tests {
     fn unknown_keys_in_referenced_definitions_get_suggestions() {
         let text = format!("{VALID}rules:\n  - segmnt: staff\n    serve: on\n");
         let v = violations(&Schema::flag(), &text);
-        assert_eq!(v[0].code, "schema/unknown-key");
+        assert_eq!(v[0].code, Code::UnknownKey);
         assert_eq!(v[0].help.as_deref(), Some("did you mean \"segment\"?"));
         assert_eq!(v[0].pos, Pos { line: 9, column: 5 });
     }
@@ -367,7 +514,7 @@ mod tests {
             &Schema::flag(),
             &VALID.replace("enabled: true", "enabled: yes"),
         );
-        assert_eq!(v[0].code, "schema/type");
+        assert_eq!(v[0].code, Code::Type);
         assert_eq!(
             v[0].pos,
             Pos {
@@ -386,7 +533,7 @@ mod tests {
     #[test]
     fn missing_keys_point_at_the_mapping() {
         let v = violations(&Schema::flag(), &VALID.replace("owner: o\n", ""));
-        assert_eq!(v[0].code, "schema/required");
+        assert_eq!(v[0].code, Code::Required);
         assert!(v[0].message.contains("\"owner\""));
     }
 
@@ -396,6 +543,6 @@ mod tests {
         let ok = "name: s\ndescription: d\nwhen:\n  - { attribute: a, op: eq, value: x }\n";
         assert!(violations(&schema, ok).is_empty());
         let bad = ok.replace("op: eq", "op: equals");
-        assert_eq!(violations(&schema, &bad)[0].code, "schema/enum");
+        assert_eq!(violations(&schema, &bad)[0].code, Code::Enum);
     }
 }

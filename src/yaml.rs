@@ -9,6 +9,8 @@ use std::collections::{HashMap, HashSet};
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
+use crate::finding::Severity;
+
 /// Nesting deeper than this is `yaml/too-deep`: no flag needs it, and it bounds every walk.
 pub const MAX_DEPTH: usize = 64;
 /// Nodes an alias may copy into a document, in all, before it is `yaml/alias-limit`.
@@ -80,10 +82,73 @@ pub struct Entry {
 /// Why a text could not be read as YAML; `code` is the finding code.
 #[derive(Debug, Clone, PartialEq)]
 pub struct YamlError {
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub help: Option<String>,
     pub pos: Pos,
+}
+
+/// The codes of the YAML layer.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumIter, strum::EnumMessage,
+)]
+#[strum(serialize_all = "kebab-case", prefix = "yaml/")]
+pub enum Code {
+    /// The YAML parser could not read the file; the position is where it gave up, which is often just
+    /// after the real mistake (an unclosed quote or bracket, a missing `:`, a wrong indentation).
+    /// Nothing else in the file is checked until it parses.
+    #[strum(message = "the file is not valid YAML")]
+    Syntax,
+    /// YAML forbids a key twice in one mapping, and parsers disagree on which one wins (many keep the
+    /// last silently). flagctl keeps neither silently: the second occurrence is the finding.
+    #[strum(message = "a key appears twice in one mapping")]
+    DuplicateKey,
+    /// YAML indents with spaces only; a tab in the indentation makes the file invalid.
+    #[strum(message = "a tab is used for indentation")]
+    TabIndent,
+    /// Flag files are UTF-8. The position is the first byte that is not; it usually comes from an
+    /// editor saving in Latin-1 or Windows-1252.
+    #[strum(message = "the file is not UTF-8")]
+    NonUtf8,
+    /// A merge left `<<<<<<<`/`=======`/`>>>>>>>` markers in the file. Resolve the conflict (keep one
+    /// side, or combine them), remove the markers, and validate again.
+    #[strum(message = "the file holds git merge-conflict markers")]
+    MergeConflict,
+    /// YAML aliases (`*name`) copy an anchored value (`&name`); nested aliases multiply (a "billion
+    /// laughs" bomb grows to gigabytes from a few lines). flagctl stops after 10,000 copied values.
+    #[strum(message = "anchors and aliases expand past the limit")]
+    AliasLimit,
+    /// No flag needs more than a few levels of nesting; past 64 the file is rejected, so that no input
+    /// can exhaust the stack of flagctl or of any tool reading the file after it.
+    #[strum(message = "values nest deeper than 64 levels")]
+    TooDeep,
+    /// A flag file is a few hundred bytes. Files over 1 MiB are not read: they are almost certainly
+    /// not a flag, and reading them would slow every command down.
+    #[strum(message = "the file is larger than 1 MiB")]
+    TooLarge,
+    /// The file holds no YAML value (it is empty, or only comments). Write the flag, or delete the file.
+    #[strum(message = "the file is empty")]
+    Empty,
+    /// A flag or segment file is a mapping of keys (`name: …`, `version: …`), not a list or a single value.
+    #[strum(message = "the top level of the file is not a mapping")]
+    NotAMapping,
+}
+
+impl crate::finding::Codes for Code {
+    fn severity(self) -> Severity {
+        match self {
+            Code::Syntax
+            | Code::DuplicateKey
+            | Code::TabIndent
+            | Code::NonUtf8
+            | Code::MergeConflict
+            | Code::AliasLimit
+            | Code::TooDeep
+            | Code::TooLarge
+            | Code::Empty
+            | Code::NotAMapping => Severity::Error,
+        }
+    }
 }
 
 /// A document read from text: its root (`None` for an empty document) and the duplicate keys met on
@@ -252,7 +317,7 @@ fn precheck(text: &str) -> Result<(), YamlError> {
         };
         if let Some(offset) = at {
             return Err(YamlError {
-                code: "yaml/merge-conflict",
+                code: Code::MergeConflict,
                 message: "unresolved git merge-conflict marker".to_owned(),
                 help: Some("resolve the conflict (keep one side, remove the markers), then run `flagctl validate` again".to_owned()),
                 pos: Pos::at_offset(bytes, offset),
@@ -299,7 +364,7 @@ const LINEAR_KEY_SCAN: usize = 16;
 pub fn parse(text: &str) -> Result<Document, YamlError> {
     precheck(text)?;
     parse_events(text).map_err(|err| {
-        if err.code != "yaml/syntax" {
+        if err.code != Code::Syntax {
             return err;
         }
         // The scanner bounds flow nesting itself, before the tree's depth check sees it.
@@ -309,7 +374,7 @@ pub fn parse(text: &str) -> Result<Document, YamlError> {
         // A tab on the line after a plain scalar is reported at the scalar.
         if let Some(pos) = tab_indent_before(text, err.pos.line.saturating_add(1)) {
             return YamlError {
-                code: "yaml/tab-indent",
+                code: Code::TabIndent,
                 message: "tab character used for indentation".to_owned(),
                 help: Some("YAML indents with spaces only; replace the tab with spaces".to_owned()),
                 pos,
@@ -352,7 +417,7 @@ fn flow_depth_exceeded(text: &str) -> Option<Pos> {
 
 fn too_deep(pos: Pos) -> YamlError {
     YamlError {
-        code: "yaml/too-deep",
+        code: Code::TooDeep,
         message: format!("nesting deeper than {MAX_DEPTH} levels"),
         help: Some("flag files need a few levels; flatten this value".to_owned()),
         pos,
@@ -369,7 +434,7 @@ fn parse_events(text: &str) -> Result<Document, YamlError> {
 
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|e| YamlError {
-            code: "yaml/syntax",
+            code: Code::Syntax,
             message: e.info().to_owned(),
             help: None,
             pos: Pos {
@@ -384,7 +449,7 @@ fn parse_events(text: &str) -> Result<Document, YamlError> {
                 documents += 1;
                 if documents > 1 {
                     return Err(YamlError {
-                        code: "yaml/syntax",
+                        code: Code::Syntax,
                         message: "more than one YAML document in the file".to_owned(),
                         help: Some(
                             "a flag file holds exactly one document; remove the extra `---`"
@@ -438,7 +503,7 @@ fn parse_events(text: &str) -> Result<Document, YamlError> {
             Event::Alias(id) => {
                 let Some(target) = anchors.get(&id) else {
                     return Err(YamlError {
-                        code: "yaml/syntax",
+                        code: Code::Syntax,
                         message: "alias to an unknown anchor".to_owned(),
                         help: None,
                         pos,
@@ -447,7 +512,7 @@ fn parse_events(text: &str) -> Result<Document, YamlError> {
                 let size = target.size();
                 if size > alias_budget {
                     return Err(YamlError {
-                        code: "yaml/alias-limit",
+                        code: Code::AliasLimit,
                         message: format!(
                             "aliases expand past {MAX_ALIAS_NODES} values (an alias bomb?)"
                         ),
@@ -488,7 +553,7 @@ fn parse_events(text: &str) -> Result<Document, YamlError> {
                         Value::Float(f) => f.to_string(),
                         Value::Seq(_) | Value::Map(_) => {
                             return Err(YamlError {
-                                code: "yaml/syntax",
+                                code: Code::Syntax,
                                 message: "a list or mapping used as a mapping key".to_owned(),
                                 help: Some("keys of flag files are plain names".to_owned()),
                                 pos: node.pos,
@@ -504,7 +569,7 @@ fn parse_events(text: &str) -> Result<Document, YamlError> {
                     };
                     if duplicate {
                         doc.duplicate_keys.push(YamlError {
-                            code: "yaml/duplicate-key",
+                            code: Code::DuplicateKey,
                             message: format!("duplicate key \"{key}\""),
                             help: Some(
                                 "a key may appear once per mapping; remove one of them".to_owned(),
@@ -670,7 +735,7 @@ mod tests {
     fn deep_nesting_is_an_error_not_a_stack_overflow() {
         let text = format!("a: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
         let err = parse(&text).expect_err("too deep");
-        assert_eq!(err.code, "yaml/too-deep");
+        assert_eq!(err.code, Code::TooDeep);
     }
 
     #[test]
@@ -684,7 +749,7 @@ mod tests {
             ));
         }
         let err = parse(&text).expect_err("alias bomb");
-        assert_eq!(err.code, "yaml/alias-limit");
+        assert_eq!(err.code, Code::AliasLimit);
     }
 
     #[test]
@@ -692,14 +757,14 @@ mod tests {
         let err =
             parse("name: x\n<<<<<<< HEAD\nenabled: true\n=======\nenabled: false\n>>>>>>> b\n")
                 .expect_err("conflict");
-        assert_eq!(err.code, "yaml/merge-conflict");
+        assert_eq!(err.code, Code::MergeConflict);
         assert_eq!(err.pos, Pos { line: 2, column: 1 });
     }
 
     #[test]
     fn tab_indentation_is_named_at_the_tab() {
         let err = parse("rules:\n  - name: a\n\t  serve: b\n").expect_err("tab");
-        assert_eq!(err.code, "yaml/tab-indent");
+        assert_eq!(err.code, Code::TabIndent);
         assert_eq!(err.pos, Pos { line: 3, column: 1 });
     }
 

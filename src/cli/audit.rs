@@ -58,8 +58,8 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         if break_glass && !approved_later(entry, &entries[i + 1..], &repo.config) {
             for change in &entry.changes {
                 findings.push(
-                    Finding::warning(
-                        "audit/break-glass",
+                    Finding::of(
+                        crate::audit::Code::BreakGlass,
                         format!(
                             "break-glass change {} (\"{}\") to {} has not been approved since",
                             &entry.commit.id[..12],

@@ -38,10 +38,9 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     )?;
     // Unparsable files are already validation findings; the gate adds drift at error level.
     findings.extend(
-        drift
-            .findings
-            .into_iter()
-            .filter(|f| f.code.starts_with("drift/") && f.severity == Severity::Error),
+        drift.findings.into_iter().filter(|f| {
+            f.code.of::<crate::drift::Code>().is_some() && f.severity == Severity::Error
+        }),
     );
     findings.retain(|f| !repo.config.ignores(f));
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

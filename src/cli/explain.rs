@@ -17,20 +17,19 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let mut out = std::io::stdout().lock();
     let Some(code) = args.code else {
-        for doc in codes::all() {
+        for code in codes::all() {
             printed(writeln!(
                 out,
                 "{:<24} {:<8} {}",
-                doc.code,
-                doc.severity.as_str(),
-                doc.summary
+                code.as_str(),
+                code.severity().as_str(),
+                code.summary()
             ))?;
         }
         return Ok(Outcome::Clean);
     };
     let Some(doc) = codes::find(&code) else {
-        let all = codes::all();
-        let hint = did_you_mean(&code, all.iter().map(|d| d.code))
+        let hint = did_you_mean(&code, codes::all().map(|c| c.as_str()))
             .map(|c| format!(" (did you mean {c}?)"))
             .unwrap_or_default();
         bail!("unknown code {code:?}{hint}; `flagctl explain` lists them all");
@@ -38,9 +37,9 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     printed(writeln!(
         out,
         "{code} ({})\n\n{}.\n\n{}",
-        doc.severity.as_str(),
-        capitalize(doc.summary),
-        doc.explanation
+        doc.severity().as_str(),
+        capitalize(doc.summary()),
+        doc.explanation()
     ))?;
     Ok(Outcome::Clean)
 }

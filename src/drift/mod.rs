@@ -9,7 +9,6 @@ use jiff::{SignedDuration, Timestamp};
 use rayon::prelude::*;
 use serde_json::{Value as Json, json};
 
-use crate::codes::CodeDoc;
 use crate::config::{AllowDrift, Config};
 use crate::finding::{Finding, Severity};
 use crate::git::{Git, GitError, HeldQuery, Since, Unknown};
@@ -41,107 +40,74 @@ fn field_json(field: &str, upstream: Option<Json>, downstream: Option<Json>) -> 
     json!({ "field": field, "upstream": upstream, "downstream": downstream })
 }
 
-/// The drift codes, for `explain`.
-pub const CODES: &[CodeDoc] = &[
-    CodeDoc {
-        code: "drift/unpromoted",
-        severity: Severity::Info,
-        summary: "a flag is upstream but not yet downstream",
-        explanation: "\
-The flag exists in the upstream environment and not in the downstream one: a promotion is
-pending. It is information until the change is older than the downstream environment's
-`max_lag` (its age is read from git: the first commit since which the upstream file has existed),
-then an error. `flagctl promote UPSTREAM DOWNSTREAM FLAG` brings it down.",
-    },
-    CodeDoc {
-        code: "drift/orphan",
-        severity: Severity::Error,
-        summary: "a flag is downstream but not upstream",
-        explanation: "\
-The flag exists downstream and not upstream: it was added to, say, prod by hand, or removed
-upstream and forgotten downstream. Every change should flow down the chain. Add it upstream
-(and promote), or retire it downstream.",
-    },
-    CodeDoc {
-        code: "drift/behind",
-        severity: Severity::Info,
-        summary: "the downstream version is older than the upstream one",
-        explanation: "\
-Upstream holds a newer version: a promotion is pending. It is information until the upstream
-version is older than the downstream environment's `max_lag` (the first commit since which the
-upstream file has held its version), then an error.",
-    },
-    CodeDoc {
-        code: "drift/ahead",
-        severity: Severity::Error,
-        summary: "the downstream version is newer than the upstream one",
-        explanation: "\
-Downstream holds a newer version than upstream: a hotfix made downstream and never taken
-upstream, which the next promotion would undo. Bring the change upstream.",
-    },
-    CodeDoc {
-        code: "drift/contract-mismatch",
-        severity: Severity::Error,
-        summary: "same version, different contract",
-        explanation: "\
-The contract (name, type, variants, default, requires) changed without a version bump: two
-environments promise different things under one version. Bump the version where the contract
-changed (`flagctl bump`), then promote.",
-    },
-    CodeDoc {
-        code: "drift/state",
-        severity: Severity::Warning,
-        summary: "same contract, different state, not declared",
-        explanation: "\
-The environments serve differently (enabled, rules, serve, rollout) and nobody declared why.
-State may differ on purpose: declare it in flagctl.yaml under `allow_drift` (flag, envs,
-fields, reason, optionally until), or promote the state with `--with-state`.",
-    },
-    CodeDoc {
-        code: "drift/metadata",
-        severity: Severity::Warning,
-        summary: "same version, different metadata",
-        explanation: "\
-Description, owner, kind, lifecycle, tags, annotations or expiry differ under the same version.
-Bump the patch version where it changed and promote.",
-    },
-    CodeDoc {
-        code: "drift/declared",
-        severity: Severity::Info,
-        summary: "a state difference declared in `allow_drift`",
-        explanation: "\
-The environments differ as flagctl.yaml's `allow_drift` says they may; shown so that reviewers
-see intended differences too. Nothing to do until its `until` date.",
-    },
-    CodeDoc {
-        code: "drift/allowance-expired",
-        severity: Severity::Error,
-        summary: "an `allow_drift` entry is past its `until` date",
-        explanation: "\
-A declared difference had an end date and it has passed: the difference is drift again. Align
-the environments, or extend `until` with a reason (reviewed like any change).",
-    },
-    CodeDoc {
-        code: "drift/age-unknown",
-        severity: Severity::Info,
-        summary: "ages of pending promotions could not be read from git",
-        explanation: "\
-Ages come from git history. Outside git, for uncommitted changes or in a shallow clone they are
-unknown: pending promotions stay information and are never errors for their age.",
-    },
-];
-
-fn code(code: &str) -> (Severity, &'static str) {
-    CODES
-        .iter()
-        .find(|c| c.code == code)
-        .map(|c| (c.severity, c.code))
-        .unwrap_or((Severity::Error, "drift/unknown"))
+/// The drift codes.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumIter, strum::EnumMessage,
+)]
+#[strum(serialize_all = "kebab-case", prefix = "drift/")]
+pub enum Code {
+    /// The flag exists in the upstream environment and not in the downstream one: a promotion is
+    /// pending. It is information until the change is older than the downstream environment's
+    /// `max_lag` (its age is read from git: the first commit since which the upstream file has existed),
+    /// then an error. `flagctl promote UPSTREAM DOWNSTREAM FLAG` brings it down.
+    #[strum(message = "a flag is upstream but not yet downstream")]
+    Unpromoted,
+    /// The flag exists downstream and not upstream: it was added to, say, prod by hand, or removed
+    /// upstream and forgotten downstream. Every change should flow down the chain. Add it upstream
+    /// (and promote), or retire it downstream.
+    #[strum(message = "a flag is downstream but not upstream")]
+    Orphan,
+    /// Upstream holds a newer version: a promotion is pending. It is information until the upstream
+    /// version is older than the downstream environment's `max_lag` (the first commit since which the
+    /// upstream file has held its version), then an error.
+    #[strum(message = "the downstream version is older than the upstream one")]
+    Behind,
+    /// Downstream holds a newer version than upstream: a hotfix made downstream and never taken
+    /// upstream, which the next promotion would undo. Bring the change upstream.
+    #[strum(message = "the downstream version is newer than the upstream one")]
+    Ahead,
+    /// The contract (name, type, variants, default, requires) changed without a version bump: two
+    /// environments promise different things under one version. Bump the version where the contract
+    /// changed (`flagctl bump`), then promote.
+    #[strum(message = "same version, different contract")]
+    ContractMismatch,
+    /// The environments serve differently (enabled, rules, serve, rollout) and nobody declared why.
+    /// State may differ on purpose: declare it in flagctl.yaml under `allow_drift` (flag, envs,
+    /// fields, reason, optionally until), or promote the state with `--with-state`.
+    #[strum(message = "same contract, different state, not declared")]
+    State,
+    /// Description, owner, kind, lifecycle, tags, annotations or expiry differ under the same version.
+    /// Bump the patch version where it changed and promote.
+    #[strum(message = "same version, different metadata")]
+    Metadata,
+    /// The environments differ as flagctl.yaml's `allow_drift` says they may; shown so that reviewers
+    /// see intended differences too. Nothing to do until its `until` date.
+    #[strum(message = "a state difference declared in `allow_drift`")]
+    Declared,
+    /// A declared difference had an end date and it has passed: the difference is drift again. Align
+    /// the environments, or extend `until` with a reason (reviewed like any change).
+    #[strum(message = "an `allow_drift` entry is past its `until` date")]
+    AllowanceExpired,
+    /// Ages come from git history. Outside git, for uncommitted changes or in a shallow clone they are
+    /// unknown: pending promotions stay information and are never errors for their age.
+    #[strum(message = "ages of pending promotions could not be read from git")]
+    AgeUnknown,
 }
 
-fn finding(code_name: &str, message: String, pair: &Pair, flag: &str) -> Finding {
-    let (severity, code_name) = code(code_name);
-    Finding::new(code_name, severity, message)
+impl crate::finding::Codes for Code {
+    fn severity(self) -> Severity {
+        match self {
+            Code::Unpromoted | Code::Behind | Code::Declared | Code::AgeUnknown => Severity::Info,
+            Code::Orphan | Code::Ahead | Code::ContractMismatch | Code::AllowanceExpired => {
+                Severity::Error
+            }
+            Code::State | Code::Metadata => Severity::Warning,
+        }
+    }
+}
+
+fn finding(code: Code, message: String, pair: &Pair, flag: &str) -> Finding {
+    Finding::of(code, message)
         .in_flag(Some(flag), Some(&pair.downstream))
         .with("upstream", Json::String(pair.upstream.clone()))
 }
@@ -187,11 +153,9 @@ pub fn compare(
 
     let now_date_passed = |a: &AllowDrift| a.until.is_some_and(|d| d.is_past(now));
     for allowance in config.allow_drift.iter().filter(|a| now_date_passed(a)) {
-        let (severity, code_name) = code("drift/allowance-expired");
         let until = allowance.until.map(|d| d.to_string()).unwrap_or_default();
-        let f = Finding::new(
-            code_name,
-            severity,
+        let f = Finding::of(
+            Code::AllowanceExpired,
             format!(
                 "the declared difference for \"{}\" ended on {until}",
                 allowance.flag
@@ -238,7 +202,7 @@ pub fn compare(
                 (Some(up), None) => {
                     pending.insert(name);
                     let f = finding(
-                        "drift/unpromoted",
+                        Code::Unpromoted,
                         format!(
                             "\"{name}\" {} is in {} but not yet in {}",
                             up.digest.version, pair.upstream, pair.downstream
@@ -265,7 +229,7 @@ pub fn compare(
                     unsynced.insert(name);
                     findings.push(
                         finding(
-                            "drift/orphan",
+                            Code::Orphan,
                             format!(
                                 "\"{name}\" is in {} but not in {}, upstream of it",
                                 pair.downstream, pair.upstream
@@ -298,7 +262,7 @@ pub fn compare(
                     if d < u {
                         pending.insert(name);
                         let f = finding(
-                            "drift/behind",
+                            Code::Behind,
                             format!(
                                 "{} has \"{name}\" {d}, {} has {u}",
                                 pair.downstream, pair.upstream
@@ -326,7 +290,7 @@ pub fn compare(
                         deferred.push((findings.len(), up, down, select(|c| c != Category::State)));
                         findings.push(
                             finding(
-                                "drift/ahead",
+                                Code::Ahead,
                                 format!("{} has \"{name}\" {d}, newer than {} {u}", pair.downstream, pair.upstream),
                                 pair,
                                 name,
@@ -345,7 +309,7 @@ pub fn compare(
                         ));
                         findings.push(
                             finding(
-                                "drift/contract-mismatch",
+                                Code::ContractMismatch,
                                 format!("\"{name}\" {u} has a different contract in {} and {}", pair.upstream, pair.downstream),
                                 pair,
                                 name,
@@ -365,7 +329,7 @@ pub fn compare(
                         ));
                         findings.push(
                             finding(
-                                "drift/metadata",
+                                Code::Metadata,
                                 format!(
                                     "\"{name}\" {u} has different metadata in {} and {}",
                                     pair.upstream, pair.downstream
@@ -392,7 +356,7 @@ pub fn compare(
                     let allowance = active.iter().find(|a| covers(a, name, pair, &state));
                     let f = match allowance {
                         Some(a) => finding(
-                            "drift/declared",
+                            Code::Declared,
                             format!(
                                 "\"{name}\" serves differently in {} ({}), as declared: {}",
                                 pair.downstream,
@@ -405,7 +369,7 @@ pub fn compare(
                         None => {
                             unsynced.insert(name);
                             finding(
-                                "drift/state",
+                                Code::State,
                                 format!("\"{name}\" serves differently in {} and {} ({})", pair.upstream, pair.downstream, state.join(", ")),
                                 pair,
                                 name,
@@ -455,7 +419,7 @@ pub fn compare(
 }
 
 /// Findings grouped as `diff` shows them: by pair (in chain order), then flag, then code.
-fn drift_order(f: &Finding) -> (bool, String, Option<String>, String) {
+fn drift_order(f: &Finding) -> (bool, String, Option<String>, &'static str) {
     let upstream = f
         .extra
         .get("upstream")
@@ -465,7 +429,7 @@ fn drift_order(f: &Finding) -> (bool, String, Option<String>, String) {
         f.extra.contains_key("upstream"),
         format!("{upstream}>{}", f.env.as_deref().unwrap_or_default()),
         f.flag.clone(),
-        f.code.clone(),
+        f.code.as_str(),
     )
 }
 
@@ -581,10 +545,8 @@ fn date_pending(
     if !unknown.is_empty() {
         // Said once, not per flag.
         let reasons: Vec<&str> = unknown.iter().map(|u| u.reason()).collect();
-        let (severity, code_name) = code("drift/age-unknown");
-        findings.push(Finding::new(
-            code_name,
-            severity,
+        findings.push(Finding::of(
+            Code::AgeUnknown,
             format!(
                 "ages of pending promotions are unknown: {}; they are not checked against max_lag",
                 reasons.join("; ")

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::Drift;
-use crate::finding::Severity;
+use crate::finding::{Code, Severity};
 use crate::inventory::Inventory;
 
 /// One flag across the environments.
@@ -29,7 +29,7 @@ pub struct Cell {
     pub rules: Option<usize>,
     pub path: Option<String>,
     /// The most severe drift finding of this environment against its upstream.
-    pub drift: Option<String>,
+    pub drift: Option<Code>,
     pub drift_severity: Option<Severity>,
 }
 
@@ -43,7 +43,7 @@ impl StatusRow {
     pub fn pending(&self) -> bool {
         let marked = |s: Severity| {
             self.environments.iter().any(|c| {
-                c.drift_severity == Some(s) && c.drift.as_deref() != Some("drift/declared")
+                c.drift_severity == Some(s) && c.drift != Some(super::Code::Declared.into())
             })
         };
         marked(Severity::Info) && !marked(Severity::Warning) && !marked(Severity::Error)
@@ -53,25 +53,23 @@ impl StatusRow {
     pub fn drifts(&self) -> bool {
         self.environments
             .iter()
-            .any(|c| c.drift.as_deref().is_some_and(|d| d != "drift/declared"))
+            .any(|c| c.drift.is_some_and(|d| !d.is(super::Code::Declared)))
     }
 }
 
 /// The matrix of every flag of `inventory` over `envs`, marked with `drift`'s findings.
 pub fn matrix(inventory: &Inventory, envs: &[&str], drift: &Drift) -> Vec<StatusRow> {
-    let mut marks: BTreeMap<(&str, &str), (Severity, &str)> = BTreeMap::new();
+    let mut marks: BTreeMap<(&str, &str), (Severity, Code)> = BTreeMap::new();
     for f in &drift.findings {
         let (Some(flag), Some(env)) = (f.flag.as_deref(), f.env.as_deref()) else {
             continue;
         };
-        if !f.code.starts_with("drift/") {
+        if f.code.of::<super::Code>().is_none() {
             continue;
         }
-        let mark = marks
-            .entry((flag, env))
-            .or_insert((f.severity, f.code.as_str()));
+        let mark = marks.entry((flag, env)).or_insert((f.severity, f.code));
         if f.severity > mark.0 {
-            *mark = (f.severity, f.code.as_str());
+            *mark = (f.severity, f.code);
         }
     }
     let mut rows: BTreeMap<&str, Vec<Cell>> = BTreeMap::new();
@@ -114,7 +112,7 @@ pub fn matrix(inventory: &Inventory, envs: &[&str], drift: &Drift) -> Vec<Status
         .map(|(name, mut cells)| {
             for cell in &mut cells {
                 if let Some((severity, code)) = marks.get(&(name, cell.env.as_str())) {
-                    cell.drift = Some((*code).to_owned());
+                    cell.drift = Some(*code);
                     cell.drift_severity = Some(*severity);
                 }
             }

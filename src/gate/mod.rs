@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use crate::change::bump::{Level, classify};
-use crate::codes::CodeDoc;
 use crate::config::Config;
 use crate::finding::{Finding, Severity};
 use crate::git::{Git, GitError};
@@ -13,50 +12,48 @@ use crate::model::Lifecycle;
 use crate::repo::{Repository, parse_bytes};
 use crate::yaml::{Node, Pos};
 
-pub const CODES: &[CodeDoc] = &[
-    CodeDoc {
-        code: "check/bump-needed",
-        severity: Severity::Error,
-        summary: "a flag changed more than its version bump says",
-        explanation: "\
-Judged on the net change since the base: a changed type, a removed or renamed variant, a changed
-variant value or default, or a narrowed `requires` need a major bump; an added variant or a
-widened `requires` a minor one; metadata a patch; state alone none. `flagctl bump FLAG --env E`
-sets the version the change needs.",
-    },
-    CodeDoc {
-        code: "check/version-decrease",
-        severity: Severity::Error,
-        summary: "a flag's version went down",
-        explanation: "\
-Versions only grow: environments compare them to know what to promote. The one exception is a
-`flagctl rollback` commit restoring a file exactly as it was at an earlier commit.",
-    },
-    CodeDoc {
-        code: "check/lifecycle-backwards",
-        severity: Severity::Error,
-        summary: "a lifecycle moved backwards",
-        explanation: "Lifecycles move forward only: draft → pending → approved → deprecated.",
-    },
-    CodeDoc {
-        code: "check/reason-missing",
-        severity: Severity::Error,
-        summary: "a commit changes an environment that requires a reason, without one",
-        explanation: "\
-The environment has `require_reason: true` (in the base's flagctl.yaml, so a change cannot relax
-its own gate): every commit touching its flags needs a `Flagctl-Reason:` trailer, which
-flagctl's writing commands add from `--reason`.",
-    },
-    CodeDoc {
-        code: "check/approvals-missing",
-        severity: Severity::Error,
-        summary: "a commit lacks the approvals its environment asks for",
-        explanation: "\
-The environment has `approvals: N`: every commit touching its flags needs N `Approved-by:`
-trailers with distinct emails other than the author's (a squash merge writes them). A commit
-with `Flagctl-Break-Glass: true` passes, and `flagctl audit` reports it until approved.",
-    },
-];
+/// The codes of the merge gate.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumIter, strum::EnumMessage,
+)]
+#[strum(serialize_all = "kebab-case", prefix = "check/")]
+pub enum Code {
+    /// Judged on the net change since the base: a changed type, a removed or renamed variant, a changed
+    /// variant value or default, or a narrowed `requires` need a major bump; an added variant or a
+    /// widened `requires` a minor one; metadata a patch; state alone none. `flagctl bump FLAG --env E`
+    /// sets the version the change needs.
+    #[strum(message = "a flag changed more than its version bump says")]
+    BumpNeeded,
+    /// Versions only grow: environments compare them to know what to promote. The one exception is a
+    /// `flagctl rollback` commit restoring a file exactly as it was at an earlier commit.
+    #[strum(message = "a flag's version went down")]
+    VersionDecrease,
+    /// Lifecycles move forward only: draft → pending → approved → deprecated.
+    #[strum(message = "a lifecycle moved backwards")]
+    LifecycleBackwards,
+    /// The environment has `require_reason: true` (in the base's flagctl.yaml, so a change cannot relax
+    /// its own gate): every commit touching its flags needs a `Flagctl-Reason:` trailer, which
+    /// flagctl's writing commands add from `--reason`.
+    #[strum(message = "a commit changes an environment that requires a reason, without one")]
+    ReasonMissing,
+    /// The environment has `approvals: N`: every commit touching its flags needs N `Approved-by:`
+    /// trailers with distinct emails other than the author's (a squash merge writes them). A commit
+    /// with `Flagctl-Break-Glass: true` passes, and `flagctl audit` reports it until approved.
+    #[strum(message = "a commit lacks the approvals its environment asks for")]
+    ApprovalsMissing,
+}
+
+impl crate::finding::Codes for Code {
+    fn severity(self) -> Severity {
+        match self {
+            Code::BumpNeeded
+            | Code::VersionDecrease
+            | Code::LifecycleBackwards
+            | Code::ReasonMissing
+            | Code::ApprovalsMissing => Severity::Error,
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum GateError {
@@ -72,14 +69,6 @@ pub enum GateError {
     BaseConfig(String),
     #[error(transparent)]
     Git(#[from] GitError),
-}
-
-fn finding(code: &str, message: String) -> Finding {
-    let severity = CODES
-        .iter()
-        .find(|c| c.code == code)
-        .map_or(Severity::Error, |c| c.severity);
-    Finding::new(code, severity, message)
 }
 
 /// The commits since `base` (oldest first) and the findings of the gate's own rules.
@@ -223,7 +212,7 @@ fn net_change_findings(
         if after < before {
             if !rollback {
                 out.push(
-                    at(finding("check/version-decrease", format!("version went down from {before} to {after}")), version_pos)
+                    at(Finding::of(Code::VersionDecrease, format!("version went down from {before} to {after}")), version_pos)
                         .help("versions only grow; to undo a change, use `flagctl rollback` or bump past it"),
                 );
             }
@@ -231,8 +220,7 @@ fn net_change_findings(
             let suggested = needed.apply(&before);
             out.push(
                 at(
-                    finding(
-                        "check/bump-needed",
+                    Finding::of(Code::BumpNeeded,
                         format!(
                             "this change needs a {needed} bump ({}), but the version went from {before} to {after}",
                             reasons.join("; ")
@@ -254,8 +242,8 @@ fn net_change_findings(
             let pos = new.get("lifecycle").map_or(Pos::START, |l| l.pos);
             out.push(
                 at(
-                    finding(
-                        "check/lifecycle-backwards",
+                    Finding::of(
+                        Code::LifecycleBackwards,
                         format!("lifecycle moved back from {before} to {after}"),
                     ),
                     pos,
@@ -291,8 +279,7 @@ pub fn policy_findings(policy: &Config, entry: &Entry, out: &mut Vec<Finding>) {
                 .is_none_or(|r| r.trim().is_empty())
         {
             out.push(
-                f(finding(
-                    "check/reason-missing",
+                f(Finding::of(Code::ReasonMissing,
                     format!("commit {short} (\"{}\") changes {env} without a Flagctl-Reason trailer", entry.commit.subject),
                 ))
                 .help("flagctl's writing commands take --reason; or add `Flagctl-Reason: …` to the commit message"),
@@ -304,8 +291,7 @@ pub fn policy_findings(policy: &Config, entry: &Entry, out: &mut Vec<Finding>) {
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
         if approvals < rules.approvals as usize && !break_glass {
             out.push(
-                f(finding(
-                    "check/approvals-missing",
+                f(Finding::of(Code::ApprovalsMissing,
                     format!(
                         "commit {short} (\"{}\") changes {env} with {approvals} of the {} approvals it needs",
                         entry.commit.subject, rules.approvals

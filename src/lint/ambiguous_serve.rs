@@ -3,7 +3,7 @@ use crate::finding::{Finding, Severity};
 use crate::yaml::Node;
 
 pub const RULE: Rule = Rule {
-    code: "rule/ambiguous-serve",
+    code: super::Code::AmbiguousServe,
     severity: Severity::Error,
     summary: "a rule or the fallthrough has both `serve` and `rollout`",
     explanation: "\

@@ -4,7 +4,7 @@ use super::{Check, FlagName, Rule};
 use crate::finding::{Finding, Severity};
 
 pub const RULE: Rule = Rule {
-    code: "rule/duplicate-name",
+    code: super::Code::DuplicateName,
     severity: Severity::Error,
     summary: "two files in one environment define the same flag",
     explanation: "\

@@ -3,7 +3,7 @@ use crate::finding::{Finding, Severity};
 use crate::time::Date;
 
 pub const RULE: Rule = Rule {
-    code: "rule/expired",
+    code: super::Code::Expired,
     severity: Severity::Warning,
     summary: "a flag is past its `expires` date",
     explanation: "\

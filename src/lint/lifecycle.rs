@@ -2,7 +2,7 @@ use super::{Check, FileContext, Rule};
 use crate::finding::{Finding, Severity};
 
 pub const RULE: Rule = Rule {
-    code: "rule/lifecycle",
+    code: super::Code::Lifecycle,
     severity: Severity::Error,
     summary: "a flag's lifecycle is not allowed in its environment",
     explanation: "\

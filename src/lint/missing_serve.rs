@@ -4,7 +4,7 @@ use crate::model::FlagType;
 use crate::yaml::Node;
 
 pub const RULE: Rule = Rule {
-    code: "rule/missing-serve",
+    code: super::Code::MissingServe,
     severity: Severity::Error,
     summary: "an enabled non-boolean flag, or a rule, does not say what it serves",
     explanation: "\

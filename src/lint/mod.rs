@@ -1,7 +1,8 @@
 //! Validation (SPEC §4): YAML, schema and rules, every problem collected in one run.
 //!
 //! One file per rule; each declares its code, severity and explanation (printed by
-//! `flagctl explain`) beside the check. Adding a rule touches its file and [`RULES`].
+//! `flagctl explain`) beside the check. Adding a rule touches its file and [`Code`] (a variant and
+//! its arm in [`Code::rule`]).
 
 mod ambiguous_serve;
 mod duplicate_name;
@@ -33,7 +34,7 @@ use crate::yaml::{Node, Pos};
 
 /// A rule of the third layer.
 pub struct Rule {
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     /// One line: what the rule finds.
     pub summary: &'static str,
@@ -49,22 +50,69 @@ pub enum Check {
     Repository(fn(&[FlagName], &mut Vec<Finding>)),
 }
 
-pub const RULES: &[&Rule] = &[
-    &name_mismatch::RULE,
-    &naming::RULE,
-    &duplicate_name::RULE,
-    &unknown_variant::RULE,
-    &ambiguous_serve::RULE,
-    &missing_serve::RULE,
-    &rollout_sum::RULE,
-    &rollout_negative::RULE,
-    &unknown_segment::RULE,
-    &variant_type::RULE,
-    &semver::RULE,
-    &requires_range::RULE,
-    &lifecycle::RULE,
-    &expired::RULE,
-];
+/// The rule codes: one per rule, each documented in its rule's file.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumIter, strum::EnumMessage,
+)]
+#[strum(serialize_all = "kebab-case", prefix = "rule/")]
+pub enum Code {
+    NameMismatch,
+    Naming,
+    DuplicateName,
+    UnknownVariant,
+    AmbiguousServe,
+    MissingServe,
+    RolloutSum,
+    RolloutNegative,
+    UnknownSegment,
+    VariantType,
+    Semver,
+    RequiresRange,
+    Lifecycle,
+    Expired,
+}
+
+impl Code {
+    /// The rule that reports this code.
+    pub fn rule(self) -> &'static Rule {
+        match self {
+            Code::NameMismatch => &name_mismatch::RULE,
+            Code::Naming => &naming::RULE,
+            Code::DuplicateName => &duplicate_name::RULE,
+            Code::UnknownVariant => &unknown_variant::RULE,
+            Code::AmbiguousServe => &ambiguous_serve::RULE,
+            Code::MissingServe => &missing_serve::RULE,
+            Code::RolloutSum => &rollout_sum::RULE,
+            Code::RolloutNegative => &rollout_negative::RULE,
+            Code::UnknownSegment => &unknown_segment::RULE,
+            Code::VariantType => &variant_type::RULE,
+            Code::Semver => &semver::RULE,
+            Code::RequiresRange => &requires_range::RULE,
+            Code::Lifecycle => &lifecycle::RULE,
+            Code::Expired => &expired::RULE,
+        }
+    }
+}
+
+impl crate::finding::Codes for Code {
+    fn severity(self) -> Severity {
+        self.rule().severity
+    }
+
+    fn summary(self) -> &'static str {
+        self.rule().summary
+    }
+
+    fn explanation(self) -> &'static str {
+        self.rule().explanation
+    }
+}
+
+/// Every rule, in the order `flagctl explain` lists them.
+pub fn rules() -> impl Iterator<Item = &'static Rule> {
+    use strum::IntoEnumIterator;
+    Code::iter().map(Code::rule)
+}
 
 /// What a file rule sees.
 pub struct FileContext<'a> {
@@ -228,7 +276,7 @@ impl Linter {
             findings.append(&mut found);
             names.extend(name);
         }
-        for rule in RULES {
+        for rule in rules() {
             if let Check::Repository(check) = rule.check {
                 check(&names, &mut findings);
             }
@@ -286,7 +334,7 @@ impl Linter {
         let json = root.to_json();
         for schema in &self.flag_schemas {
             findings.extend(schema.check(&root, &json).into_iter().map(|v| {
-                Finding::error(v.code, v.message)
+                Finding::of(v.code, v.message)
                     .at("", v.pos)
                     .maybe_help(v.help)
             }));
@@ -336,7 +384,7 @@ impl Linter {
             segments,
             now: self.now,
         };
-        for rule in RULES {
+        for rule in rules() {
             if let Check::File(check) = rule.check {
                 check(&context, &mut findings);
             }
@@ -367,7 +415,7 @@ impl Linter {
                 .check(&root, &root.to_json())
                 .into_iter()
                 .map(|v| {
-                    Finding::error(v.code, v.message)
+                    Finding::of(v.code, v.message)
                         .at(&file.path, v.pos)
                         .maybe_help(v.help)
                 }),

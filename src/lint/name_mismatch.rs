@@ -2,7 +2,7 @@ use super::{Check, FileContext, Rule};
 use crate::finding::{Finding, Severity};
 
 pub const RULE: Rule = Rule {
-    code: "rule/name-mismatch",
+    code: super::Code::NameMismatch,
     severity: Severity::Error,
     summary: "a flag's `name` differs from its file name",
     explanation: "\

@@ -2,7 +2,7 @@ use super::{Check, FileContext, Rule};
 use crate::finding::{Finding, Severity};
 
 pub const RULE: Rule = Rule {
-    code: "rule/naming",
+    code: super::Code::Naming,
     severity: Severity::Error,
     summary: "a flag's `name` breaks the repository's naming pattern",
     explanation: "\

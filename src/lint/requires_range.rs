@@ -2,7 +2,7 @@ use super::{Check, FileContext, Rule};
 use crate::finding::{Finding, Severity};
 
 pub const RULE: Rule = Rule {
-    code: "rule/requires-range",
+    code: super::Code::RequiresRange,
     severity: Severity::Error,
     summary: "a flag's `requires` is not a semver range",
     explanation: "\

@@ -3,7 +3,7 @@ use crate::finding::{Finding, Severity};
 use crate::model::Serve;
 
 pub const RULE: Rule = Rule {
-    code: "rule/rollout-negative",
+    code: super::Code::RolloutNegative,
     severity: Severity::Error,
     summary: "a rollout gives a variant a negative weight",
     explanation: "\

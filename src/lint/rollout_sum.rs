@@ -3,7 +3,7 @@ use crate::finding::{Finding, Severity};
 use crate::model::Serve;
 
 pub const RULE: Rule = Rule {
-    code: "rule/rollout-sum",
+    code: super::Code::RolloutSum,
     severity: Severity::Error,
     summary: "a rollout's weights do not add up to 100",
     explanation: "\

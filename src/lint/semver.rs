@@ -2,7 +2,7 @@ use super::{Check, FileContext, Rule};
 use crate::finding::{Finding, Severity};
 
 pub const RULE: Rule = Rule {
-    code: "rule/semver",
+    code: super::Code::Semver,
     severity: Severity::Error,
     summary: "a flag's `version` is not a semantic version",
     explanation: "\

@@ -2,7 +2,7 @@ use super::{Check, FileContext, Rule};
 use crate::finding::{Finding, Severity, did_you_mean};
 
 pub const RULE: Rule = Rule {
-    code: "rule/unknown-segment",
+    code: super::Code::UnknownSegment,
     severity: Severity::Error,
     summary: "a rule names a segment that is not defined",
     explanation: "\

@@ -4,7 +4,7 @@ use crate::model::Serve;
 use crate::yaml::Pos;
 
 pub const RULE: Rule = Rule {
-    code: "rule/unknown-variant",
+    code: super::Code::UnknownVariant,
     severity: Severity::Error,
     summary: "`default`, `serve` or a `rollout` names a variant the flag does not have",
     explanation: "\

@@ -4,7 +4,7 @@ use crate::model::FlagType;
 use crate::yaml::Value;
 
 pub const RULE: Rule = Rule {
-    code: "rule/variant-type",
+    code: super::Code::VariantType,
     severity: Severity::Error,
     summary: "a variant's value does not match the flag's `type`",
     explanation: "\

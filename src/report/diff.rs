@@ -8,7 +8,8 @@ use similar::{ChangeTag, TextDiff};
 use super::human::{Sources, write_finding};
 use super::palette::{self, ADDED, BOLD, DIM, GUTTER, OK, REMOVED};
 use super::{Report, View, markdown, plural};
-use crate::finding::{Finding, Severity};
+use crate::drift;
+use crate::finding::{Code, Finding, Severity};
 
 pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
     let mut sources = Sources::default();
@@ -50,7 +51,7 @@ pub(super) fn summary(report: &Report) -> String {
     let errors = report
         .findings
         .iter()
-        .filter(|f| f.severity == Severity::Error && f.code.starts_with("drift/"))
+        .filter(|f| f.severity == Severity::Error && f.code.of::<drift::Code>().is_some())
         .count();
     let other_errors = report.counts.errors - errors;
     let style = if report.counts.errors > 0 {
@@ -82,9 +83,9 @@ fn upstream(f: &Finding) -> Option<&str> {
 }
 
 /// The mark of a drift finding in listings: pending, declared, warning, error.
-pub(super) fn mark(severity: Severity, code: &str) -> (&'static str, anstyle::Style) {
-    match (severity, code) {
-        (Severity::Info, "drift/declared") => ("≈", DIM),
+pub(super) fn mark(severity: Severity, code: Code) -> (&'static str, anstyle::Style) {
+    match (severity, code.of::<drift::Code>()) {
+        (Severity::Info, Some(drift::Code::Declared)) => ("≈", DIM),
         (Severity::Info, _) => ("↑", palette::severity(Severity::Info)),
         (Severity::Warning, _) => ("~", palette::severity(Severity::Warning)),
         (Severity::Error, _) => ("✗", palette::severity(Severity::Error)),
@@ -92,7 +93,7 @@ pub(super) fn mark(severity: Severity, code: &str) -> (&'static str, anstyle::St
 }
 
 fn write_drift(out: &mut impl Write, f: &Finding) -> io::Result<()> {
-    let (symbol, style) = mark(f.severity, &f.code);
+    let (symbol, style) = mark(f.severity, f.code);
     writeln!(
         out,
         "  {style}{symbol}{style:#} {BOLD}{}{BOLD:#}  {}  {DIM}[{}]{DIM:#}",
@@ -227,8 +228,8 @@ pub fn write_markdown(out: &mut impl Write, report: &Report) -> io::Result<()> {
     writeln!(out, "| | Flag | Where | What | Change |")?;
     writeln!(out, "|---|---|---|---|---|")?;
     for f in report.findings {
-        let icon = match (f.severity, f.code.as_str()) {
-            (Severity::Info, "drift/declared") => "≈",
+        let icon = match (f.severity, f.code.of::<drift::Code>()) {
+            (Severity::Info, Some(drift::Code::Declared)) => "≈",
             (Severity::Info, _) => "⏳",
             (Severity::Warning, _) => "⚠️",
             (Severity::Error, _) => "❌",

@@ -62,7 +62,7 @@ pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
             }
             Issue {
                 kind: "issue",
-                check_name: f.code.clone(),
+                check_name: f.code.as_str().to_owned(),
                 description,
                 categories: ["Bug Risk"],
                 severity: severity(f.severity),
@@ -91,7 +91,7 @@ fn severity(severity: Severity) -> &'static str {
 /// What identifies a finding: its code, file, flag, environment and message (not its line).
 fn fingerprint(f: &Finding, path: &str) -> String {
     fingerprint_of(&[
-        &f.code,
+        f.code.as_str(),
         path,
         f.flag.as_deref().unwrap_or(""),
         f.env.as_deref().unwrap_or(""),

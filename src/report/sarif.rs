@@ -11,8 +11,8 @@ use serde_sarif::sarif::{
 };
 
 use super::{Report, locate};
-use crate::codes::{self, CodeDoc};
-use crate::finding::{Finding, Severity};
+use crate::codes;
+use crate::finding::{Code, Finding, Severity};
 
 /// The schema the log declares (and the tests validate it against: `schemas/sarif/`).
 pub const SCHEMA_URI: &str =
@@ -34,7 +34,7 @@ fn log(report: &Report) -> Sarif {
     let results = report
         .findings
         .iter()
-        .map(|f| result(f, rules.index(&f.code), &prefix, config.as_deref()))
+        .map(|f| result(f, rules.index(f.code), &prefix, config.as_deref()))
         .collect::<Vec<_>>();
     let driver = ToolComponent::builder()
         .name("flagctl")
@@ -83,24 +83,21 @@ fn result(f: &Finding, rule_index: usize, prefix: &str, config: Option<&str>) ->
         (None, None) => None,
     };
     let locations = located.map(|(path, line, column)| {
-        let mut region = Region::builder().build();
-        region.start_line = line.map(i64::from);
-        region.start_column = line.and(column).map(i64::from);
-        vec![
-            Location::builder()
-                .physical_location(
-                    PhysicalLocation::builder()
-                        .artifact_location(
-                            ArtifactLocation::builder()
-                                .uri(locate::uri_reference(&format!("{prefix}{path}")))
-                                .uri_base_id(SRCROOT)
-                                .build(),
-                        )
-                        .region(region)
-                        .build(),
-                )
-                .build(),
-        ]
+        let mut place = PhysicalLocation::builder()
+            .artifact_location(
+                ArtifactLocation::builder()
+                    .uri(locate::uri_reference(&format!("{prefix}{path}")))
+                    .uri_base_id(SRCROOT)
+                    .build(),
+            )
+            .build();
+        // A region needs a start line; a whole-file finding without one has none.
+        place.region = line.map(|line| {
+            let mut region = Region::builder().start_line(i64::from(line)).build();
+            region.start_column = column.map(i64::from);
+            region
+        });
+        vec![Location::builder().physical_location(place).build()]
     });
     let mut properties = BTreeMap::new();
     for (key, value) in [("flag", &f.flag), ("env", &f.env)] {
@@ -109,7 +106,7 @@ fn result(f: &Finding, rule_index: usize, prefix: &str, config: Option<&str>) ->
         }
     }
     let mut result = SarifResult::builder()
-        .rule_id(f.code.clone())
+        .rule_id(f.code.as_str())
         .rule_index(rule_index as i64)
         .level(level(f.severity))
         .message(Message::builder().text(text).build())
@@ -133,61 +130,51 @@ fn level(severity: Severity) -> ResultLevel {
     }
 }
 
-/// Every documented code, then any code found that has no page of its own (`schema/required`
-/// shares the `schema/<keyword>` page), each once.
+/// Every code, in `flagctl explain` order, so that each rule's index is the same in every log.
 struct Rules {
-    docs: Vec<(String, CodeDoc)>,
+    codes: Vec<Code>,
 }
 
 impl Rules {
     fn of(findings: &[Finding]) -> Rules {
-        let mut docs: Vec<(String, CodeDoc)> = codes::all()
-            .into_iter()
-            .filter(|d| !d.code.contains('<'))
-            .map(|d| (d.code.to_owned(), d))
-            .collect();
+        let mut codes: Vec<Code> = codes::all().collect();
         for f in findings {
-            if docs.iter().any(|(code, _)| *code == f.code) {
-                continue;
+            if !codes.contains(&f.code) {
+                codes.push(f.code);
             }
-            let doc = codes::find(&f.code).unwrap_or(CodeDoc {
-                code: "",
-                severity: f.severity,
-                summary: "a finding of flagctl",
-                explanation: "`flagctl explain` lists every code with its explanation.",
-            });
-            docs.push((f.code.clone(), doc));
         }
-        Rules { docs }
+        Rules { codes }
     }
 
-    fn index(&self, code: &str) -> usize {
-        self.docs.iter().position(|(c, _)| c == code).unwrap_or(0)
+    fn index(&self, code: Code) -> usize {
+        self.codes.iter().position(|c| *c == code).unwrap_or(0)
     }
 
     fn descriptors(&self) -> Vec<ReportingDescriptor> {
-        self.docs
+        self.codes
             .iter()
-            .map(|(code, doc)| {
-                let summary = format!("{}.", capitalized(doc.summary));
+            .map(|code| {
+                let id = code.as_str();
+                let explanation = code.explanation();
+                let help = format!("{explanation}\n\n`flagctl explain {id}`");
                 ReportingDescriptor::builder()
-                    .id(code.clone())
-                    .name(rule_name(code))
-                    .short_description(MultiformatMessageString::builder().text(summary).build())
-                    .full_description(
+                    .id(id)
+                    .name(rule_name(id))
+                    .short_description(
                         MultiformatMessageString::builder()
-                            .text(doc.explanation)
+                            .text(format!("{}.", capitalized(code.summary())))
                             .build(),
                     )
+                    .full_description(MultiformatMessageString::builder().text(explanation).build())
                     .help(
                         MultiformatMessageString::builder()
-                            .text(format!("{}\n\n`flagctl explain {code}`", doc.explanation))
-                            .markdown(format!("{}\n\n`flagctl explain {code}`", doc.explanation))
+                            .text(help.clone())
+                            .markdown(help)
                             .build(),
                     )
                     .default_configuration(
                         ReportingConfiguration::builder()
-                            .level(serde_json::json!(level_name(doc.severity)))
+                            .level(serde_json::json!(level_name(code.severity())))
                             .build(),
                     )
                     .build()

@@ -5,7 +5,7 @@ use std::io::{self, IsTerminal, Write};
 use super::human::{Sources, write_finding};
 use super::palette::{BOLD, DIM};
 use super::{Report, diff};
-use crate::drift::{Cell, StatusRow};
+use crate::drift::{self, Cell, StatusRow};
 
 /// Width of the table on a terminal that does not say (`COLUMNS`).
 const DEFAULT_WIDTH: usize = 100;
@@ -17,7 +17,7 @@ pub fn write(out: &mut impl Write, report: &Report, rows: &[StatusRow]) -> io::R
     for f in report
         .findings
         .iter()
-        .filter(|f| !f.code.starts_with("drift/"))
+        .filter(|f| f.code.of::<drift::Code>().is_none())
     {
         write_finding(out, f, &report.root, &mut sources)?;
     }
@@ -90,7 +90,7 @@ fn cell_text(cell: &Cell) -> (String, anstyle::Style) {
     if !cell.present {
         return ("  —".to_owned(), DIM);
     }
-    let (mark, style) = match (cell.drift_severity, cell.drift.as_deref()) {
+    let (mark, style) = match (cell.drift_severity, cell.drift) {
         (Some(severity), Some(code)) => diff::mark(severity, code),
         _ => (" ", anstyle::Style::new()),
     };

@@ -9,11 +9,9 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command as Process;
-
 use serde_json::Value as Json;
 
-use crate::{TempRepo, flag_yaml, project_root};
+use crate::support::{Repo, flag_yaml, project_root, scrubbed};
 
 /// What a run of the action left behind.
 struct Job {
@@ -185,7 +183,7 @@ fn run_action(workspace: &Path, inputs: &[(&str, &str)], base_sha: &str) -> Job 
         let mut path = added.join(":");
         path.push(':');
         path.push_str(&std::env::var("PATH").unwrap_or_default());
-        let mut cmd = crate::scrubbed("bash");
+        let mut cmd = scrubbed("bash");
         cmd.args(["--noprofile", "--norc", "-eo", "pipefail"])
             .arg(&script_file)
             .current_dir(&dir)
@@ -236,45 +234,33 @@ fn run_action(workspace: &Path, inputs: &[(&str, &str)], base_sha: &str) -> Job 
     job
 }
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Process::new("git")
-        .current_dir(dir)
-        .args(["-c", "user.name=Dev", "-c", "user.email=dev@example.com"])
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
-/// A repository whose `main` holds two environments of one flag, and a pull-request branch
-/// that changes the prod copy's description (metadata: a patch bump is needed) with `bumped`.
-fn pull_request(bumped: bool) -> (TempRepo, String) {
-    let repo = TempRepo::new();
-    git(repo.path(), &["init", "-q", "-b", "main"]);
-    repo.write("flagctl.yaml", "environments:\n  - name: dev\n  - name: prod\n");
-    repo.flag("flags/dev/feature_banner.yaml", "");
-    repo.flag("flags/prod/feature_banner.yaml", "");
-    git(repo.path(), &["add", "-A"]);
-    git(repo.path(), &["commit", "-q", "-m", "flags"]);
-    let base = git(repo.path(), &["rev-parse", "HEAD"]);
-    git(repo.path(), &["checkout", "-q", "-b", "change"]);
-    let mut text = flag_yaml("feature_banner", "").replace("A flag of the tests", "Shown on the home page");
+/// A repository whose `main` holds two environments of one flag in `dir`, and a pull-request
+/// branch that changes their description (metadata: a patch bump is needed), `bumped` or not.
+fn pull_request(dir: &str, bumped: bool) -> (Repo, String) {
+    let repo = Repo::with_git();
+    repo.write(
+        &format!("{dir}flagctl.yaml"),
+        "environments:\n  - name: dev\n  - name: prod\n",
+    );
+    repo.flag(&format!("{dir}flags/dev/feature_banner.yaml"), "");
+    repo.flag(&format!("{dir}flags/prod/feature_banner.yaml"), "");
+    let base = repo.commit("flags");
+    repo.git(&["checkout", "-q", "-b", "change"]);
+    let mut text = flag_yaml("feature_banner", "")
+        .replace("A flag of the tests", "Shown on the home page");
     if bumped {
         text = text.replace("version: 1.0.0", "version: 1.0.1");
     }
     for env in ["dev", "prod"] {
-        repo.write(&format!("flags/{env}/feature_banner.yaml"), &text);
+        repo.write(&format!("{dir}flags/{env}/feature_banner.yaml"), &text);
     }
-    git(repo.path(), &["commit", "-q", "-am", "describe the banner"]);
+    repo.commit("describe the banner");
     (repo, base)
 }
 
 #[test]
 fn the_action_fails_a_pull_request_that_needs_a_bump_and_reports_it_three_ways() {
-    let (repo, base) = pull_request(false);
+    let (repo, base) = pull_request("", false);
     let job = run_action(repo.path(), &[], &base);
     assert!(job.failed, "{:?}", job.steps);
     assert_eq!(job.outputs["check"]["exit-code"], "1");
@@ -299,14 +285,18 @@ fn the_action_fails_a_pull_request_that_needs_a_bump_and_reports_it_three_ways()
         .collect();
     assert!(rules.contains(&"check/bump-needed"), "{rules:?}");
     // The drift report in the job summary, and the verdict last.
-    assert!(job.summary.contains('|'), "a Markdown table: {}", job.summary);
+    assert!(
+        job.summary.starts_with("### ") && job.summary.contains("flagctl diff: 1 flag in sync"),
+        "the drift report: {}",
+        job.summary
+    );
     let (last, code, _) = job.steps.last().expect("steps ran");
     assert_eq!((last.as_str(), *code), ("Verdict", 1));
 }
 
 #[test]
 fn the_action_passes_a_pull_request_bumped_as_it_needs() {
-    let (repo, base) = pull_request(true);
+    let (repo, base) = pull_request("", true);
     let job = run_action(repo.path(), &[], &base);
     assert!(!job.failed, "{:?}", job.steps);
     assert_eq!(job.outputs["check"]["exit-code"], "0");
@@ -318,13 +308,7 @@ fn the_action_passes_a_pull_request_bumped_as_it_needs() {
 
 #[test]
 fn the_action_checks_a_flag_repository_in_a_folder_and_honours_its_inputs() {
-    let (repo, base) = pull_request(false);
-    // Move the flag repository into a folder of the workspace.
-    let work = TempRepo::new();
-    let inner = work.join("config/flags-repo");
-    std::fs::create_dir_all(inner.parent().expect("parent")).expect("folder");
-    git(work.path(), &["clone", "-q", &repo.path().display().to_string(), "config/flags-repo"]);
-    git(&inner, &["checkout", "-q", "change"]);
+    let (work, base) = pull_request("config/flags-repo/", false);
     let job = run_action(
         work.path(),
         &[("working-directory", "config/flags-repo"), ("sarif", "false"), ("summary", "false")],
@@ -338,7 +322,7 @@ fn the_action_checks_a_flag_repository_in_a_folder_and_honours_its_inputs() {
 
 #[test]
 fn the_action_refuses_to_run_without_a_base() {
-    let (repo, _) = pull_request(true);
+    let (repo, _) = pull_request("", true);
     let job = run_action(repo.path(), &[], "");
     assert_eq!(job.outputs["check"]["exit-code"], "2");
     assert!(job.failed);

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::Value as Json;
 
-use crate::{findings, flagctl, project_root, run};
+use crate::support::{findings, flagctl, project_root, run};
 
 /// One row of examples/broken/README.md: the file, the code it must produce, and for the rows
 /// checked by hand against the file, the exact line and column of the finding.
@@ -146,7 +146,7 @@ fn broken_report() -> Json {
     let out = run(flagctl()
         .args(["-C", "examples/broken", "validate", "--format", "json"])
         .timeout(std::time::Duration::from_secs(60)));
-    out.expect_code(1);
+    out.expect(1);
     out.json()
 }
 

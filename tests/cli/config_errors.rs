@@ -3,11 +3,11 @@
 
 use std::path::Path;
 
-use crate::{TempRepo, flagctl, run};
+use crate::support::Repo;
 
 /// A repository with one valid flag and `config` as its flagctl.yaml.
-fn with_config(config: &str) -> TempRepo {
-    let repo = TempRepo::new();
+fn with_config(config: &str) -> Repo {
+    let repo = Repo::new();
     repo.write("flagctl.yaml", config)
         .flag("flags/dev/feature_a.yaml", "");
     repo
@@ -19,14 +19,14 @@ fn a_config_syntax_error_is_refused_at_its_position() {
     let repo = with_config("environments:\n  - name: dev\n     bad: x\n");
     for format in ["human", "json"] {
         repo.run(&["validate", "--format", format])
-            .expect_refusal(&["flagctl.yaml:3:9:", "mapping values are not allowed"]);
+            .refused(&["flagctl.yaml:3:9:", "mapping values are not allowed"]);
     }
 }
 
 #[test]
 fn an_unknown_config_key_is_refused_with_a_suggestion() {
     let repo = with_config("flags_dir: flags\nenvironment:\n  - name: dev\n");
-    repo.run(&["validate"]).expect_refusal(&[
+    repo.run(&["validate"]).refused(&[
         "flagctl.yaml:2:1:",
         "unknown key \"environment\"",
         "environments",
@@ -39,14 +39,14 @@ fn a_bad_max_lag_is_refused_at_the_value() {
         "environments:\n  - name: dev\n    max_lag: 7d\n  - name: prod\n    max_lag: fortnight\n",
     );
     repo.run(&["validate"])
-        .expect_refusal(&["flagctl.yaml:5:14:", "max_lag", "\"fortnight\""]);
+        .refused(&["flagctl.yaml:5:14:", "max_lag", "\"fortnight\""]);
 }
 
 #[test]
 fn a_config_error_names_the_file_by_its_path() {
     let repo = with_config("naming: '[a-'\n");
     let out = repo.run(&["validate"]);
-    out.expect_refusal(&["flagctl.yaml:1:9:", "regular expression"]);
+    out.refused(&["flagctl.yaml:1:9:", "regular expression"]);
     // The path leads to the file: it is the repository's configuration, not some other one.
     let path = out.stderr["error: ".len()..]
         .split(":1:9:")
@@ -65,25 +65,24 @@ fn a_config_error_names_the_file_by_its_path() {
 fn a_required_version_this_flagctl_is_not_refuses_to_run() {
     let repo = with_config("required_version: \">=99\"\n");
     repo.run(&["validate"])
-        .expect_refusal(&["requires flagctl >=99", env!("CARGO_PKG_VERSION")]);
+        .refused(&["requires flagctl >=99", env!("CARGO_PKG_VERSION")]);
     // The version this flagctl is runs.
     with_config(&format!(
         "required_version: \"={}\"\n",
         env!("CARGO_PKG_VERSION")
     ))
     .run(&["validate"])
-    .expect_code(0);
+    .expect(0);
 }
 
 #[test]
 fn an_unknown_environment_folder_is_refused_and_the_known_ones_listed() {
     // Without flagctl.yaml the environments are whichever of dev, staging and prod exist.
-    let repo = TempRepo::new();
+    let repo = Repo::new();
     repo.flag("flags/dev/feature_a.yaml", "")
         .flag("flags/prod/feature_a.yaml", "")
         .flag("flags/qa/feature_a.yaml", "");
-    repo.run(&["validate"])
-        .expect_refusal(&["flags/qa", "dev, prod"]);
+    repo.run(&["validate"]).refused(&["flags/qa", "dev, prod"]);
 
     // With one, a folder it does not list is refused the same way.
     repo.write(
@@ -91,40 +90,35 @@ fn an_unknown_environment_folder_is_refused_and_the_known_ones_listed() {
         "environments:\n  - name: dev\n  - name: staging\n  - name: prod\n",
     );
     repo.run(&["validate"])
-        .expect_refusal(&["flags/qa", "dev, staging, prod"]);
+        .refused(&["flags/qa", "dev, staging, prod"]);
 }
 
 #[test]
 fn a_flag_file_outside_an_environment_folder_is_refused() {
-    let repo = TempRepo::new();
+    let repo = Repo::new();
     repo.flag("flags/dev/feature_a.yaml", "")
         .flag("flags/feature_b.yaml", "");
-    repo.run(&["validate"])
-        .expect_refusal(&["flags/feature_b.yaml"]);
+    repo.run(&["validate"]).refused(&["flags/feature_b.yaml"]);
 }
 
 #[test]
 fn no_repository_is_refused() {
-    let empty = TempRepo::new();
-    empty
-        .run(&["validate"])
-        .expect_refusal(&["no flag repository"]);
+    let empty = Repo::new();
+    empty.run(&["validate"]).refused(&["no flag repository"]);
 }
 
 #[test]
 fn a_bad_flagctl_now_is_refused() {
     let repo = with_config("");
-    let out = run(flagctl()
-        .current_dir(repo.path())
+    repo.cmd(&["validate"])
         .env("FLAGCTL_NOW", "yesterday")
-        .arg("validate"));
-    out.expect_refusal(&["FLAGCTL_NOW", "yesterday"]);
+        .run()
+        .refused(&["FLAGCTL_NOW", "yesterday"]);
     // A date without a time is not RFC 3339 either.
-    run(flagctl()
-        .current_dir(repo.path())
+    repo.cmd(&["validate"])
         .env("FLAGCTL_NOW", "2026-03-01")
-        .arg("validate"))
-    .expect_refusal(&["FLAGCTL_NOW"]);
+        .run()
+        .refused(&["FLAGCTL_NOW"]);
 }
 
 #[test]
@@ -133,35 +127,37 @@ fn a_path_outside_the_flags_and_segments_folders_is_refused() {
     repo.write("templates/release.yaml", "name: x\n");
     for path in ["flagctl.yaml", "templates", "templates/release.yaml"] {
         repo.run(&["validate", path])
-            .expect_refusal(&[path, "flags/", "segments/"]);
+            .refused(&[path, "flags/", "segments/"]);
     }
     // Outside the repository altogether.
-    let elsewhere = TempRepo::new();
+    let elsewhere = Repo::new();
     elsewhere.write("x.yaml", "name: x\n");
     let outside = elsewhere.join("x.yaml");
     let outside = outside.to_str().expect("UTF-8 temp path");
-    repo.run(&["validate", outside]).expect_refusal(&["x.yaml"]);
+    repo.run(&["validate", outside]).refused(&["x.yaml"]);
 }
 
 #[test]
 fn a_path_that_does_not_exist_is_refused() {
     let repo = with_config("");
     repo.run(&["validate", "flags/dev/nope.yaml"])
-        .expect_refusal(&["flags/dev/nope.yaml"]);
+        .refused(&["flags/dev/nope.yaml"]);
 }
 
 #[test]
 fn two_repositories_in_one_run_are_refused() {
-    run(flagctl().args(["validate", "examples/basic", "examples/broken"]))
-        .expect_refusal(&["one repository at a time"]);
+    let repo = Repo::new();
+    repo.flag("one/flags/dev/feature_a.yaml", "")
+        .flag("two/flags/dev/feature_b.yaml", "");
+    repo.run(&["validate", "one", "two"])
+        .refused(&["one repository at a time"]);
 }
 
 #[test]
 fn an_unknown_format_is_a_usage_error() {
-    let out = run(flagctl().args(["validate", "--format", "xml"]));
-    out.expect_code(2);
-    assert!(out.stdout.is_empty(), "{}", out.stdout);
-    assert!(out.stderr.contains("xml"), "{}", out.stderr);
+    with_config("")
+        .run(&["validate", "--format", "xml"])
+        .refused(&["xml"]);
 }
 
 /// An unreadable group folder (`chmod 000`) stops the run.
@@ -170,9 +166,7 @@ mod unreadable {
     use std::os::unix::fs::PermissionsExt;
     use std::path::Path;
 
-    use assert_cmd::Command;
-
-    use crate::{TempRepo, flagctl, run, scrubbed};
+    use crate::support::Repo;
 
     /// Restores a folder's permissions when dropped, so that the temporary folder can be deleted.
     struct Restore<'a>(&'a Path);
@@ -183,16 +177,23 @@ mod unreadable {
         }
     }
 
-    /// A command that runs flagctl as a user who cannot read `dir`, if there is one: the current user
-    /// when the permissions bind it; as root (who reads anything), user `nobody` through `setpriv`
-    /// when that is available. `None` when `dir` stays readable either way.
-    fn runner_who_cannot_read(dir: &Path) -> Option<Command> {
+    const NOBODY: &[&str] = &[
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "--",
+    ];
+
+    /// The wrapper that runs flagctl as a user who cannot read `dir`, if there is one: none for
+    /// the current user when the permissions bind it; as root (who reads anything), user `nobody`
+    /// through `setpriv` when that is available. `None` when `dir` stays readable either way.
+    fn runner_who_cannot_read(dir: &Path) -> Option<&'static [&'static str]> {
         if std::fs::read_dir(dir).is_err() {
-            return Some(flagctl());
+            return Some(&[]);
         }
-        let nobody = ["--reuid=65534", "--regid=65534", "--clear-groups", "--"];
-        let probe = std::process::Command::new("setpriv")
-            .args(nobody)
+        let probe = std::process::Command::new(NOBODY[0])
+            .args(&NOBODY[1..])
             .arg("ls")
             .arg(dir)
             .output()
@@ -202,14 +203,12 @@ mod unreadable {
         if !denied {
             return None;
         }
-        let mut cmd = scrubbed("setpriv");
-        cmd.args(nobody).arg(env!("CARGO_BIN_EXE_flagctl"));
-        Some(cmd)
+        Some(NOBODY)
     }
 
     #[test]
     fn an_unreadable_folder_is_refused() {
-        let repo = TempRepo::new();
+        let repo = Repo::new();
         repo.flag("flags/dev/feature_a.yaml", "")
             .flag("flags/dev/checkout/feature_b.yaml", "");
         // Let another user (see below) reach the repository, but not the group folder.
@@ -222,14 +221,20 @@ mod unreadable {
             .expect("chmod 000");
         let _restore = Restore(&group);
 
-        let Some(mut cmd) = runner_who_cannot_read(&group) else {
+        let Some(wrapper) = runner_who_cannot_read(&group) else {
             eprintln!(
                 "skipped: {} stays readable (running as root?)",
                 group.display()
             );
             return;
         };
-        let out = run(cmd.current_dir(repo.path()).arg("validate"));
-        out.expect_refusal(&["cannot read", "flags/dev/checkout", "ermission denied"]);
+        let cmd = repo.cmd(&["validate"]);
+        let cmd = if wrapper.is_empty() {
+            cmd
+        } else {
+            cmd.via(wrapper)
+        };
+        cmd.run()
+            .refused(&["cannot read", "flags/dev/checkout", "ermission denied"]);
     }
 }

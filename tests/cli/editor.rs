@@ -10,7 +10,7 @@ use std::process::Command as Process;
 
 use serde_json::Value as Json;
 
-use crate::{TempRepo, flag_yaml, project_root, run, run_in};
+use crate::support::{Repo, demo, flag_yaml, placed, project_root, scrubbed};
 
 /// The program `name` on PATH; `None` (and a note) when it is missing outside CI.
 fn python_tool(name: &str) -> Option<PathBuf> {
@@ -29,9 +29,10 @@ fn python_tool(name: &str) -> Option<PathBuf> {
     found
 }
 
-fn schema_file(dir: &Path, kind: &str, cwd: &Path) -> PathBuf {
-    let out = run_in(cwd, &["schema", kind]);
-    out.expect_code(0);
+/// `flagctl schema KIND` of the demo tree, saved in `dir`.
+fn schema_file(dir: &Path, kind: &str) -> PathBuf {
+    let out = demo(&["schema", kind]);
+    out.expect(0);
     let schema: Json = serde_json::from_str(&out.stdout).expect("the schema is JSON");
     assert_eq!(
         schema["$schema"], "https://json-schema.org/draft/2020-12/schema",
@@ -71,7 +72,7 @@ fn the_printed_schemas_validate_the_demo_tree_with_an_independent_validator() {
     let Some(tool) = python_tool("check-jsonschema") else {
         return;
     };
-    let tmp = TempRepo::new();
+    let tmp = Repo::new();
     let root = project_root();
     let pairs = [
         ("flag", yaml_files(&root.join("flags"))),
@@ -80,7 +81,7 @@ fn the_printed_schemas_validate_the_demo_tree_with_an_independent_validator() {
     ];
     for (kind, files) in pairs {
         assert!(!files.is_empty(), "{kind}");
-        let schema = schema_file(tmp.path(), kind, root);
+        let schema = schema_file(tmp.path(), kind);
         let out = check_jsonschema(&tool, &schema, &files);
         assert!(
             out.status.success(),
@@ -90,7 +91,7 @@ fn the_printed_schemas_validate_the_demo_tree_with_an_independent_validator() {
         );
     }
     // And the same validator refuses what `validate` refuses at the schema layer.
-    let schema = schema_file(tmp.path(), "flag", root);
+    let schema = schema_file(tmp.path(), "flag");
     tmp.write(
         "bad/feature_x.yaml",
         flag_yaml("feature_x", "colour: blue\n").replace("enabled: false", "enabled: yes"),
@@ -103,18 +104,18 @@ fn the_printed_schemas_validate_the_demo_tree_with_an_independent_validator() {
 
 #[test]
 fn the_flag_schema_carries_the_repositorys_additions() {
-    let repo = TempRepo::new();
+    let repo = Repo::new();
     repo.write(
         "flagctl.yaml",
         "schema: schemas/flag.schema.json\nenvironments:\n  - name: dev\n",
     );
     repo.write(
         "schemas/flag.schema.json",
-        r#"{"properties": {"owner": {"$ref": "#/$defs/team"}}, "$defs": {"team": {"pattern": "^team-"}}}"#,
+        r##"{"properties": {"owner": {"$ref": "#/$defs/team"}}, "$defs": {"team": {"pattern": "^team-"}}}"##,
     );
     repo.flag("flags/dev/feature_a.yaml", "");
     let out = repo.run(&["schema", "flag"]);
-    out.expect_code(0);
+    out.expect(0);
     let schema = out.json();
     let additions = schema["allOf"]
         .as_array()
@@ -126,8 +127,8 @@ fn the_flag_schema_carries_the_repositorys_additions() {
         "flags/dev/feature_a.yaml",
         flag_yaml("feature_a", "").replace("team-test", "payments"),
     );
-    let (_, doc) = repo.validate_json(&[]);
-    assert_eq!(crate::placed(&doc)[0].0, "schema/pattern");
+    let doc = repo.run(&["validate", "--format", "json"]).report();
+    assert_eq!(placed(&doc)[0].0, "schema/pattern");
     if let Some(tool) = python_tool("check-jsonschema") {
         std::fs::write(repo.join("merged.json"), out.stdout.as_bytes()).expect("write");
         let result = check_jsonschema(
@@ -141,18 +142,17 @@ fn the_flag_schema_carries_the_repositorys_additions() {
     // A schema that cannot be read stops the command.
     repo.write("schemas/flag.schema.json", "[1, 2]");
     repo.run(&["schema"])
-        .expect_refusal(&["schemas/flag.schema.json", "not a JSON object"]);
+        .refused(&["schemas/flag.schema.json", "not a JSON object"]);
     // Outside any repository: the built-in schema.
-    let empty = TempRepo::new();
-    run_in(empty.path(), &["schema", "config"]).expect_code(0);
+    Repo::new().run(&["schema", "config"]).expect(0);
 }
 
 #[test]
 fn init_maps_the_schemas_for_the_yaml_language_server() {
-    let tmp = TempRepo::new();
-    let out = run_in(tmp.path(), &["init", "repo"]);
-    out.expect_code(0);
-    let dir = tmp.join("repo");
+    let tmp = Repo::new();
+    let out = tmp.run(&["init", "new"]);
+    out.expect(0);
+    let dir = tmp.join("new");
     let settings: Json = serde_json::from_slice(
         &std::fs::read(dir.join(".vscode/settings.json")).expect("settings written"),
     )
@@ -170,7 +170,7 @@ fn init_maps_the_schemas_for_the_yaml_language_server() {
             _ => "config",
         };
         // The mapped file is what `flagctl schema` prints (a comment aside).
-        let mut printed = run_in(&dir, &["schema", kind]).json();
+        let mut printed = tmp.cmd(&["schema", kind]).in_dir("new").run().json();
         let mut written = written;
         for doc in [&mut printed, &mut written] {
             if let Some(map) = doc.as_object_mut() {
@@ -181,30 +181,18 @@ fn init_maps_the_schemas_for_the_yaml_language_server() {
     }
     assert_eq!(mapping.len(), 3);
     assert!(out.stdout.contains("id: flagctl-validate"), "{}", out.stdout);
-    run_in(&dir, &["validate", "--strict"]).expect_code(0);
+    tmp.cmd(&["validate", "--strict"]).in_dir("new").run().expect(0);
 
     // A folder with editor settings of its own keeps them.
-    let other = TempRepo::new();
+    let other = Repo::new();
     other.write(".vscode/settings.json", "{\"editor.tabSize\": 2}\n");
-    let out = run_in(other.path(), &["init"]);
-    out.expect_code(0);
+    let out = other.run(&["init"]);
+    out.expect(0);
     assert_eq!(
         std::fs::read_to_string(other.join(".vscode/settings.json")).expect("kept"),
         "{\"editor.tabSize\": 2}\n"
     );
     assert!(out.stdout.contains("\"yaml.schemas\""), "{}", out.stdout);
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let status = Process::new("git")
-        .current_dir(dir)
-        .args(["-c", "user.name=Dev", "-c", "user.email=dev@example.com"])
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .status()
-        .expect("git runs");
-    assert!(status.success(), "git {args:?}");
 }
 
 /// `pre-commit try-repo` runs the hook defined in this repository's `.pre-commit-hooks.yaml`
@@ -215,13 +203,12 @@ fn the_pre_commit_hook_validates_staged_flag_files() {
     let Some(tool) = python_tool("pre-commit") else {
         return;
     };
-    let repo = TempRepo::new();
-    git(repo.path(), &["init", "-q", "-b", "main"]);
+    let repo = Repo::with_git();
     repo.write("flagctl.yaml", "environments:\n  - name: dev\n");
     repo.flag("flags/dev/feature_a.yaml", "");
     repo.flag("flags/dev/feature_b.yaml", "");
     repo.write("README.md", "notes\n");
-    git(repo.path(), &["add", "-A"]);
+    repo.git(&["add", "-A"]);
     let bin = Path::new(env!("CARGO_BIN_EXE_flagctl"))
         .parent()
         .expect("bin dir")
@@ -231,40 +218,46 @@ fn the_pre_commit_hook_validates_staged_flag_files() {
         let mut path = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
             .collect::<Vec<_>>();
         path.insert(0, bin.clone());
-        let mut cmd = crate::scrubbed(&tool.display().to_string());
+        let mut cmd = scrubbed(&tool);
         cmd.current_dir(repo.path())
             .env("PATH", std::env::join_paths(path).expect("PATH"))
             .env("PRE_COMMIT_HOME", home.path())
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "Dev")
+            .env("GIT_AUTHOR_EMAIL", "dev@example.com")
+            .env("GIT_COMMITTER_NAME", "Dev")
+            .env("GIT_COMMITTER_EMAIL", "dev@example.com")
             .args(["try-repo", &project_root().display().to_string(), "flagctl-validate-system"])
             .args(extra);
-        run(&mut cmd)
+        let out = cmd.output().expect("pre-commit starts");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
     };
-    let clean = try_repo(&[]);
-    clean.expect_code(0);
-    assert!(clean.stdout.contains("flagctl validate") && clean.stdout.contains("Passed"), "{}", clean.stdout);
+    let (code, out) = try_repo(&[]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("flagctl validate") && out.contains("Passed"), "{out}");
 
     // A broken flag, staged: the hook fails and names it.
     repo.write(
         "flags/dev/feature_b.yaml",
         flag_yaml("feature_b", "").replace("type: boolean", "type: bool"),
     );
-    git(repo.path(), &["add", "-A"]);
-    let failed = try_repo(&[]);
-    failed.expect_code(1);
-    assert!(failed.stdout.contains("Failed"), "{}", failed.stdout);
+    repo.git(&["add", "-A"]);
+    let (code, out) = try_repo(&[]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("Failed"), "{out}");
     assert!(
-        failed.stdout.contains("flags/dev/feature_b.yaml:7:7") && failed.stdout.contains("schema/enum"),
-        "{}",
-        failed.stdout
+        out.contains("flags/dev/feature_b.yaml:7:7") && out.contains("schema/enum"),
+        "{out}"
     );
 
     // Only flag and segment files start it.
-    let other = try_repo(&["--files", "README.md"]);
-    other.expect_code(0);
-    assert!(other.stdout.contains("no files to check"), "{}", other.stdout);
-    // And flagctl.yaml alone is no flag file.
-    let config = try_repo(&["--files", "flagctl.yaml"]);
-    config.expect_code(0);
+    for file in ["README.md", "flagctl.yaml"] {
+        let (code, out) = try_repo(&["--files", file]);
+        assert_eq!(code, Some(0), "{out}");
+        assert!(out.contains("no files to check"), "{out}");
+    }
 }

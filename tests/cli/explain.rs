@@ -1,6 +1,6 @@
 //! `flagctl explain`, `completions`, `man`: the help a user reads.
 
-use crate::{flagctl, run};
+use crate::support::{Repo, demo};
 
 /// The frozen codes of SPEC §4 (schema keywords other than those named are `schema/<keyword>`).
 const FROZEN: &[&str] = &[
@@ -32,8 +32,8 @@ const FROZEN: &[&str] = &[
 
 #[test]
 fn explain_prints_the_explanation_of_a_code() {
-    let out = run(flagctl().args(["explain", "rule/unknown-variant"]));
-    out.expect_code(0);
+    let out = demo(&["explain", "rule/unknown-variant"]);
+    out.expect(0);
     let mut lines = out.stdout.lines();
     assert_eq!(lines.next(), Some("rule/unknown-variant (error)"));
     assert!(out.stdout.contains("variants"), "{}", out.stdout);
@@ -44,8 +44,8 @@ fn explain_prints_the_explanation_of_a_code() {
 
 #[test]
 fn explain_gives_the_severity_of_warnings() {
-    let out = run(flagctl().args(["explain", "rule/expired"]));
-    out.expect_code(0);
+    let out = demo(&["explain", "rule/expired"]);
+    out.expect(0);
     assert!(
         out.stdout.starts_with("rule/expired (warning)"),
         "{}",
@@ -56,8 +56,8 @@ fn explain_gives_the_severity_of_warnings() {
 
 #[test]
 fn explain_lists_every_code() {
-    let out = run(flagctl().arg("explain"));
-    out.expect_code(0);
+    let out = demo(&["explain"]);
+    out.expect(0);
     let listed: Vec<&str> = out
         .stdout
         .lines()
@@ -81,43 +81,45 @@ fn explain_lists_every_code() {
 
 #[test]
 fn every_listed_code_can_be_explained() {
-    let list = run(flagctl().arg("explain"));
+    let list = demo(&["explain"]);
     for code in list
         .stdout
         .lines()
         .filter_map(|l| l.split_whitespace().next())
     {
-        let out = run(flagctl().args(["explain", code]));
-        out.expect_code(0);
+        let out = demo(&["explain", code]);
+        out.expect(0);
         assert!(out.stdout.starts_with(code), "{code}: {}", out.stdout);
     }
 }
 
 #[test]
 fn explain_refuses_an_unknown_code() {
-    run(flagctl().args(["explain", "nope"])).expect_refusal(&["unknown code \"nope\""]);
-    run(flagctl().args(["explain", "rule/unknwn-variant"]))
-        .expect_refusal(&["did you mean rule/unknown-variant"]);
+    let repo = Repo::new();
+    repo.run(&["explain", "nope"])
+        .refused(&["unknown code \"nope\""]);
+    repo.run(&["explain", "rule/unknwn-variant"])
+        .refused(&["did you mean rule/unknown-variant"]);
 }
 
 #[test]
 fn completions_are_printed_for_each_shell() {
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
-        let out = run(flagctl().args(["completions", shell]));
-        out.expect_code(0);
+        let out = demo(&["completions", shell]);
+        out.expect(0);
         assert!(
             out.stdout.contains("flagctl") && out.stdout.contains("validate"),
             "{shell}: {}",
             out.stdout
         );
     }
-    run(flagctl().args(["completions", "tcsh"])).expect_code(2);
+    demo(&["completions", "tcsh"]).expect(2);
 }
 
 #[test]
 fn man_prints_a_manual_page() {
-    let out = run(flagctl().arg("man"));
-    out.expect_code(0);
+    let out = demo(&["man"]);
+    out.expect(0);
     assert!(out.stdout.contains(".TH flagctl 1"), "{}", out.stdout);
     assert!(out.stdout.contains("validate"), "{}", out.stdout);
 }

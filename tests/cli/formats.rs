@@ -2,13 +2,13 @@
 
 use serde_json::Value as Json;
 
-use crate::{Output, TempRepo, findings, flagctl, run};
+use crate::support::{Repo, Run, findings, flagctl, run};
 
-fn broken(args: &[&str]) -> Output {
+fn broken(args: &[&str]) -> Run {
     let out = run(flagctl()
         .args(["-C", "examples/broken", "validate"])
         .args(args));
-    out.expect_code(1);
+    out.expect(1);
     out
 }
 
@@ -63,10 +63,11 @@ fn the_json_summary_counts_the_findings() {
 
 #[test]
 fn a_clean_repository_is_an_empty_envelope() {
-    let repo = TempRepo::new();
+    let repo = Repo::new();
     repo.flag("flags/dev/feature_a.yaml", "");
-    let (out, doc) = repo.validate_json(&[]);
-    out.expect_code(0);
+    let out = repo.run(&["validate", "--format", "json"]);
+    let doc = out.report();
+    out.expect(0);
     assert_eq!(
         doc,
         serde_json::json!({
@@ -81,11 +82,12 @@ fn a_clean_repository_is_an_empty_envelope() {
 fn findings_without_a_flag_or_environment_say_null() {
     // A file that is not a mapping has no flag name but still a path, line and environment; the
     // keys are there with `null` where nothing applies, never missing.
-    let repo = TempRepo::new();
+    let repo = Repo::new();
     repo.write("segments/staff.yaml", "- not a segment\n")
         .flag("flags/dev/feature_a.yaml", "");
-    let (out, doc) = repo.validate_json(&[]);
-    out.expect_code(1);
+    let out = repo.run(&["validate", "--format", "json"]);
+    let doc = out.report();
+    out.expect(1);
     let f = &findings(&doc)[0];
     assert_eq!(f["path"], "segments/staff.yaml");
     assert_eq!(f["env"], Json::Null);
@@ -172,7 +174,7 @@ fn markdown_format_is_a_table() {
 #[test]
 fn markdown_of_a_clean_repository_is_a_heading_without_a_table() {
     let out = run(flagctl().args(["-C", "examples/basic", "validate", "--format", "markdown"]));
-    out.expect_code(0);
+    out.expect(0);
     assert!(out.stdout.starts_with("### ✅"), "{}", out.stdout);
     assert!(!out.stdout.contains("| Code |"), "{}", out.stdout);
 }
@@ -209,7 +211,7 @@ fn color_never_and_no_color_print_plain_text() {
         .env("CLICOLOR_FORCE", "1")
         .env("NO_COLOR", "1")
         .args(["-C", "examples/broken", "validate"]));
-    no_color.expect_code(1);
+    no_color.expect(1);
     assert!(!no_color.stdout.contains(ESC), "{:?}", no_color.stdout);
 }
 

@@ -3,16 +3,12 @@
 //! in a temporary git repository — with flagctl's own writing commands and hand edits with
 //! trailers — and compares what flagctl reads from it with what git says.
 //!
-//! Self-contained: its own helpers, isolated from the caller's git configuration (`HOME` in the
-//! temporary folder, `GIT_CONFIG_NOSYSTEM`, a fixed identity) and clock (every commit is dated
-//! one hour after the previous one from 2026-01-01T00:00:00Z unless a test sets the date).
+//! Repositories are built with [`crate::support::Repo`]: a fixed identity and clock (every commit
+//! dated one hour after the previous one from 2026-01-01T00:00:00Z unless a test sets the date),
+//! `FLAGCTL_NOW` after every commit.
 
-use crate::SCRUBBED;
-use std::cell::RefCell;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -22,14 +18,7 @@ use hmac::{KeyInit, Mac};
 use serde_json::Value as Json;
 use sha2::Sha256;
 
-/// The identity of every commit the tests make (also flagctl's, through git).
-const NAME: &str = "Ann Author";
-const EMAIL: &str = "ann@example.com";
-
-/// 2026-01-01T00:00:00Z, the date of the first commit of every repository.
-const EPOCH: i64 = 1_767_225_600;
-/// `FLAGCTL_NOW`: after every commit the tests make.
-const NOW: &str = "2026-12-31T00:00:00Z";
+use crate::support::{EMAIL, NAME, Repo, Run, findings};
 
 const CONFIG: &str = "\
 # The promotion chain of the history tests.
@@ -94,314 +83,26 @@ fn banner_path(env: &str) -> String {
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-/// What one run of flagctl left behind.
-struct Out {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
+/// `experiment_flow` and `feature_banner` at 1.0.0, alike in dev, staging and prod, committed
+/// as `init` with a reason and an approval.
+fn fixture() -> Repo {
+    let repo = Repo::with_git();
+    repo.write("flagctl.yaml", CONFIG);
+    for env in ["dev", "staging", "prod"] {
+        repo.write(&flow_path(env), FLOW);
+        repo.write(&banner_path(env), BANNER);
+    }
+    repo.commit_with("init", INIT_TRAILERS);
+    repo
 }
 
-impl Out {
-    fn show(&self) -> String {
-        format!(
-            "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-
-    #[track_caller]
-    fn expect(&self, code: i32) -> &Out {
-        assert_eq!(self.code, Some(code), "{}", self.show());
-        self
-    }
-
-    /// Exit 2, nothing on stdout, and an error on stderr holding every one of `needles`.
-    #[track_caller]
-    fn refused(&self, needles: &[&str]) -> &Out {
-        self.expect(2);
-        assert!(
-            self.stdout.is_empty(),
-            "a command that cannot run prints no report\n{}",
-            self.show()
-        );
-        assert!(
-            self.stderr.starts_with("error"),
-            "a refusal says why on stderr\n{}",
-            self.show()
-        );
-        for needle in needles {
-            assert!(
-                self.stderr.contains(needle),
-                "stderr should mention {needle:?}\n{}",
-                self.show()
-            );
-        }
-        self
-    }
-
-    #[track_caller]
-    fn json(&self) -> Json {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e})\n{}", self.show()))
-    }
-
-    /// The codes of the findings of a `--format json` document.
-    #[track_caller]
-    fn codes(&self) -> Vec<String> {
-        finding_list(&self.json())
-            .iter()
-            .map(|f| f["code"].as_str().unwrap_or_default().to_owned())
-            .collect()
-    }
-
-    fn lines(&self) -> Vec<&str> {
-        self.stdout.lines().collect()
-    }
-}
-
+/// The codes of the findings of a `--format json` run.
 #[track_caller]
-fn finding_list(doc: &Json) -> Vec<Json> {
-    doc["findings"]
-        .as_array()
-        .cloned()
-        .unwrap_or_else(|| panic!("no findings array in {doc:#}"))
-}
-
-/// The dates given to the next commits.
-enum Clock {
-    /// Seconds since the epoch of the next commit; each command moves it an hour on.
-    Ticking(i64),
-    /// Every commit gets this date (as git reads `GIT_COMMITTER_DATE`).
-    Fixed(String),
-}
-
-/// A git repository in a temporary folder (`repo/`), with its own `home/`.
-struct Repo {
-    _tmp: tempfile::TempDir,
-    root: PathBuf,
-    home: PathBuf,
-    clock: RefCell<Clock>,
-}
-
-fn isolate(cmd: &mut Command, home: &Path, date: &str) {
-    for var in SCRUBBED {
-        cmd.env_remove(var);
-    }
-    cmd.env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", NAME)
-        .env("GIT_AUTHOR_EMAIL", EMAIL)
-        .env("GIT_COMMITTER_NAME", NAME)
-        .env("GIT_COMMITTER_EMAIL", EMAIL)
-        .env("GIT_AUTHOR_DATE", date)
-        .env("GIT_COMMITTER_DATE", date)
-        .env("NO_PROXY", "*")
-        .env("TZ", "UTC")
-        .env("LC_ALL", "C");
-}
-
-impl Repo {
-    /// An empty folder, not a git repository.
-    fn plain() -> Repo {
-        let tmp = tempfile::tempdir().expect("temporary folder");
-        let root = tmp.path().join("repo");
-        let home = tmp.path().join("home");
-        std::fs::create_dir_all(&root).expect("repo folder");
-        std::fs::create_dir_all(&home).expect("home folder");
-        Repo {
-            _tmp: tmp,
-            root,
-            home,
-            clock: RefCell::new(Clock::Ticking(EPOCH)),
-        }
-    }
-
-    /// An empty git repository on branch `main`.
-    fn empty() -> Repo {
-        let repo = Repo::plain();
-        repo.git(&["init", "-q", "-b", "main"]);
-        repo.git(&["config", "commit.gpgsign", "false"]);
-        repo
-    }
-
-    /// `experiment_flow` and `feature_banner` at 1.0.0, alike in dev, staging and prod,
-    /// committed as `init` with a reason and an approval.
-    fn fixture() -> Repo {
-        let repo = Repo::empty();
-        repo.write("flagctl.yaml", CONFIG);
-        for env in ["dev", "staging", "prod"] {
-            repo.write(&flow_path(env), FLOW);
-            repo.write(&banner_path(env), BANNER);
-        }
-        repo.commit("init", INIT_TRAILERS);
-        repo
-    }
-
-    /// The date of the next command's commits (and moves the clock on).
-    fn next_date(&self) -> String {
-        match &mut *self.clock.borrow_mut() {
-            Clock::Ticking(seconds) => {
-                let date = format!("{seconds} +0000");
-                *seconds += 3600;
-                date
-            }
-            Clock::Fixed(date) => date.clone(),
-        }
-    }
-
-    /// Dates the next commits `date` (`2026-02-10T12:00:00Z`), until told otherwise.
-    fn set_date(&self, date: &str) {
-        *self.clock.borrow_mut() = Clock::Fixed(date.to_owned());
-    }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.root.join(rel)
-    }
-
-    fn write(&self, rel: &str, contents: impl AsRef<[u8]>) {
-        let path = self.path(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).expect("create folders");
-        }
-        std::fs::write(&path, contents).expect("write file");
-    }
-
-    fn text(&self, rel: &str) -> String {
-        std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"))
-    }
-
-    /// Replaces the first `from` in the file at `rel` by `to` (which must be there).
-    #[track_caller]
-    fn edit(&self, rel: &str, from: &str, to: &str) {
-        let text = self.text(rel);
-        assert!(text.contains(from), "{rel} has no {from:?}:\n{text}");
-        self.write(rel, text.replacen(from, to, 1));
-    }
-
-    fn git_cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new("git");
-        isolate(&mut cmd, &self.home, &self.next_date());
-        cmd.current_dir(&self.root).args(args);
-        cmd
-    }
-
-    /// Runs git, which must succeed; returns its stdout.
-    #[track_caller]
-    fn git(&self, args: &[&str]) -> String {
-        let out = self.git_cmd(args).output().expect("git starts");
-        assert!(
-            out.status.success(),
-            "git {args:?} failed:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("git output is UTF-8")
-    }
-
-    /// The raw bytes git prints (for `git show REV:PATH`).
-    #[track_caller]
-    fn git_bytes(&self, args: &[&str]) -> Vec<u8> {
-        let out = self.git_cmd(args).output().expect("git starts");
-        assert!(out.status.success(), "git {args:?} failed");
-        out.stdout
-    }
-
-    /// Commits everything with `subject` and a last paragraph of `trailers`; returns the
-    /// new HEAD.
-    #[track_caller]
-    fn commit(&self, subject: &str, trailers: &[&str]) -> String {
-        self.git(&["add", "-A"]);
-        let body = trailers.join("\n");
-        if trailers.is_empty() {
-            self.git(&["commit", "-q", "-m", subject]);
-        } else {
-            self.git(&["commit", "-q", "-m", subject, "-m", &body]);
-        }
-        self.head()
-    }
-
-    /// Rewrites HEAD's message (same tree).
-    #[track_caller]
-    fn amend(&self, subject: &str, trailers: &[&str]) -> String {
-        let body = trailers.join("\n");
-        if trailers.is_empty() {
-            self.git(&["commit", "-q", "--amend", "-m", subject]);
-        } else {
-            self.git(&["commit", "-q", "--amend", "-m", subject, "-m", &body]);
-        }
-        self.head()
-    }
-
-    #[track_caller]
-    fn rev(&self, rev: &str) -> String {
-        self.git(&["rev-parse", "--verify", "-q", rev])
-            .trim()
-            .to_owned()
-    }
-
-    fn head(&self) -> String {
-        self.rev("HEAD")
-    }
-
-    /// The committer date of `rev` in `format` (strftime, UTC).
-    fn date_of(&self, rev: &str, format: &str) -> String {
-        self.git(&[
-            "log",
-            "-1",
-            &format!("--date=format-local:{format}"),
-            "--format=%cd",
-            rev,
-        ])
-        .trim()
-        .to_owned()
-    }
-
-    /// Runs flagctl (plus `--color never`) in the repository, which must exit `code`.
-    #[track_caller]
-    fn ok(&self, args: &[&str], code: i32) -> Out {
-        let out = self.flagctl(args);
-        out.expect(code);
-        out
-    }
-
-    /// Runs flagctl (plus `--color never`) in the repository.
-    fn flagctl(&self, args: &[&str]) -> Out {
-        self.flagctl_with(args, &[])
-    }
-
-    fn flagctl_with(&self, args: &[&str], envs: &[(&str, &str)]) -> Out {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_flagctl"));
-        isolate(&mut cmd, &self.home, &self.next_date());
-        cmd.env("FLAGCTL_NOW", NOW)
-            .current_dir(&self.root)
-            .args(args)
-            .args(["--color", "never"]);
-        for (k, v) in envs {
-            cmd.env(k, v);
-        }
-        let out = cmd.output().expect("flagctl starts");
-        Out {
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
-
-    /// A clone of this repository (`--depth N` if `depth` is given) in a new folder.
-    fn clone_of(&self, depth: Option<u32>) -> Repo {
-        let repo = Repo::plain();
-        let url = format!("file://{}", self.root.display());
-        let target = repo.root.to_string_lossy().into_owned();
-        let depth = depth.map(|d| d.to_string());
-        let mut args = vec!["clone", "-q"];
-        if let Some(depth) = &depth {
-            args.extend(["--depth", depth]);
-        }
-        args.extend([url.as_str(), target.as_str()]);
-        repo.git(&args);
-        repo
-    }
+fn codes_of(out: &Run) -> Vec<String> {
+    crate::support::codes(&out.report())
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
 }
 
 fn short(sha: &str) -> &str {
@@ -431,19 +132,17 @@ fn offset(text: &str, needle: &str) -> usize {
 /// Returns the commits, oldest first.
 fn flow_history(repo: &Repo) -> [String; 5] {
     let init = repo.head();
-    repo.ok(
-        &[
-            "toggle",
-            "experiment_flow",
-            "--env",
-            "dev",
-            "off",
-            "--reason",
-            "pause the test",
-            "--yes",
-        ],
-        0,
-    );
+    repo.run(&[
+        "toggle",
+        "experiment_flow",
+        "--env",
+        "dev",
+        "off",
+        "--reason",
+        "pause the test",
+        "--yes",
+    ])
+    .expect(0);
     let toggle = repo.head();
     repo.edit(
         &flow_path("dev"),
@@ -451,33 +150,32 @@ fn flow_history(repo: &Repo) -> [String; 5] {
         "  b: onepage\n  c: hybrid\n",
     );
     repo.edit(&flow_path("dev"), "version: 1.0.0", "version: 1.1.0");
-    let variant = repo.commit(
+    let variant = repo.commit_with(
         "add the hybrid variant",
         &["Flagctl-Reason: hybrid checkout"],
     );
     repo.edit(&banner_path("dev"), "enabled: false", "enabled: true");
-    let other = repo.commit("banner on in dev", &[]);
-    repo.ok(
-        &[
-            "toggle",
-            "experiment_flow",
-            "--env",
-            "staging",
-            "off",
-            "--reason",
-            "staging pause",
-            "--yes",
-        ],
-        0,
-    );
+    let other = repo.commit_with("banner on in dev", &[]);
+    repo.run(&[
+        "toggle",
+        "experiment_flow",
+        "--env",
+        "staging",
+        "off",
+        "--reason",
+        "staging pause",
+        "--yes",
+    ])
+    .expect(0);
     [init, toggle, variant, other, repo.head()]
 }
 
 #[test]
 fn log_lists_every_change_to_the_flag_newest_first_with_transitions_and_reasons() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     let [init, toggle, variant, other, staging] = flow_history(&repo);
-    let out = repo.ok(&["log", "experiment_flow"], 0);
+    let out = repo.run(&["log", "experiment_flow"]);
+    out.expect(0);
     let text = &out.stdout;
 
     // Newest first; the commit that changed only another flag is not listed.
@@ -528,9 +226,10 @@ fn log_lists_every_change_to_the_flag_newest_first_with_transitions_and_reasons(
 
 #[test]
 fn log_env_keeps_one_environment() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     let [init, toggle, variant, _, staging] = flow_history(&repo);
-    let out = repo.ok(&["log", "experiment_flow", "--env", "dev"], 0);
+    let out = repo.run_line("log experiment_flow --env dev");
+    out.expect(0);
     let text = &out.stdout;
     assert!(!text.contains(short(&staging)), "{text}");
     assert!(text.contains(short(&variant)) && text.contains(short(&toggle)));
@@ -540,16 +239,18 @@ fn log_env_keeps_one_environment() {
         "{text}"
     );
 
-    let out = repo.ok(&["log", "experiment_flow", "--env", "staging"], 0);
+    let out = repo.run_line("log experiment_flow --env staging");
+    out.expect(0);
     assert!(out.stdout.contains(short(&staging)));
     assert!(!out.stdout.contains(short(&variant)));
 }
 
 #[test]
 fn log_json_has_a_log_array_newest_first() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     let [init, toggle, variant, _, staging] = flow_history(&repo);
-    let out = repo.ok(&["log", "experiment_flow", "--format", "json"], 0);
+    let out = repo.run_line("log experiment_flow --format json");
+    out.expect(0);
     let doc = out.json();
     assert_eq!(doc["version"], 1);
     assert_eq!(doc["findings"], Json::Array(vec![]));
@@ -587,45 +288,24 @@ fn log_json_has_a_log_array_newest_first() {
 
 #[test]
 fn log_follows_a_move_into_a_group_folder() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     let init = repo.head();
-    repo.ok(
-        &[
-            "toggle",
-            "feature_banner",
-            "--env",
-            "dev",
-            "on",
-            "--reason",
-            "early",
-            "--yes",
-        ],
-        0,
-    );
+    repo.run_line("toggle feature_banner --env dev on --reason early --yes")
+        .expect(0);
     let before_move = repo.head();
-    std::fs::create_dir_all(repo.path("flags/dev/home")).expect("group folder");
+    std::fs::create_dir_all(repo.join("flags/dev/home")).expect("group folder");
     repo.git(&[
         "mv",
         &banner_path("dev"),
         "flags/dev/home/feature_banner.yaml",
     ]);
-    let moved = repo.commit("group the banner", &[]);
-    repo.ok(
-        &[
-            "toggle",
-            "feature_banner",
-            "--env",
-            "dev",
-            "off",
-            "--reason",
-            "late",
-            "--yes",
-        ],
-        0,
-    );
+    let moved = repo.commit_with("group the banner", &[]);
+    repo.run_line("toggle feature_banner --env dev off --reason late --yes")
+        .expect(0);
     let after_move = repo.head();
 
-    let out = repo.ok(&["log", "feature_banner", "--env", "dev"], 0);
+    let out = repo.run_line("log feature_banner --env dev");
+    out.expect(0);
     let text = &out.stdout;
     let rows = [&after_move, &moved, &before_move, &init].map(|c| offset(text, short(c)));
     assert!(rows.windows(2).all(|w| w[0] < w[1]), "{text}");
@@ -634,10 +314,8 @@ fn log_follows_a_move_into_a_group_folder() {
     assert!(line_with(text, short(&init)).contains("created"));
 
     let doc = repo
-        .ok(
-            &["log", "feature_banner", "--env", "dev", "--format", "json"],
-            0,
-        )
+        .run_line("log feature_banner --env dev --format json")
+        .expect(0)
         .json();
     let rows = doc["log"].as_array().expect("log");
     assert_eq!(rows.len(), 4, "{doc:#}");
@@ -652,14 +330,15 @@ fn log_follows_a_move_into_a_group_folder() {
 
 #[test]
 fn log_shows_what_changed_in_a_commit_that_also_moved_the_file() {
-    let repo = Repo::fixture();
-    std::fs::create_dir_all(repo.path("flags/dev/home")).expect("group folder");
+    let repo = fixture();
+    std::fs::create_dir_all(repo.join("flags/dev/home")).expect("group folder");
     let moved = "flags/dev/home/feature_banner.yaml";
     repo.git(&["mv", &banner_path("dev"), moved]);
     repo.edit(moved, "enabled: false", "enabled: true");
     repo.edit(moved, "version: 1.0.0", "version: 1.0.1");
-    let commit = repo.commit("group the banner and turn it on", &["Flagctl-Reason: both"]);
-    let out = repo.ok(&["log", "feature_banner", "--env", "dev"], 0);
+    let commit = repo.commit_with("group the banner and turn it on", &["Flagctl-Reason: both"]);
+    let out = repo.run_line("log feature_banner --env dev");
+    out.expect(0);
     let row = line_with(&out.stdout, short(&commit));
     assert!(row.contains("moved from"), "{row}");
     assert!(row.contains("1.0.0 → 1.0.1"), "{row}");
@@ -671,7 +350,7 @@ fn log_shows_what_changed_in_a_commit_that_also_moved_the_file() {
 
 #[test]
 fn log_of_a_retired_flag_lists_its_whole_history() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     let init = repo.head();
     for env in ["dev", "staging", "prod"] {
         repo.edit(
@@ -681,21 +360,20 @@ fn log_of_a_retired_flag_lists_its_whole_history() {
         );
         repo.edit(&banner_path(env), "version: 1.0.0", "version: 1.0.1");
     }
-    let deprecate = repo.commit(
+    let deprecate = repo.commit_with(
         "deprecate the banner",
         &[
             "Flagctl-Reason: replaced",
             "Approved-by: Rita Reviewer <rita@example.com>",
         ],
     );
-    repo.ok(
-        &["retire", "feature_banner", "--reason", "gone", "--yes"],
-        0,
-    );
+    repo.run_line("retire feature_banner --reason gone --yes")
+        .expect(0);
     let retire = repo.head();
-    assert!(!repo.path(&banner_path("dev")).exists());
+    assert!(!repo.join(&banner_path("dev")).exists());
 
-    let out = repo.ok(&["log", "feature_banner"], 0);
+    let out = repo.run(&["log", "feature_banner"]);
+    out.expect(0);
     let text = &out.stdout;
     let retired: Vec<&str> = text
         .lines()
@@ -713,10 +391,8 @@ fn log_of_a_retired_flag_lists_its_whole_history() {
     assert_eq!(text.lines().filter(|l| l.contains(short(&init))).count(), 3);
     assert!(offset(text, short(&retire)) < offset(text, short(&deprecate)));
 
-    let out = repo.ok(
-        &["log", "feature_banner", "--env", "prod", "--format", "json"],
-        0,
-    );
+    let out = repo.run_line("log feature_banner --env prod --format json");
+    out.expect(0);
     let rows = out.json()["log"].as_array().expect("log").clone();
     let kinds: Vec<&str> = rows
         .iter()
@@ -727,17 +403,18 @@ fn log_of_a_retired_flag_lists_its_whole_history() {
 
 #[test]
 fn log_of_a_flag_deleted_from_one_environment_keeps_that_environments_history() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     let init = repo.head();
     repo.git(&["rm", "-q", &banner_path("prod")]);
-    let dropped = repo.commit(
+    let dropped = repo.commit_with(
         "drop the banner from prod",
         &[
             "Flagctl-Reason: not yet",
             "Approved-by: Rita <rita@example.com>",
         ],
     );
-    let out = repo.ok(&["log", "feature_banner"], 0);
+    let out = repo.run(&["log", "feature_banner"]);
+    out.expect(0);
     let text = &out.stdout;
     assert!(
         text.contains(short(&dropped)),
@@ -752,10 +429,10 @@ fn log_of_a_flag_deleted_from_one_environment_keeps_that_environments_history() 
 
 #[test]
 fn log_of_an_unknown_flag_or_environment_exits_2() {
-    let repo = Repo::fixture();
-    repo.flagctl(&["log", "feature_nothing"])
+    let repo = fixture();
+    repo.run(&["log", "feature_nothing"])
         .refused(&["feature_nothing"]);
-    repo.flagctl(&["log", "feature_banner", "--env", "qa"])
+    repo.run_line("log feature_banner --env qa")
         .refused(&["qa"]);
 }
 
@@ -765,7 +442,7 @@ fn log_of_an_unknown_flag_or_environment_exits_2() {
 
 /// The file bytes a `show` printed: its stdout, minus one leading `# … as of commit …` comment
 /// line if there is one (`show_prints_exactly_the_bytes_git_has` holds it to the bytes).
-fn shown(out: &Out) -> &str {
+fn shown(out: &Run) -> &str {
     match out.stdout.split_once('\n') {
         Some((first, rest)) if first.starts_with('#') && first.contains("as of commit") => rest,
         _ => &out.stdout,
@@ -777,29 +454,29 @@ fn shown(out: &Out) -> &str {
 /// Returns the three commits.
 fn dated_history(repo: &Repo) -> [String; 3] {
     let jan = repo.head();
-    repo.set_date("2026-02-10T12:00:00Z");
+    repo.at("2026-02-10T12:00:00Z");
     repo.edit(
         &banner_path("dev"),
         "description: A banner on the home page",
         "description: The February banner",
     );
     repo.edit(&banner_path("dev"), "version: 1.0.0", "version: 1.0.1");
-    let feb = repo.commit("February copy", &["Flagctl-Reason: copy"]);
-    repo.set_date("2026-03-10T12:00:00Z");
+    let feb = repo.commit_with("February copy", &["Flagctl-Reason: copy"]);
+    repo.at("2026-03-10T12:00:00Z");
     repo.edit(&banner_path("dev"), "enabled: false", "enabled: true");
-    let mar = repo.commit("March launch", &["Flagctl-Reason: launch"]);
+    let mar = repo.commit_with("March launch", &["Flagctl-Reason: launch"]);
     [jan, feb, mar]
 }
 
 fn dated_fixture() -> Repo {
-    let repo = Repo::empty();
-    repo.set_date("2026-01-10T12:00:00Z");
+    let repo = Repo::with_git();
+    repo.at("2026-01-10T12:00:00Z");
     repo.write("flagctl.yaml", CONFIG);
     for env in ["dev", "staging", "prod"] {
         repo.write(&flow_path(env), FLOW);
         repo.write(&banner_path(env), BANNER);
     }
-    repo.commit("init", INIT_TRAILERS);
+    repo.commit_with("init", INIT_TRAILERS);
     repo
 }
 
@@ -809,14 +486,14 @@ fn at_commit(repo: &Repo, rev: &str, path: &str) -> String {
 
 #[test]
 fn show_prints_exactly_the_bytes_git_has() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     // CRLF line endings and no final newline: the bytes must come back as they are.
     let crlf = BANNER.replace('\n', "\r\n");
     repo.write(&banner_path("dev"), crlf.trim_end());
-    let crlf_commit = repo.commit("CRLF banner", &[]);
+    let crlf_commit = repo.commit_with("CRLF banner", &[]);
     repo.edit(&banner_path("dev"), "enabled: false", "enabled: true");
-    repo.commit("banner on", &[]);
-    let out = repo.flagctl(&[
+    repo.commit_with("banner on", &[]);
+    let out = repo.run(&[
         "show",
         "feature_banner",
         "--env",
@@ -835,21 +512,10 @@ fn show_prints_exactly_the_bytes_git_has() {
 
 #[test]
 fn show_at_a_version_is_the_newest_commit_holding_it() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     let path = banner_path("dev");
-    repo.ok(
-        &[
-            "toggle",
-            "feature_banner",
-            "--env",
-            "dev",
-            "on",
-            "--reason",
-            "r",
-            "--yes",
-        ],
-        0,
-    );
+    repo.run_line("toggle feature_banner --env dev on --reason r --yes")
+        .expect(0);
     let last_100 = repo.head();
     repo.edit(
         &path,
@@ -857,24 +523,20 @@ fn show_at_a_version_is_the_newest_commit_holding_it() {
         "description: New copy",
     );
     repo.edit(&path, "version: 1.0.0", "version: 1.0.1");
-    let v101 = repo.commit("copy", &[]);
+    let v101 = repo.commit_with("copy", &[]);
     repo.edit(&path, "enabled: true", "enabled: false");
-    repo.commit("off again", &[]);
+    repo.commit_with("off again", &[]);
 
-    let out = repo.ok(
-        &["show", "feature_banner", "--env", "dev", "--at", "1.0.0"],
-        0,
-    );
+    let out = repo.run_line("show feature_banner --env dev --at 1.0.0");
+    out.expect(0);
     assert_eq!(shown(&out), at_commit(&repo, &last_100, &path));
     assert!(shown(&out).contains("enabled: true"));
-    let out = repo.ok(
-        &["show", "feature_banner", "--env", "dev", "--at", "1.0.1"],
-        0,
-    );
+    let out = repo.run_line("show feature_banner --env dev --at 1.0.1");
+    out.expect(0);
     // 1.0.1 is held by two commits: the newest one (enabled: false).
     assert_eq!(shown(&out), repo.text(&path));
     assert_ne!(shown(&out), at_commit(&repo, &v101, &path));
-    repo.flagctl(&["show", "feature_banner", "--env", "dev", "--at", "9.9.9"])
+    repo.run_line("show feature_banner --env dev --at 9.9.9")
         .refused(&["9.9.9"]);
 }
 
@@ -893,7 +555,8 @@ fn show_at_a_date_is_the_end_of_that_day_utc() {
         ("2026-02-10T11:59:59Z", &jan),
         ("2026-02-10T12:00:00Z", &feb),
     ] {
-        let out = repo.ok(&["show", "feature_banner", "--env", "dev", "--at", at], 0);
+        let out = repo.run(&["show", "feature_banner", "--env", "dev", "--at", at]);
+        out.expect(0);
         assert_eq!(
             shown(&out),
             at_commit(&repo, commit, &path),
@@ -901,52 +564,23 @@ fn show_at_a_date_is_the_end_of_that_day_utc() {
             out.show()
         );
     }
-    repo.flagctl(&[
-        "show",
-        "feature_banner",
-        "--env",
-        "dev",
-        "--at",
-        "2026-01-09",
-    ])
-    .refused(&["feature_banner"]);
+    repo.run_line("show feature_banner --env dev --at 2026-01-09")
+        .refused(&["feature_banner"]);
 }
 
 #[test]
 fn show_at_a_rev_prints_the_file_as_that_commit_had_it() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     let path = banner_path("dev");
     let init = repo.head();
-    repo.ok(
-        &[
-            "toggle",
-            "feature_banner",
-            "--env",
-            "dev",
-            "on",
-            "--reason",
-            "r",
-            "--yes",
-        ],
-        0,
-    );
+    repo.run_line("toggle feature_banner --env dev on --reason r --yes")
+        .expect(0);
     let on = repo.head();
-    std::fs::create_dir_all(repo.path("flags/dev/home")).expect("group folder");
+    std::fs::create_dir_all(repo.join("flags/dev/home")).expect("group folder");
     repo.git(&["mv", &path, "flags/dev/home/feature_banner.yaml"]);
-    let moved = repo.commit("group the banner", &[]);
-    repo.ok(
-        &[
-            "toggle",
-            "feature_banner",
-            "--env",
-            "dev",
-            "off",
-            "--reason",
-            "r",
-            "--yes",
-        ],
-        0,
-    );
+    let moved = repo.commit_with("group the banner", &[]);
+    repo.run_line("toggle feature_banner --env dev off --reason r --yes")
+        .expect(0);
 
     for (rev, commit, file) in [
         (init.as_str(), &init, path.as_str()),
@@ -956,50 +590,35 @@ fn show_at_a_rev_prints_the_file_as_that_commit_had_it() {
         ("HEAD~3", &init, path.as_str()),
         ("HEAD", &repo.head(), "flags/dev/home/feature_banner.yaml"),
     ] {
-        let out = repo.ok(&["show", "feature_banner", "--env", "dev", "--at", rev], 0);
+        let out = repo.run(&["show", "feature_banner", "--env", "dev", "--at", rev]);
+        out.expect(0);
         assert_eq!(shown(&out), at_commit(&repo, commit, file), "--at {rev}");
     }
-    repo.flagctl(&[
-        "show",
-        "feature_banner",
-        "--env",
-        "dev",
-        "--at",
-        "no-such-rev",
-    ])
-    .refused(&["no-such-rev"]);
-    repo.flagctl(&[
-        "show",
-        "feature_banner",
-        "--env",
-        "dev",
-        "--at",
-        "0123456789abcdef0123456789abcdef01234567",
-    ])
-    .refused(&[]);
+    repo.run_line("show feature_banner --env dev --at no-such-rev")
+        .refused(&["no-such-rev"]);
+    repo.run_line("show feature_banner --env dev --at 0123456789abcdef0123456789abcdef01234567")
+        .refused(&[]);
 }
 
 #[test]
 fn show_at_a_rev_that_did_not_touch_the_flag_takes_the_last_change_before_it() {
     // Scripted commits often share a second: the answer must follow the history, not clocks.
-    let repo = Repo::fixture();
-    repo.set_date("2026-05-01T09:00:00Z");
+    let repo = fixture();
+    repo.at("2026-05-01T09:00:00Z");
     let path = banner_path("dev");
     repo.edit(
         &path,
         "description: A banner on the home page",
         "description: one",
     );
-    let one = repo.commit("banner copy one", &[]);
+    let one = repo.commit_with("banner copy one", &[]);
     repo.edit(&flow_path("dev"), "enabled: true", "enabled: false");
-    let unrelated = repo.commit("flow off", &[]);
+    let unrelated = repo.commit_with("flow off", &[]);
     repo.edit(&path, "description: one", "description: two");
-    repo.commit("banner copy two", &[]);
+    repo.commit_with("banner copy two", &[]);
 
-    let out = repo.ok(
-        &["show", "feature_banner", "--env", "dev", "--at", &unrelated],
-        0,
-    );
+    let out = repo.run(&["show", "feature_banner", "--env", "dev", "--at", &unrelated]);
+    out.expect(0);
     assert_eq!(
         shown(&out),
         at_commit(&repo, &one, &path),
@@ -1010,18 +629,18 @@ fn show_at_a_rev_that_did_not_touch_the_flag_takes_the_last_change_before_it() {
 
 #[test]
 fn show_of_a_flag_before_it_existed_or_after_deletion_exits_2() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     let before = repo.head();
     repo.write(
         "flags/dev/feature_late.yaml",
         BANNER.replace("feature_banner", "feature_late"),
     );
-    repo.commit("a late flag", &[]);
-    repo.flagctl(&["show", "feature_late", "--env", "dev", "--at", &before])
+    repo.commit_with("a late flag", &[]);
+    repo.run(&["show", "feature_late", "--env", "dev", "--at", &before])
         .refused(&["feature_late"]);
-    repo.flagctl(&["show", "feature_late", "--env", "dev", "--at", "2025-12-31"])
+    repo.run_line("show feature_late --env dev --at 2025-12-31")
         .refused(&["feature_late"]);
-    repo.flagctl(&["show", "feature_late", "--env", "prod", "--at", "HEAD"])
+    repo.run_line("show feature_late --env prod --at HEAD")
         .refused(&["feature_late"]);
 }
 
@@ -1032,23 +651,23 @@ fn show_of_a_flag_before_it_existed_or_after_deletion_exits_2() {
 /// `check --base BASE --format json`, which must exit `code`; returns the finding codes.
 #[track_caller]
 fn check(repo: &Repo, base: &str, code: i32) -> Vec<String> {
-    let out = repo.flagctl(&["check", "--base", base, "--format", "json"]);
+    let out = repo.run(&["check", "--base", base, "--format", "json"]);
     out.expect(code);
-    out.codes()
+    codes_of(&out)
 }
 
 #[test]
 fn check_an_added_variant_needs_a_minor_bump() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     let base = repo.head();
     let path = flow_path("dev");
     repo.edit(&path, "  b: onepage\n", "  b: onepage\n  c: hybrid\n");
-    repo.commit("add a variant", &[]);
-    let out = repo.flagctl(&["check", "--base", &base, "--format", "json"]);
+    repo.commit_with("add a variant", &[]);
+    let out = repo.run(&["check", "--base", &base, "--format", "json"]);
     out.expect(1);
     let doc = out.json();
-    let bump = finding_list(&doc)
-        .into_iter()
+    let bump = findings(&doc)
+        .iter()
         .find(|f| f["code"] == "check/bump-needed")
         .unwrap_or_else(|| panic!("a check/bump-needed finding\n{doc:#}"));
     assert_eq!(bump["severity"], "error");
@@ -1067,26 +686,26 @@ fn check_an_added_variant_needs_a_minor_bump() {
 
     // A patch bump is not enough; the minor bump is.
     repo.edit(&path, "version: 1.0.0", "version: 1.0.1");
-    repo.commit("patch", &[]);
+    repo.commit_with("patch", &[]);
     assert!(check(&repo, &base, 1).contains(&"check/bump-needed".to_owned()));
     repo.edit(&path, "version: 1.0.1", "version: 1.1.0");
-    repo.commit("minor", &[]);
+    repo.commit_with("minor", &[]);
     assert_eq!(check(&repo, &base, 0), Vec::<String>::new());
 }
 
 #[test]
 fn check_a_changed_default_needs_a_major_bump() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     let base = repo.head();
     let path = flow_path("dev");
     repo.edit(&path, "default: a", "default: b");
     repo.edit(&path, "version: 1.0.0", "version: 1.1.0");
-    repo.commit("default b, minor bump", &[]);
-    let out = repo.flagctl(&["check", "--base", &base, "--format", "json"]);
+    repo.commit_with("default b, minor bump", &[]);
+    let out = repo.run(&["check", "--base", &base, "--format", "json"]);
     out.expect(1);
     let doc = out.json();
-    let bump = finding_list(&doc)
-        .into_iter()
+    let bump = findings(&doc)
+        .iter()
         .find(|f| f["code"] == "check/bump-needed")
         .unwrap_or_else(|| panic!("a check/bump-needed finding\n{doc:#}"));
     let message = bump["message"].as_str().expect("message");
@@ -1096,20 +715,20 @@ fn check_a_changed_default_needs_a_major_bump() {
     );
 
     repo.edit(&path, "version: 1.1.0", "version: 2.0.0");
-    repo.commit("major", &[]);
+    repo.commit_with("major", &[]);
     assert_eq!(check(&repo, &base, 0), Vec::<String>::new());
 }
 
 #[test]
 fn check_judges_the_net_change_since_the_base_not_each_commit() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     let base = repo.head();
     let path = flow_path("dev");
     // Commit by commit the first is under-bumped, but the net change carries its patch bump.
     repo.edit(&path, "Checkout flow A/B test", "Checkout flow experiment");
-    repo.commit("copy", &[]);
+    repo.commit_with("copy", &[]);
     repo.edit(&path, "version: 1.0.0", "version: 1.0.1");
-    repo.commit("patch bump", &[]);
+    repo.commit_with("patch bump", &[]);
     assert_eq!(check(&repo, &base, 0), Vec::<String>::new());
 
     // Commit by commit the second needs a major bump (it removes a variant), but net of the
@@ -1117,23 +736,23 @@ fn check_judges_the_net_change_since_the_base_not_each_commit() {
     let base = repo.head();
     repo.edit(&path, "  b: onepage\n", "  b: onepage\n  c: hybrid\n");
     repo.edit(&path, "version: 1.0.1", "version: 1.1.0");
-    repo.commit("variant c, minor", &[]);
+    repo.commit_with("variant c, minor", &[]);
     repo.edit(&path, "  c: hybrid\n", "");
-    repo.commit("no variant c after all", &[]);
+    repo.commit_with("no variant c after all", &[]);
     assert_eq!(check(&repo, &base, 0), Vec::<String>::new());
 
     // A change spread over commits needs what the whole of it needs.
     repo.edit(&path, "  b: onepage\n", "  b: one-page\n");
-    repo.commit("variant b's value, no bump", &[]);
-    let out = repo.flagctl(&["check", "--base", &base, "--format", "json"]);
+    repo.commit_with("variant b's value, no bump", &[]);
+    let out = repo.run(&["check", "--base", &base, "--format", "json"]);
     out.expect(1);
-    assert_eq!(out.codes(), ["check/bump-needed"]);
+    assert_eq!(codes_of(&out), ["check/bump-needed"]);
     assert!(out.stdout.contains("major"), "{}", out.show());
 }
 
 #[test]
 fn check_state_alone_needs_no_bump() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     let base = repo.head();
     repo.edit(
         &flow_path("dev"),
@@ -1141,61 +760,40 @@ fn check_state_alone_needs_no_bump() {
         "rollout: { a: 10, b: 90 }",
     );
     repo.edit(&flow_path("dev"), "enabled: true", "enabled: false");
-    repo.commit("state", &[]);
+    repo.commit_with("state", &[]);
     assert_eq!(check(&repo, &base, 0), Vec::<String>::new());
 }
 
 #[test]
 fn check_follows_a_moved_file_back_to_the_base() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     let base = repo.head();
-    std::fs::create_dir_all(repo.path("flags/dev/exp")).expect("group folder");
+    std::fs::create_dir_all(repo.join("flags/dev/exp")).expect("group folder");
     let moved = "flags/dev/exp/experiment_flow.yaml";
     repo.git(&["mv", &flow_path("dev"), moved]);
-    repo.commit("group the flow", &[]);
+    repo.commit_with("group the flow", &[]);
     repo.edit(moved, "  b: onepage\n", "  b: onepage\n  c: hybrid\n");
-    repo.commit("add a variant", &[]);
-    let out = repo.flagctl(&["check", "--base", &base, "--format", "json"]);
+    repo.commit_with("add a variant", &[]);
+    let out = repo.run(&["check", "--base", &base, "--format", "json"]);
     out.expect(1);
     let doc = out.json();
-    let bump = finding_list(&doc)
-        .into_iter()
+    let bump = findings(&doc)
+        .iter()
         .find(|f| f["code"] == "check/bump-needed")
         .unwrap_or_else(|| panic!("a check/bump-needed finding\n{doc:#}"));
     assert_eq!(bump["path"], moved);
     repo.edit(moved, "version: 1.0.0", "version: 1.1.0");
-    repo.commit("minor", &[]);
+    repo.commit_with("minor", &[]);
     assert_eq!(check(&repo, &base, 0), Vec::<String>::new());
 }
 
 /// The fixture with the dev banner's description changed and bumped to 1.0.1 by flagctl.
 fn bumped_banner() -> Repo {
-    let repo = Repo::fixture();
-    repo.ok(
-        &[
-            "set",
-            "feature_banner",
-            "--env",
-            "dev",
-            "description=Bigger",
-            "--reason",
-            "copy",
-            "--yes",
-        ],
-        0,
-    );
-    repo.ok(
-        &[
-            "bump",
-            "feature_banner",
-            "--env",
-            "dev",
-            "--reason",
-            "b",
-            "--yes",
-        ],
-        0,
-    );
+    let repo = fixture();
+    repo.run_line("set feature_banner --env dev description=Bigger --reason copy --yes")
+        .expect(0);
+    repo.run_line("bump feature_banner --env dev --reason b --yes")
+        .expect(0);
     assert!(repo.text(&banner_path("dev")).contains("version: 1.0.1"));
     repo
 }
@@ -1205,7 +803,7 @@ fn check_a_version_decrease_fails_but_a_rollback_to_history_passes() {
     let repo = bumped_banner();
     let base = repo.head();
     repo.edit(&banner_path("dev"), "version: 1.0.1", "version: 1.0.0");
-    repo.commit("version down by hand", &[]);
+    repo.commit_with("version down by hand", &[]);
     let codes = check(&repo, &base, 1);
     assert!(
         codes.contains(&"check/version-decrease".to_owned()),
@@ -1213,20 +811,8 @@ fn check_a_version_decrease_fails_but_a_rollback_to_history_passes() {
     );
 
     repo.git(&["reset", "-q", "--hard", &base]);
-    repo.ok(
-        &[
-            "rollback",
-            "feature_banner",
-            "--env",
-            "dev",
-            "--to",
-            "1.0.0",
-            "--reason",
-            "undo",
-            "--yes",
-        ],
-        0,
-    );
+    repo.run_line("rollback feature_banner --env dev --to 1.0.0 --reason undo --yes")
+        .expect(0);
     // 1.0.0 as the newest commit holding it (the description change before the bump) had it.
     assert_eq!(
         repo.text(&banner_path("dev")),
@@ -1241,7 +827,7 @@ fn check_a_rollback_label_does_not_excuse_a_file_that_never_was() {
     let base = repo.head();
     // Claims to be a rollback, but 0.9.0 never existed.
     repo.edit(&banner_path("dev"), "version: 1.0.1", "version: 0.9.0");
-    repo.commit(
+    repo.commit_with(
         "rollback feature_banner in dev to 0.9.0",
         &["Flagctl-Command: rollback feature_banner --env dev --to 0.9.0 --yes"],
     );
@@ -1254,18 +840,18 @@ fn check_a_rollback_label_does_not_excuse_a_file_that_never_was() {
 
 #[test]
 fn check_a_lifecycle_moving_backwards_fails() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     let base = repo.head();
     let path = banner_path("dev");
     repo.edit(&path, "lifecycle: approved", "lifecycle: pending");
     repo.edit(&path, "version: 1.0.0", "version: 1.0.1");
-    repo.commit("back to pending", &[]);
+    repo.commit_with("back to pending", &[]);
     assert_eq!(check(&repo, &base, 1), ["check/lifecycle-backwards"]);
 
     repo.git(&["reset", "-q", "--hard", &base]);
     repo.edit(&path, "lifecycle: approved", "lifecycle: deprecated");
     repo.edit(&path, "version: 1.0.0", "version: 1.0.1");
-    repo.commit("deprecated", &[]);
+    repo.commit_with("deprecated", &[]);
     assert_eq!(check(&repo, &base, 0), Vec::<String>::new());
 }
 
@@ -1279,18 +865,19 @@ fn prod_change(repo: &Repo, trailers: &[&str]) -> String {
         text.replace("enabled: true", "enabled: false")
     };
     repo.write(&path, flipped);
-    repo.commit("banner in prod", trailers)
+    repo.commit_with("banner in prod", trailers)
 }
 
 #[test]
 fn check_prod_changes_need_a_reason() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     let base = repo.head();
     let commit = prod_change(&repo, &["Approved-by: Bob Reviewer <bob@example.com>"]);
-    let out = repo.flagctl(&["check", "--base", &base, "--format", "json"]);
+    let out = repo.run(&["check", "--base", &base, "--format", "json"]);
     out.expect(1);
-    assert_eq!(out.codes(), ["check/reason-missing"]);
-    let finding = &finding_list(&out.json())[0];
+    assert_eq!(codes_of(&out), ["check/reason-missing"]);
+    let doc = out.report();
+    let finding = &findings(&doc)[0];
     assert_eq!(finding["env"], "prod");
     assert_eq!(finding["commit"], commit.as_str());
 
@@ -1304,13 +891,13 @@ fn check_prod_changes_need_a_reason() {
     assert_eq!(check(&repo, &base, 0), Vec::<String>::new());
     // Other environments ask for nothing.
     repo.edit(&banner_path("dev"), "enabled: false", "enabled: true");
-    repo.commit("dev", &[]);
+    repo.commit_with("dev", &[]);
     assert_eq!(check(&repo, &base, 0), Vec::<String>::new());
 }
 
 #[test]
 fn check_prod_changes_need_approvals_from_others_than_the_author() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     let base = repo.head();
     prod_change(&repo, &["Flagctl-Reason: launch"]);
     assert_eq!(check(&repo, &base, 1), ["check/approvals-missing"]);
@@ -1355,9 +942,9 @@ fn check_prod_changes_need_approvals_from_others_than_the_author() {
 
 #[test]
 fn check_approvals_count_distinct_emails() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     repo.edit("flagctl.yaml", "approvals: 1", "approvals: 2");
-    let base = repo.commit("two approvals for prod", &[]);
+    let base = repo.commit_with("two approvals for prod", &[]);
     prod_change(
         &repo,
         &[
@@ -1366,9 +953,9 @@ fn check_approvals_count_distinct_emails() {
             "Approved-by: Robert <BOB@example.com>",
         ],
     );
-    let out = repo.flagctl(&["check", "--base", &base, "--format", "json"]);
+    let out = repo.run(&["check", "--base", &base, "--format", "json"]);
     out.expect(1);
-    assert_eq!(out.codes(), ["check/approvals-missing"]);
+    assert_eq!(codes_of(&out), ["check/approvals-missing"]);
     assert!(out.stdout.contains("1 of the 2"), "{}", out.show());
     repo.amend(
         "banner in prod",
@@ -1383,7 +970,7 @@ fn check_approvals_count_distinct_emails() {
 
 #[test]
 fn check_an_approval_without_an_email_does_not_count() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     let base = repo.head();
     prod_change(&repo, &["Flagctl-Reason: launch", "Approved-by:"]);
     assert_eq!(
@@ -1404,22 +991,10 @@ fn check_an_approval_without_an_email_does_not_count() {
 
 #[test]
 fn check_break_glass_passes_the_approvals_rule() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     let base = repo.head();
-    repo.ok(
-        &[
-            "toggle",
-            "feature_banner",
-            "--env",
-            "prod",
-            "on",
-            "--break-glass",
-            "--reason",
-            "INC-42",
-            "--yes",
-        ],
-        0,
-    );
+    repo.run_line("toggle feature_banner --env prod on --break-glass --reason INC-42 --yes")
+        .expect(0);
     assert_eq!(check(&repo, &base, 0), Vec::<String>::new());
     // The same toggle without the break-glass trailer needs its approval.
     repo.amend(
@@ -1431,7 +1006,7 @@ fn check_break_glass_passes_the_approvals_rule() {
 
 #[test]
 fn check_reads_the_policy_from_the_base() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     let base = repo.head();
     repo.edit("flagctl.yaml", "approvals: 1", "approvals: 0");
     repo.edit(
@@ -1455,12 +1030,12 @@ fn check_reads_the_policy_from_the_base() {
 
 #[test]
 fn check_refuses_a_base_it_cannot_judge_against() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     repo.edit(&banner_path("dev"), "enabled: false", "enabled: true");
-    repo.commit("main moves on", &[]);
-    repo.flagctl(&["check", "--base", "no-such-branch"])
+    repo.commit_with("main moves on", &[]);
+    repo.run(&["check", "--base", "no-such-branch"])
         .refused(&["no-such-branch"]);
-    repo.flagctl(&[
+    repo.run(&[
         "check",
         "--base",
         "0123456789abcdef0123456789abcdef01234567",
@@ -1470,8 +1045,8 @@ fn check_refuses_a_base_it_cannot_judge_against() {
     // A sibling branch: main is not in its history.
     repo.git(&["switch", "-q", "-c", "side", "HEAD~1"]);
     repo.edit(&banner_path("staging"), "enabled: false", "enabled: true");
-    repo.commit("side work", &[]);
-    let out = repo.flagctl(&["check", "--base", "main"]);
+    repo.commit_with("side work", &[]);
+    let out = repo.run(&["check", "--base", "main"]);
     out.refused(&["main"]);
     assert!(
         out.stderr.contains("stale") || out.stderr.contains("unrelated"),
@@ -1483,24 +1058,24 @@ fn check_refuses_a_base_it_cannot_judge_against() {
 
 #[test]
 fn check_in_a_shallow_clone_missing_the_base_says_to_fetch() {
-    let origin = Repo::fixture();
+    let origin = fixture();
     let base = origin.head();
     origin.edit(&banner_path("dev"), "enabled: false", "enabled: true");
-    origin.commit("one", &[]);
+    origin.commit_with("one", &[]);
     origin.edit(&banner_path("dev"), "enabled: true", "enabled: false");
-    origin.commit("two", &[]);
-    let clone = origin.clone_of(Some(1));
-    let out = clone.flagctl(&["check", "--base", &base]);
+    origin.commit_with("two", &[]);
+    let clone = Repo::clone_of(&origin, Some(1));
+    let out = clone.run(&["check", "--base", &base]);
     out.refused(&["shallow", "fetch"]);
-    let out = clone.flagctl(&["check", "--base", "HEAD~1"]);
+    let out = clone.run(&["check", "--base", "HEAD~1"]);
     out.refused(&["fetch"]);
     // The base that is there works.
-    clone.ok(&["check", "--base", "origin/main"], 0);
+    clone.run(&["check", "--base", "origin/main"]).expect(0);
 }
 
 #[test]
 fn check_includes_validation_and_drift_errors() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     let base = repo.head();
     // An unknown key in dev (validation), and a prod-only bump (drift/ahead).
     repo.edit(
@@ -1515,7 +1090,7 @@ fn check_includes_validation_and_drift_errors() {
         "Checkout flow A/B test (prod)",
     );
     repo.edit(&prod, "version: 1.0.0", "version: 1.0.1");
-    repo.commit(
+    repo.commit_with(
         "two problems",
         &["Flagctl-Reason: r", "Approved-by: Bob <bob@example.com>"],
     );
@@ -1529,14 +1104,15 @@ fn check_includes_validation_and_drift_errors() {
 
 #[test]
 fn check_speaks_every_format() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     let base = repo.head();
     let path = flow_path("dev");
     repo.edit(&path, "  b: onepage\n", "  b: onepage\n  c: hybrid\n");
     repo.edit(&path, "version: 1.0.0", "version: 1.0.1");
-    repo.commit("add a variant with a patch bump", &[]);
+    repo.commit_with("add a variant with a patch bump", &[]);
 
-    let human = repo.ok(&["check", "--base", &base], 1);
+    let human = repo.run(&["check", "--base", &base]);
+    human.expect(1);
     assert!(
         human.stdout.contains("check/bump-needed"),
         "{}",
@@ -1548,23 +1124,26 @@ fn check_speaks_every_format() {
         human.show()
     );
 
-    let github = repo.ok(&["check", "--base", &base, "--format", "github"], 1);
+    let github = repo.run(&["check", "--base", &base, "--format", "github"]);
+    github.expect(1);
     let annotation = line_with(&github.stdout, "check/bump-needed");
     assert!(
         annotation.starts_with(&format!("::error file={path},line=3,col=10")),
         "{annotation}"
     );
 
-    let markdown = repo.ok(&["check", "--base", &base, "--format", "markdown"], 1);
+    let markdown = repo.run(&["check", "--base", &base, "--format", "markdown"]);
+    markdown.expect(1);
     let row = line_with(&markdown.stdout, "check/bump-needed");
     assert!(row.starts_with('|') && row.contains(&path), "{row}");
     assert!(markdown.stdout.contains("|---"), "{}", markdown.show());
 
     let json = repo
-        .ok(&["check", "--base", &base, "--format", "json"], 1)
+        .run(&["check", "--base", &base, "--format", "json"])
+        .expect(1)
         .json();
     assert_eq!(json["summary"]["errors"], 1, "{json:#}");
-    assert_eq!(finding_list(&json)[0]["code"], "check/bump-needed");
+    assert_eq!(findings(&json)[0]["code"], "check/bump-needed");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1574,13 +1153,14 @@ fn check_speaks_every_format() {
 fn audit(repo: &Repo, args: &[&str], code: i32) -> (Vec<Json>, Vec<String>) {
     let mut all = vec!["audit", "--format", "json"];
     all.extend(args);
-    let out = repo.ok(&all, code);
+    let out = repo.run(&all);
+    out.expect(code);
     let doc = out.json();
     let rows = doc["audit"]
         .as_array()
         .cloned()
         .unwrap_or_else(|| panic!("an audit array in {doc:#}"));
-    (rows, out.codes())
+    (rows, codes_of(&out))
 }
 
 fn commits_of(rows: &[Json]) -> Vec<String> {
@@ -1591,21 +1171,19 @@ fn commits_of(rows: &[Json]) -> Vec<String> {
 
 #[test]
 fn audit_rows_say_who_changed_what_why_and_with_which_approvals() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     let init = repo.head();
-    repo.ok(
-        &[
-            "toggle",
-            "feature_banner",
-            "--env",
-            "dev",
-            "on",
-            "--reason",
-            "try it",
-            "--yes",
-        ],
-        0,
-    );
+    repo.run(&[
+        "toggle",
+        "feature_banner",
+        "--env",
+        "dev",
+        "on",
+        "--reason",
+        "try it",
+        "--yes",
+    ])
+    .expect(0);
     let dev = repo.head();
     let prod = prod_change(
         &repo,
@@ -1642,7 +1220,8 @@ fn audit_rows_say_who_changed_what_why_and_with_which_approvals() {
         serde_json::json!(["rita@example.com"])
     );
 
-    let human = repo.ok(&["audit"], 0);
+    let human = repo.run(&["audit"]);
+    human.expect(0);
     let line = line_with(&human.stdout, short(&prod));
     for needle in [NAME, "prod", "feature_banner", "launch", "1"] {
         assert!(line.contains(needle), "{needle:?} in {line:?}");
@@ -1664,7 +1243,7 @@ fn audit_since_a_rev_or_a_date_and_env_filter() {
     let repo = dated_fixture();
     let init = repo.head();
     let [_, feb, mar] = dated_history(&repo);
-    repo.set_date("2026-04-10T12:00:00Z");
+    repo.at("2026-04-10T12:00:00Z");
     let apr = prod_change(
         &repo,
         &[
@@ -1688,14 +1267,14 @@ fn audit_since_a_rev_or_a_date_and_env_filter() {
     assert_eq!(commits_of(&rows), [&init, &apr].map(|s| s.to_owned()));
     let (rows, _) = audit(&repo, &["--env", "dev", "--since", "2026-02-11"], 0);
     assert_eq!(commits_of(&rows), [&mar].map(|s| s.to_owned()));
-    repo.flagctl(&["audit", "--since", "no-such-rev"])
+    repo.run(&["audit", "--since", "no-such-rev"])
         .refused(&["no-such-rev"]);
-    repo.flagctl(&["audit", "--env", "qa"]).refused(&["qa"]);
+    repo.run(&["audit", "--env", "qa"]).refused(&["qa"]);
 }
 
 #[test]
 fn audit_reports_policy_violations_found_in_history() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     let bad = prod_change(&repo, &[]);
     let good = prod_change(
         &repo,
@@ -1704,9 +1283,10 @@ fn audit_reports_policy_violations_found_in_history() {
             "Approved-by: Bob <bob@example.com>",
         ],
     );
-    let out = repo.ok(&["audit", "--format", "json"], 1);
+    let out = repo.run(&["audit", "--format", "json"]);
+    out.expect(1);
     let doc = out.json();
-    let mut found: Vec<(String, String)> = finding_list(&doc)
+    let mut found: Vec<(String, String)> = findings(&doc)
         .iter()
         .map(|f| {
             (
@@ -1734,26 +1314,15 @@ fn audit_reports_policy_violations_found_in_history() {
 
 #[test]
 fn audit_reports_a_break_glass_change_until_an_approved_change_follows() {
-    let repo = Repo::fixture();
-    repo.ok(
-        &[
-            "toggle",
-            "feature_banner",
-            "--env",
-            "prod",
-            "on",
-            "--break-glass",
-            "--reason",
-            "INC-42",
-            "--yes",
-        ],
-        0,
-    );
+    let repo = fixture();
+    repo.run_line("toggle feature_banner --env prod on --break-glass --reason INC-42 --yes")
+        .expect(0);
     let glass = repo.head();
     let (rows, codes) = audit(&repo, &[], 0);
     assert_eq!(codes, ["audit/break-glass"]);
     assert_eq!(rows[1]["break_glass"], true);
-    let human = repo.ok(&["audit"], 0);
+    let human = repo.run(&["audit"]);
+    human.expect(0);
     let row = human
         .stdout
         .lines()
@@ -1767,15 +1336,17 @@ fn audit_reports_a_break_glass_change_until_an_approved_change_follows() {
     // An approved change to another flag, or to the same flag in another environment, does not
     // close it.
     repo.edit(&flow_path("prod"), "enabled: true", "enabled: false");
-    repo.commit(
+    repo.commit_with(
         "flow off",
         &["Flagctl-Reason: r", "Approved-by: Bob <bob@example.com>"],
     );
     repo.edit(&banner_path("staging"), "enabled: false", "enabled: true");
-    repo.commit("staging banner", &["Approved-by: Bob <bob@example.com>"]);
-    let out = repo.ok(&["audit", "--format", "json"], 0);
-    let open: Vec<Json> = finding_list(&out.json())
-        .into_iter()
+    repo.commit_with("staging banner", &["Approved-by: Bob <bob@example.com>"]);
+    let out = repo.run(&["audit", "--format", "json"]);
+    out.expect(0);
+    let doc = out.report();
+    let open: Vec<&Json> = findings(&doc)
+        .iter()
         .filter(|f| f["code"] == "audit/break-glass")
         .collect();
     assert_eq!(open.len(), 1, "{}", out.show());
@@ -1814,7 +1385,7 @@ fn audit_reports_a_break_glass_change_until_an_approved_change_follows() {
 fn event_history(repo: &Repo) -> Vec<(String, &'static str)> {
     let mut steps = vec![(repo.head(), "init")];
     let mut run = |args: &[&str], step: &'static str| {
-        repo.ok(args, 0);
+        repo.run(args).expect(0);
         steps.push((repo.head(), step));
     };
     run(
@@ -1888,7 +1459,7 @@ fn event_history(repo: &Repo) -> Vec<(String, &'static str)> {
             "lifecycle: deprecated",
         );
     }
-    let deprecate = repo.commit(
+    let deprecate = repo.commit_with(
         "deprecate the banner",
         &[
             "Flagctl-Reason: replaced",
@@ -1897,7 +1468,7 @@ fn event_history(repo: &Repo) -> Vec<(String, &'static str)> {
     );
     steps.push((deprecate, "deprecate"));
     let mut run = |args: &[&str], step: &'static str| {
-        repo.ok(args, 0);
+        repo.run(args).expect(0);
         steps.push((repo.head(), step));
     };
     run(
@@ -1916,7 +1487,7 @@ fn parse_lines(stdout: &str) -> Vec<Json> {
 
 #[test]
 fn events_are_json_lines_of_every_kind() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     let steps = event_history(&repo);
     let commit = |step: &str| {
         steps
@@ -1925,7 +1496,8 @@ fn events_are_json_lines_of_every_kind() {
             .map(|(c, _)| c.clone())
             .expect("step")
     };
-    let out = repo.ok(&["events"], 0);
+    let out = repo.run(&["events"]);
+    out.expect(0);
     assert!(out.stdout.ends_with('\n'));
     let events = parse_lines(&out.stdout);
     type Row<'a> = (
@@ -2049,14 +1621,14 @@ fn events_are_json_lines_of_every_kind() {
 
 #[test]
 fn events_are_deterministic_and_since_keeps_the_sequence() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     let steps = event_history(&repo);
-    let first = repo.ok(&["events"], 0).stdout;
-    let second = repo.ok(&["events"], 0).stdout;
+    let first = repo.run(&["events"]).expect(0).stdout.clone();
+    let second = repo.run(&["events"]).expect(0).stdout.clone();
     assert_eq!(first, second, "the same history yields the same bytes");
-    let clone = repo.clone_of(None);
+    let clone = Repo::clone_of(&repo, None);
     assert_eq!(
-        clone.ok(&["events"], 0).stdout,
+        clone.run(&["events"]).expect(0).stdout,
         first,
         "and so does a clone of it"
     );
@@ -2064,14 +1636,17 @@ fn events_are_deterministic_and_since_keeps_the_sequence() {
     let lines: Vec<&str> = first.lines().collect();
     let bump = &steps[3];
     assert_eq!(bump.1, "bump");
-    let since = repo.ok(&["events", "--since", &bump.0], 0);
+    let since = repo.run(&["events", "--since", &bump.0]);
+    since.expect(0);
     assert_eq!(since.lines(), lines[9..], "events after the bump commit");
     assert_eq!(parse_lines(&since.stdout)[0]["sequence"], 10);
-    let since = repo.ok(&["events", "--since", short(&steps[0].0)], 0);
+    let since = repo.run(&["events", "--since", short(&steps[0].0)]);
+    since.expect(0);
     assert_eq!(since.lines(), lines[6..]);
-    let since = repo.ok(&["events", "--since", "HEAD"], 0);
+    let since = repo.run(&["events", "--since", "HEAD"]);
+    since.expect(0);
     assert_eq!(since.stdout, "");
-    repo.flagctl(&["events", "--since", "no-such-rev"])
+    repo.run(&["events", "--since", "no-such-rev"])
         .refused(&["no-such-rev"]);
 }
 
@@ -2242,35 +1817,23 @@ fn signature(body: &str) -> String {
 
 /// The fixture plus a toggle and a set in dev: 8 events (6 created, toggled, updated).
 fn eight_events() -> (Repo, Vec<String>) {
-    let repo = Repo::fixture();
-    repo.ok(
-        &[
-            "toggle",
-            "feature_banner",
-            "--env",
-            "dev",
-            "on",
-            "--reason",
-            "try it",
-            "--yes",
-        ],
-        0,
-    );
-    repo.ok(
-        &[
-            "set",
-            "feature_banner",
-            "--env",
-            "dev",
-            "description=Bigger",
-            "--reason",
-            "copy",
-            "--yes",
-        ],
-        0,
-    );
+    let repo = fixture();
+    repo.run(&[
+        "toggle",
+        "feature_banner",
+        "--env",
+        "dev",
+        "on",
+        "--reason",
+        "try it",
+        "--yes",
+    ])
+    .expect(0);
+    repo.run_line("set feature_banner --env dev description=Bigger --reason copy --yes")
+        .expect(0);
     let lines: Vec<String> = repo
-        .ok(&["events"], 0)
+        .run(&["events"])
+        .expect(0)
         .stdout
         .lines()
         .map(str::to_owned)
@@ -2279,11 +1842,11 @@ fn eight_events() -> (Repo, Vec<String>) {
     (repo, lines)
 }
 
-fn post(repo: &Repo, hook: &Hook, extra: &[&str]) -> Out {
+fn post(repo: &Repo, hook: &Hook, extra: &[&str]) -> Run {
     let url = hook.url();
     let mut args = vec!["events", "--post", url.as_str(), "--backoff-ms", "10"];
     args.extend(extra);
-    let out = repo.flagctl_with(&args, &[("FLAGCTL_WEBHOOK_SECRET", SECRET)]);
+    let out = repo.cmd(&args).env("FLAGCTL_WEBHOOK_SECRET", SECRET).run();
     assert!(
         !out.stdout.contains(SECRET) && !out.stderr.contains(SECRET),
         "the secret is never printed\n{}",
@@ -2444,7 +2007,7 @@ fn events_post_needs_the_secret() {
     let (repo, _) = eight_events();
     let hook = Hook::start(Answer::FailFirst(0));
     let url = hook.url();
-    let out = repo.flagctl(&["events", "--post", &url]);
+    let out = repo.run(&["events", "--post", &url]);
     out.refused(&["FLAGCTL_WEBHOOK_SECRET"]);
     assert!(hook.requests().is_empty(), "nothing is sent unsigned");
 }
@@ -2462,8 +2025,9 @@ fn owner_lines(stdout: &str) -> Vec<&str> {
 
 #[test]
 fn codeowners_names_each_flag_files_owner_and_its_environments_approvers() {
-    let repo = Repo::fixture();
-    let out = repo.ok(&["codeowners"], 0);
+    let repo = fixture();
+    let out = repo.run(&["codeowners"]);
+    out.expect(0);
     let lines = owner_lines(&out.stdout);
     let approvers = "@acme/release-managers @acme/sre";
     let mut expected = vec![
@@ -2493,7 +2057,7 @@ fn codeowners_names_each_flag_files_owner_and_its_environments_approvers() {
     expected.sort();
     assert_eq!(got, expected);
     assert_eq!(
-        repo.ok(&["codeowners"], 0).stdout,
+        repo.run(&["codeowners"]).expect(0).stdout,
         out.stdout,
         "deterministic"
     );
@@ -2501,14 +2065,15 @@ fn codeowners_names_each_flag_files_owner_and_its_environments_approvers() {
 
 #[test]
 fn codeowners_names_each_owner_once() {
-    let repo = Repo::fixture();
+    let repo = fixture();
     // The owner is also the environment's second approver.
     repo.edit(
         &banner_path("prod"),
         "owner: \"@acme/web\"",
         "owner: \"@acme/sre\"",
     );
-    let out = repo.ok(&["codeowners"], 0);
+    let out = repo.run(&["codeowners"]);
+    out.expect(0);
     let line = line_with(&out.stdout, "/flags/prod/feature_banner.yaml");
     let handles: Vec<&str> = line.split_whitespace().skip(1).collect();
     let mut distinct = handles.clone();

@@ -1,21 +1,20 @@
 //! Rules across files and configuration, on repositories built in temporary folders: `--strict`,
 //! expiry dates, duplicate names, segments (shared and per environment), `ignore:`.
 
-use crate::{Output, TempRepo, findings, flagctl, placed, run};
+use crate::support::{Repo, Run, findings, flag_yaml, placed};
 
 /// A repository whose only finding is an expired flag when `now` is past 2026-03-01.
-fn expiring_repo() -> TempRepo {
-    let repo = TempRepo::new();
+fn expiring_repo() -> Repo {
+    let repo = Repo::new();
     repo.flag("flags/dev/feature_promo.yaml", "expires: 2026-03-01\n");
     repo
 }
 
-fn validate_at(repo: &TempRepo, now: &str, args: &[&str]) -> Output {
-    run(flagctl()
-        .current_dir(repo.path())
+fn validate_at(repo: &Repo, now: &str, args: &[&str]) -> Run {
+    repo.cmd(&["validate"])
+        .args(args)
         .env("FLAGCTL_NOW", now)
-        .arg("validate")
-        .args(args))
+        .run()
 }
 
 #[test]
@@ -23,7 +22,7 @@ fn an_expired_flag_is_a_warning_that_fails_only_under_strict() {
     let repo = expiring_repo();
     let now = "2026-03-02T00:00:00Z";
     let lenient = validate_at(&repo, now, &["--format", "json"]);
-    lenient.expect_code(0);
+    lenient.expect(0);
     let doc = lenient.json();
     assert_eq!(
         placed(&doc),
@@ -37,7 +36,7 @@ fn an_expired_flag_is_a_warning_that_fails_only_under_strict() {
     assert_eq!(findings(&doc)[0]["severity"], "warning");
 
     let strict = validate_at(&repo, now, &["--format", "json", "--strict"]);
-    strict.expect_code(1);
+    strict.expect(1);
     // Still reported as a warning: --strict changes the exit code, not the severity.
     let doc = strict.json();
     assert_eq!(findings(&doc)[0]["severity"], "warning");
@@ -45,7 +44,7 @@ fn an_expired_flag_is_a_warning_that_fails_only_under_strict() {
     assert_eq!(doc["summary"]["errors"], 0);
 
     let human = validate_at(&repo, now, &["--strict", "--color", "never"]);
-    human.expect_code(1);
+    human.expect(1);
     assert!(
         human
             .stdout
@@ -66,7 +65,7 @@ fn an_expiry_date_holds_through_that_day_utc() {
         "2026-03-02T00:30:00+01:00",
     ] {
         let out = validate_at(&repo, now, &["--strict"]);
-        out.expect_code(0);
+        out.expect(0);
         assert!(
             out.stdout.contains("no problems"),
             "at {now}: {}",
@@ -80,7 +79,7 @@ fn an_expiry_date_holds_through_that_day_utc() {
         "2030-01-01T00:00:00Z",
     ] {
         let out = validate_at(&repo, now, &["--strict", "--format", "json"]);
-        out.expect_code(1);
+        out.expect(1);
         let codes: Vec<_> = placed(&out.json()).into_iter().map(|(c, ..)| c).collect();
         assert_eq!(codes, ["rule/expired"], "at {now}");
     }
@@ -88,20 +87,21 @@ fn an_expiry_date_holds_through_that_day_utc() {
 
 #[test]
 fn strict_does_not_fail_a_clean_repository() {
-    let repo = TempRepo::new();
+    let repo = Repo::new();
     repo.flag("flags/dev/feature_a.yaml", "");
-    repo.run(&["validate", "--strict"]).expect_code(0);
+    repo.run(&["validate", "--strict"]).expect(0);
 }
 
 #[test]
 fn a_name_used_twice_in_one_environment_is_an_error_across_group_folders() {
-    let repo = TempRepo::new();
+    let repo = Repo::new();
     repo.flag("flags/dev/checkout/feature_x.yaml", "")
         .flag("flags/dev/search/feature_x.yaml", "")
         // The same name in another environment is the same flag, promoted: no finding.
         .flag("flags/prod/feature_x.yaml", "");
-    let (out, doc) = repo.validate_json(&[]);
-    out.expect_code(1);
+    let out = repo.run(&["validate", "--format", "json"]);
+    let doc = out.report();
+    out.expect(1);
     assert_eq!(
         placed(&doc),
         [(
@@ -130,12 +130,13 @@ fn with_segment_rule(segment: &str) -> String {
 
 #[test]
 fn an_unknown_segment_is_reported_with_a_did_you_mean() {
-    let repo = TempRepo::new();
+    let repo = Repo::new();
     repo.write("segments/staff.yaml", STAFF_SEGMENT)
         .flag("flags/dev/feature_ok.yaml", &with_segment_rule("staff"))
         .flag("flags/dev/feature_typo.yaml", &with_segment_rule("staf"));
-    let (out, doc) = repo.validate_json(&[]);
-    out.expect_code(1);
+    let out = repo.run(&["validate", "--format", "json"]);
+    let doc = out.report();
+    out.expect(1);
     assert_eq!(
         placed(&doc),
         [(
@@ -157,15 +158,16 @@ fn an_unknown_segment_is_reported_with_a_did_you_mean() {
 
 #[test]
 fn a_per_environment_segment_is_known_in_that_environment_only() {
-    let repo = TempRepo::new();
+    let repo = Repo::new();
     repo.write(
         "segments/dev/beta.yaml",
         STAFF_SEGMENT.replace("name: staff", "name: beta"),
     )
     .flag("flags/dev/feature_x.yaml", &with_segment_rule("beta"))
     .flag("flags/prod/feature_x.yaml", &with_segment_rule("beta"));
-    let (out, doc) = repo.validate_json(&[]);
-    out.expect_code(1);
+    let out = repo.run(&["validate", "--format", "json"]);
+    let doc = out.report();
+    out.expect(1);
     assert_eq!(
         placed(&doc),
         [(
@@ -182,28 +184,30 @@ fn a_per_environment_segment_is_known_in_that_environment_only() {
 fn a_per_environment_segment_overrides_the_shared_one_without_hiding_it_elsewhere() {
     // segments/staff.yaml is shared; segments/dev/staff.yaml overrides it in dev. Both
     // environments know `staff`.
-    let repo = TempRepo::new();
+    let repo = Repo::new();
     repo.write("segments/staff.yaml", STAFF_SEGMENT)
         .write("segments/dev/staff.yaml", STAFF_SEGMENT)
         .flag("flags/dev/feature_x.yaml", &with_segment_rule("staff"))
         .flag("flags/prod/feature_x.yaml", &with_segment_rule("staff"));
-    let (out, doc) = repo.validate_json(&[]);
-    out.expect_code(0);
+    let out = repo.run(&["validate", "--format", "json"]);
+    let doc = out.report();
+    out.expect(0);
     assert!(findings(&doc).is_empty(), "{doc:#}");
 }
 
 #[test]
 fn ignore_silences_one_code_for_one_flag() {
-    let repo = TempRepo::new();
+    let repo = Repo::new();
     repo.write(
         "flagctl.yaml",
         "environments:\n  - name: dev\nignore:\n  - code: rule/expired\n    flag: ops_kill_switch\n    reason: a permanent kill switch\n",
     )
     .flag("flags/dev/ops_kill_switch.yaml", "expires: 2020-01-01\n")
     .flag("flags/dev/feature_old.yaml", "expires: 2020-01-01\n");
-    let (out, doc) = repo.validate_json(&["--strict"]);
+    let out = repo.run_line("validate --format json --strict");
+    let doc = out.report();
     // feature_old is not covered by the entry: still reported, and --strict fails on it.
-    out.expect_code(1);
+    out.expect(1);
     assert_eq!(
         placed(&doc),
         [(
@@ -219,54 +223,57 @@ fn ignore_silences_one_code_for_one_flag() {
         "flagctl.yaml",
         "environments:\n  - name: dev\nignore:\n  - code: rule/expired\n    flag: ops_kill_switch\n    reason: a permanent kill switch\n  - code: rule/expired\n    flag: feature_old\n    reason: removed next sprint\n",
     );
-    let (out, doc) = repo.validate_json(&["--strict"]);
-    out.expect_code(0);
+    let out = repo.run_line("validate --format json --strict");
+    let doc = out.report();
+    out.expect(0);
     assert!(findings(&doc).is_empty(), "{doc:#}");
 }
 
 #[test]
 fn ignore_matches_the_code_not_just_the_flag() {
-    let repo = TempRepo::new();
+    let repo = Repo::new();
     repo.write(
         "flagctl.yaml",
         "ignore:\n  - code: rule/naming\n    flag: feature_typo\n    reason: not this code\n",
     )
     .write("segments/staff.yaml", STAFF_SEGMENT)
     .flag("flags/dev/feature_typo.yaml", &with_segment_rule("staf"));
-    let (out, doc) = repo.validate_json(&[]);
-    out.expect_code(1);
+    let out = repo.run(&["validate", "--format", "json"]);
+    let doc = out.report();
+    out.expect(1);
     let codes: Vec<_> = placed(&doc).into_iter().map(|(c, ..)| c).collect();
     assert_eq!(codes, ["rule/unknown-segment"]);
 }
 
 #[test]
 fn a_listed_environment_without_a_folder_is_empty_not_an_error() {
-    let repo = TempRepo::new();
+    let repo = Repo::new();
     repo.write(
         "flagctl.yaml",
         "environments:\n  - name: dev\n  - name: staging\n  - name: prod\n",
     )
     .flag("flags/dev/feature_a.yaml", "");
-    repo.run(&["validate"]).expect_code(0);
+    repo.run(&["validate"]).expect(0);
 }
 
 #[test]
 fn lifecycle_policy_comes_from_the_configuration() {
-    let repo = TempRepo::new();
+    let repo = Repo::new();
     repo.write(
         "flagctl.yaml",
         "environments:\n  - name: dev\n  - name: prod\n    allowed_lifecycle: [approved, deprecated]\n",
     )
     .write(
         "flags/dev/feature_a.yaml",
-        super::flag_yaml("feature_a", "").replace("lifecycle: approved", "lifecycle: draft"),
+        flag_yaml("feature_a", "").replace("lifecycle: approved", "lifecycle: draft"),
     )
     .write(
         "flags/prod/feature_a.yaml",
-        super::flag_yaml("feature_a", "").replace("lifecycle: approved", "lifecycle: draft"),
+        flag_yaml("feature_a", "").replace("lifecycle: approved", "lifecycle: draft"),
     );
-    let (out, doc) = repo.validate_json(&[]);
-    out.expect_code(1);
+    let out = repo.run(&["validate", "--format", "json"]);
+    let doc = out.report();
+    out.expect(1);
     assert_eq!(
         placed(&doc),
         [(
@@ -280,10 +287,10 @@ fn lifecycle_policy_comes_from_the_configuration() {
 
 #[test]
 fn rules_and_flags_must_say_what_they_serve_and_only_one_way() {
-    let repo = TempRepo::new();
+    let repo = Repo::new();
     repo.write(
         "flags/dev/feature_rules.yaml",
-        crate::flag_yaml(
+        flag_yaml(
             "feature_rules",
             "rules:\n  - name: nothing served\n    tenants: [acme]\n  - name: both\n    tenants: [globex]\n    serve: \"on\"\n    rollout: { \"on\": 50, \"off\": 50 }\n",
         ),
@@ -292,8 +299,9 @@ fn rules_and_flags_must_say_what_they_serve_and_only_one_way() {
         "flags/dev/feature_text.yaml",
         "name: feature_text\nversion: 1.0.0\ndescription: d\nowner: o\nlifecycle: draft\ntype: string\nvariants: { a: x, b: y }\ndefault: a\nenabled: true\n",
     );
-    let (out, doc) = repo.validate_json(&[]);
-    out.expect_code(1);
+    let out = repo.run(&["validate", "--format", "json"]);
+    let doc = out.report();
+    out.expect(1);
     let mut found: Vec<(String, String, u64, u64)> = placed(&doc);
     found.sort();
     assert_eq!(

@@ -1,15 +1,13 @@
 //! `--format sarif` and `--format gitlab`: the logs code scanning and GitLab's code quality
 //! widget read, checked against the SARIF 2.1.0 schema and against the JSON report's findings.
 
-use std::process::Command as Process;
-
 use serde_json::Value as Json;
 
-use crate::{Output, TempRepo, findings, flagctl, project_root, run, run_in};
+use crate::support::{Repo, Run, demo, findings, flag_yaml, project_root};
 
-fn broken(format: &str) -> Output {
-    let out = run(flagctl().args(["-C", "examples/broken", "validate", "--format", format]));
-    out.expect_code(1);
+fn broken(format: &str) -> Run {
+    let out = demo(&["-C", "examples/broken", "validate", "--format", format]);
+    out.expect(1);
     out
 }
 
@@ -83,13 +81,13 @@ fn sarif_is_schema_valid_and_holds_every_finding_at_its_place() {
 
 #[test]
 fn sarif_rules_cover_every_code_with_its_explanation() {
-    let sarif = run_in(project_root(), &["validate", "--format", "sarif"]).json();
+    let sarif = demo(&["validate", "--format", "sarif"]).json();
     assert_valid_sarif(&sarif);
     let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
         .as_array()
         .expect("rules");
-    let listed = run(flagctl().arg("explain"));
-    listed.expect_code(0);
+    let listed = demo(&["explain"]);
+    listed.expect(0);
     let codes: Vec<&str> = listed
         .stdout
         .lines()
@@ -101,9 +99,10 @@ fn sarif_rules_cover_every_code_with_its_explanation() {
     assert_eq!(ids, codes, "one rule per code, in `explain` order");
     for rule in rules {
         let id = rule["id"].as_str().unwrap_or_default();
-        let explained = run(flagctl().args(["explain", id]));
+        let explained = demo(&["explain", id]);
         let help = rule["help"]["text"].as_str().expect("help text");
-        let long = explained.stdout.split("\n\n").last().unwrap_or_default().trim();
+        // `explain` prints the code, the summary, then the explanation.
+        let long = explained.stdout.splitn(3, "\n\n").nth(2).unwrap_or_default().trim();
         assert!(help.starts_with(long), "{id}: help {help:?} is not `explain`'s {long:?}");
         assert!(
             matches!(
@@ -117,48 +116,33 @@ fn sarif_rules_cover_every_code_with_its_explanation() {
 }
 
 /// A flag repository in a folder of a larger git repository: result paths start at the top of
-/// the work tree, where code scanning looks for them; a finding about no file (a commit's
-/// policy) is shown on flagctl.yaml, as code scanning drops results without a location.
+/// the work tree, where code scanning looks for them; code scanning drops a result without a
+/// location, so a finding about no file at all is shown on flagctl.yaml.
 #[test]
-fn sarif_paths_start_at_the_work_tree_and_policy_findings_point_at_the_config() {
-    let tmp = TempRepo::new();
-    let git = |args: &[&str]| {
-        let status = Process::new("git")
-            .current_dir(tmp.path())
-            .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
-            .args(args)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .status()
-            .expect("git runs");
-        assert!(status.success(), "git {args:?}");
-    };
-    git(&["init", "-q", "-b", "main"]);
-    tmp.write(
-        "ops/flags repo/flagctl.yaml",
+fn sarif_paths_start_at_the_work_tree_and_every_result_has_a_location() {
+    let repo = Repo::with_git();
+    let dir = "ops/flags repo";
+    repo.write(
+        &format!("{dir}/flagctl.yaml"),
         "environments:\n  - name: dev\n  - name: prod\n    require_reason: true\n",
     );
-    tmp.flag("ops/flags repo/flags/dev/feature_a.yaml", "");
-    tmp.flag("ops/flags repo/flags/prod/feature_a.yaml", "");
-    git(&["add", "-A"]);
-    git(&["commit", "-q", "-m", "base"]);
-    git(&["branch", "base"]);
-    tmp.flag(
-        "ops/flags repo/flags/prod/feature_a.yaml",
-        "description: changed\n",
+    repo.flag(&format!("{dir}/flags/dev/feature_a.yaml"), "");
+    repo.flag(&format!("{dir}/flags/prod/feature_a.yaml"), "");
+    repo.commit("base");
+    repo.branch("base");
+    repo.write(
+        &format!("{dir}/flags/prod/feature_a.yaml"),
+        flag_yaml("feature_a", "").replace("version: 1.0.0", "version: 1.0.1"),
     );
-    std::fs::write(
-        tmp.join("ops/flags repo/flags/prod/feature_a.yaml"),
-        crate::flag_yaml("feature_a", "").replace("version: 1.0.0", "version: 1.0.1"),
-    )
-    .expect("write");
-    git(&["commit", "-q", "-am", "prod change without a reason"]);
+    repo.commit("prod change without a reason");
 
-    let out = run_in(
-        &tmp.join("ops/flags repo"),
-        &["check", "--base", "base", "--format", "sarif"],
-    );
-    out.expect_code(1);
+    let check = |format: &str| {
+        repo.cmd(&["check", "--base", "base", "--format", format])
+            .in_dir(dir)
+            .run()
+    };
+    let out = check("sarif");
+    out.expect(1);
     let sarif = out.json();
     assert_valid_sarif(&sarif);
     let results = sarif["runs"][0]["results"].as_array().expect("results");
@@ -169,13 +153,29 @@ fn sarif_paths_start_at_the_work_tree_and_policy_findings_point_at_the_config() 
             .unwrap_or_else(|| panic!("every result has a location: {result}"));
         assert!(uri.starts_with("ops/flags%20repo/"), "{uri}");
     }
-    let json = run_in(&tmp.join("ops/flags repo"), &["check", "--base", "base", "--format", "json"]).json();
-    let pathless: Vec<&Json> = findings(&json).iter().filter(|f| f["path"].is_null()).collect();
-    assert!(!pathless.is_empty(), "a reason-policy finding names no file: {json:#}");
-    for finding in pathless {
+    // A commit's policy breach names the file but no line: a location without a region.
+    let reason = results
+        .iter()
+        .find(|r| r["ruleId"] == "check/reason-missing")
+        .unwrap_or_else(|| panic!("the missing reason is reported: {sarif:#}"));
+    let place = &reason["locations"][0]["physicalLocation"];
+    assert_eq!(
+        place["artifactLocation"]["uri"],
+        "ops/flags%20repo/flags/prod/feature_a.yaml"
+    );
+    assert!(place.get("region").is_none(), "{reason}");
+    // Any finding that names no file at all is shown on flagctl.yaml.
+    let json = check("json").json();
+    for finding in findings(&json).iter().filter(|f| f["path"].is_null()) {
+        let message = finding["message"].as_str().unwrap_or("?");
         let result = results
             .iter()
-            .find(|r| r["ruleId"] == finding["code"] && r["message"]["text"].as_str().is_some_and(|m| m.starts_with(finding["message"].as_str().unwrap_or("?"))))
+            .find(|r| {
+                r["ruleId"] == finding["code"]
+                    && r["message"]["text"]
+                        .as_str()
+                        .is_some_and(|m| m.starts_with(message))
+            })
             .unwrap_or_else(|| panic!("no result for {finding}"));
         assert_eq!(
             result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],

@@ -1,12 +1,12 @@
 //! `flagctl validate`: clean repositories pass, `examples/broken` fails with the same report every
 //! time, and PATH arguments narrow what is reported.
 
-use crate::{TempRepo, findings, flagctl, placed, project_root, run};
+use crate::support::{Repo, findings, flagctl, placed, project_root, run};
 
 #[test]
 fn the_demo_repository_at_the_root_is_clean() {
     let out = run(flagctl().arg("validate"));
-    out.expect_code(0);
+    out.expect(0);
     assert!(out.stdout.contains("no problems"), "{}", out.stdout);
     assert!(out.stderr.is_empty(), "{}", out.stderr);
 }
@@ -16,7 +16,7 @@ fn the_demo_repository_stays_clean_on_any_date() {
     // SPEC §1: the demo passes `validate` on any date (nothing in it may expire).
     for now in ["2000-01-01T00:00:00Z", "2099-12-31T23:59:59Z"] {
         let out = run(flagctl().env("FLAGCTL_NOW", now).arg("validate"));
-        out.expect_code(0);
+        out.expect(0);
         assert!(
             out.stdout.contains("no problems"),
             "at {now}: {}",
@@ -28,21 +28,21 @@ fn the_demo_repository_stays_clean_on_any_date() {
 #[test]
 fn examples_basic_is_clean() {
     let out = run(flagctl().args(["-C", "examples/basic", "validate"]));
-    out.expect_code(0);
+    out.expect(0);
     assert!(out.stdout.contains("no problems"), "{}", out.stdout);
 }
 
 #[test]
 fn lint_is_an_alias_of_validate() {
     let out = run(flagctl().args(["-C", "examples/broken", "lint", "--format", "json"]));
-    out.expect_code(1);
+    out.expect(1);
     assert!(!findings(&out.json()).is_empty());
 }
 
 #[test]
 fn examples_broken_human_report() {
     let out = run(flagctl().args(["validate", "examples/broken", "--color", "never"]));
-    out.expect_code(1);
+    out.expect(1);
     assert!(
         !out.stdout.contains('\u{1b}'),
         "--color never prints no escapes"
@@ -53,7 +53,7 @@ fn examples_broken_human_report() {
 #[test]
 fn examples_broken_json_report() {
     let out = run(flagctl().args(["validate", "examples/broken", "--format", "json"]));
-    out.expect_code(1);
+    out.expect(1);
     insta::assert_snapshot!("broken_json", out.stdout);
 }
 
@@ -61,8 +61,8 @@ fn examples_broken_json_report() {
 fn a_repository_path_and_dash_c_give_the_same_report() {
     let by_path = run(flagctl().args(["validate", "examples/broken", "--format", "json"]));
     let by_dir = run(flagctl().args(["-C", "examples/broken", "validate", "--format", "json"]));
-    by_path.expect_code(1);
-    by_dir.expect_code(1);
+    by_path.expect(1);
+    by_dir.expect(1);
     assert_eq!(by_path.stdout, by_dir.stdout);
 }
 
@@ -86,7 +86,7 @@ fn a_file_path_narrows_the_report_to_that_file() {
         "--format",
         "json",
     ]));
-    out.expect_code(1);
+    out.expect(1);
     let doc = out.json();
     assert_eq!(
         placed(&doc),
@@ -111,7 +111,7 @@ fn a_folder_path_narrows_the_report_to_the_files_below_it() {
         "--format",
         "json",
     ]));
-    out.expect_code(1);
+    out.expect(1);
     let doc = out.json();
     let codes: Vec<_> = placed(&doc).into_iter().map(|(c, p, ..)| (c, p)).collect();
     assert_eq!(
@@ -133,7 +133,7 @@ fn the_human_report_of_a_narrowed_run_shows_only_that_file() {
         "--color",
         "never",
     ]));
-    out.expect_code(1);
+    out.expect(1);
     assert!(out.stdout.contains("flags/dev/unknown_key.yaml:9:1"));
     assert!(
         !out.stdout.contains("BadName"),
@@ -145,15 +145,15 @@ fn the_human_report_of_a_narrowed_run_shows_only_that_file() {
 
 #[test]
 fn narrowing_to_a_clean_file_passes_even_when_others_fail() {
-    let repo = TempRepo::new();
+    let repo = Repo::new();
     repo.flag("flags/dev/good.yaml", "")
         .write("flags/dev/bad.yaml", "name: bad\n");
     let whole = repo.run(&["validate"]);
-    whole.expect_code(1);
+    whole.expect(1);
     let good = repo.run(&["validate", "flags/dev/good.yaml"]);
-    good.expect_code(0);
+    good.expect(0);
     assert!(good.stdout.contains("no problems"), "{}", good.stdout);
-    repo.run(&["validate", "flags/dev/bad.yaml"]).expect_code(1);
+    repo.run(&["validate", "flags/dev/bad.yaml"]).expect(1);
 }
 
 #[test]
@@ -167,7 +167,7 @@ fn narrowing_still_loads_the_whole_repository_for_cross_file_rules() {
         "--format",
         "json",
     ]));
-    out.expect_code(1);
+    out.expect(1);
     let doc = out.json();
     let codes: Vec<_> = placed(&doc).into_iter().map(|(c, ..)| c).collect();
     assert_eq!(codes, ["rule/duplicate-name"]);
@@ -182,7 +182,7 @@ fn paths_are_relative_to_the_repository_root_whatever_the_start_folder() {
     let out = run(flagctl()
         .current_dir(project_root().join("examples/broken/flags/dev/a"))
         .args(["validate", "--format", "json"]));
-    out.expect_code(1);
+    out.expect(1);
     let doc = out.json();
     assert!(
         placed(&doc)
