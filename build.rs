@@ -44,13 +44,19 @@ fn from_git(dir: &Path) -> Option<String> {
     }
     let described = git(
         dir,
-        &["log", "-1", "--no-show-signature", "--format=%h %cs", "--abbrev=12"],
+        &[
+            "log",
+            "-1",
+            "--no-show-signature",
+            "--format=%h %cs",
+            "--abbrev=12",
+        ],
     )?;
     if !is_commit_text(&described) {
         return None;
     }
-    let dirty = git(dir, &["status", "--porcelain", "--untracked-files=no"])
-        .is_some_and(|s| !s.is_empty());
+    let dirty =
+        git(dir, &["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
     Some(if dirty {
         format!("{described} dirty")
     } else {
@@ -67,7 +73,10 @@ fn from_vcs_info(dir: &Path) -> Option<String> {
     // {"git": {"sha1": "<40 hex>"}, ...}: the one 40-hex string after "sha1".
     let after = &text[text.find("\"sha1\"")? + 6..];
     let start = after.find('"')? + 1;
-    let sha: String = after[start..].chars().take_while(char::is_ascii_hexdigit).collect();
+    let sha: String = after[start..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
     (sha.len() == 40).then(|| sha[..12].to_owned())
 }
 

@@ -14,8 +14,14 @@ pub fn files() -> Vec<(&'static str, String)> {
     let mut files = vec![
         ("flagctl.yaml", CONFIG.to_owned()),
         ("schemas/flag.schema.json", FLAG_SCHEMA.to_owned()),
-        ("schemas/segment.schema.json", editor_schema(FileKind::Segment)),
-        ("schemas/config.schema.json", editor_schema(FileKind::Config)),
+        (
+            "schemas/segment.schema.json",
+            editor_schema(FileKind::Segment),
+        ),
+        (
+            "schemas/config.schema.json",
+            editor_schema(FileKind::Config),
+        ),
         ("segments/staff.yaml", SEGMENT.to_owned()),
         ("templates/release.yaml", TEMPLATE.to_owned()),
         (".gitattributes", GITATTRIBUTES.to_owned()),

@@ -176,7 +176,7 @@ mod tests {
         schema
             .check(&root, &root.to_json())
             .into_iter()
-            .map(|v| v.code)
+            .map(|v| <&'static str>::from(v.code).to_owned())
             .collect()
     }
 

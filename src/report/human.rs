@@ -14,9 +14,7 @@ const SNIPPET_WIDTH: usize = 120;
 pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
     let mut sources = Sources::default();
     for (path, text) in &report.proposed {
-        sources
-            .files
-            .insert(path.clone(), Some(source_lines(text)));
+        sources.files.insert(path.clone(), Some(source_lines(text)));
     }
     for finding in report.findings {
         write_finding(out, finding, &report.root, &mut sources)?;

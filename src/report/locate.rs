@@ -44,7 +44,10 @@ pub fn work_tree_uri(root: &Path) -> Option<String> {
     } else {
         format!("/{text}")
     };
-    Some(format!("file://{}/", uri_reference(text.trim_end_matches('/'))))
+    Some(format!(
+        "file://{}/",
+        uri_reference(text.trim_end_matches('/'))
+    ))
 }
 
 /// Where a finding that names no file is shown: the configuration file, if the repository has
@@ -79,6 +82,9 @@ mod tests {
             super::uri_reference("flags/prod/a b#%.yaml"),
             "flags/prod/a%20b%23%25.yaml"
         );
-        assert_eq!(super::uri_reference("flags/dev/é.yaml"), "flags/dev/%C3%A9.yaml");
+        assert_eq!(
+            super::uri_reference("flags/dev/é.yaml"),
+            "flags/dev/%C3%A9.yaml"
+        );
     }
 }

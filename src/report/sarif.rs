@@ -165,7 +165,11 @@ impl Rules {
                             .text(format!("{}.", capitalized(code.summary())))
                             .build(),
                     )
-                    .full_description(MultiformatMessageString::builder().text(explanation).build())
+                    .full_description(
+                        MultiformatMessageString::builder()
+                            .text(explanation)
+                            .build(),
+                    )
                     .help(
                         MultiformatMessageString::builder()
                             .text(help.clone())
@@ -210,7 +214,10 @@ fn capitalized(text: &str) -> String {
 mod tests {
     #[test]
     fn rule_names_are_identifiers() {
-        assert_eq!(super::rule_name("rule/unknown-variant"), "RuleUnknownVariant");
+        assert_eq!(
+            super::rule_name("rule/unknown-variant"),
+            "RuleUnknownVariant"
+        );
         assert_eq!(super::rule_name("yaml/non-utf8"), "YamlNonUtf8");
     }
 }

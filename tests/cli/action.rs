@@ -7,9 +7,9 @@
 //! request event and earlier steps' outputs. The two `uses:` steps are stood in for: the cache
 //! restores the flagctl under test, and the SARIF upload is checked for the file it would send.
 
+use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use serde_json::Value as Json;
 
 use crate::support::{Repo, flag_yaml, project_root, scrubbed};
 
@@ -79,7 +79,8 @@ fn evaluate(expr: &str, context: &BTreeMap<String, String>) -> String {
 
 fn split_top<'a>(expr: &'a str, op: &str) -> Option<(&'a str, &'a str)> {
     // No parentheses or quotes holding operators in action.yml's expressions.
-    expr.find(op).map(|at| (&expr[..at], &expr[at + op.len()..]))
+    expr.find(op)
+        .map(|at| (&expr[..at], &expr[at + op.len()..]))
 }
 
 /// A string with every `${{ … }}` replaced by its value.
@@ -156,7 +157,11 @@ fn run_action(workspace: &Path, inputs: &[(&str, &str)], base_sha: &str) -> Job 
             } else {
                 assert!(uses.starts_with("actions/cache@"), "unexpected step {uses}");
                 assert_eq!(with("path"), temp.join("flagctl").display().to_string());
-                assert!(with("key").starts_with("flagctl-Linux-v0.1.0-"), "{}", with("key"));
+                assert!(
+                    with("key").starts_with("flagctl-Linux-v0.1.0-"),
+                    "{}",
+                    with("key")
+                );
             }
             job.steps.push((name, 0, String::new()));
             continue;
@@ -246,8 +251,8 @@ fn pull_request(dir: &str, bumped: bool) -> (Repo, String) {
     repo.flag(&format!("{dir}flags/prod/feature_banner.yaml"), "");
     let base = repo.commit("flags");
     repo.git(&["checkout", "-q", "-b", "change"]);
-    let mut text = flag_yaml("feature_banner", "")
-        .replace("A flag of the tests", "Shown on the home page");
+    let mut text =
+        flag_yaml("feature_banner", "").replace("A flag of the tests", "Shown on the home page");
     if bumped {
         text = text.replace("version: 1.0.0", "version: 1.0.1");
     }
@@ -266,12 +271,18 @@ fn the_action_fails_a_pull_request_that_needs_a_bump_and_reports_it_three_ways()
     assert_eq!(job.outputs["check"]["exit-code"], "1");
     // Annotations on the diff, at the file and line.
     let (_, code, annotations) = job.step("Check against the base");
-    assert_eq!(*code, 0, "findings fail the job at the verdict, after the reports");
+    assert_eq!(
+        *code, 0,
+        "findings fail the job at the verdict, after the reports"
+    );
     assert!(
         annotations.contains("::error file=flags/prod/feature_banner.yaml,line=2"),
         "{annotations}"
     );
-    assert!(annotations.contains("title=flagctl check/bump-needed"), "{annotations}");
+    assert!(
+        annotations.contains("title=flagctl check/bump-needed"),
+        "{annotations}"
+    );
     // The same findings uploaded as SARIF.
     let uploaded = job.uploaded.as_ref().expect("the SARIF upload ran");
     let sarif: Json =
@@ -311,7 +322,11 @@ fn the_action_checks_a_flag_repository_in_a_folder_and_honours_its_inputs() {
     let (work, base) = pull_request("config/flags-repo/", false);
     let job = run_action(
         work.path(),
-        &[("working-directory", "config/flags-repo"), ("sarif", "false"), ("summary", "false")],
+        &[
+            ("working-directory", "config/flags-repo"),
+            ("sarif", "false"),
+            ("summary", "false"),
+        ],
         &base,
     );
     assert_eq!(job.outputs["check"]["exit-code"], "1");
@@ -328,5 +343,8 @@ fn the_action_refuses_to_run_without_a_base() {
     assert!(job.failed);
     let (_, code, out) = job.step("Check against the base");
     assert_eq!(*code, 2);
-    assert!(out.contains("::error title=flagctl::no base revision"), "{out}");
+    assert!(
+        out.contains("::error title=flagctl::no base revision"),
+        "{out}"
+    );
 }

@@ -47,7 +47,10 @@ fn set_of_a_contract_field_bumps_major() {
     repo.write("flagctl.yaml", "environments:\n  - name: dev\n");
     repo.write(
         "flags/dev/feature_a.yaml",
-        flag_yaml("feature_a", "").replace("type: boolean", "type: boolean\nvariants: { on: true, off: false }\ndefault: off"),
+        flag_yaml("feature_a", "").replace(
+            "type: boolean",
+            "type: boolean\nvariants: { on: true, off: false }\ndefault: off",
+        ),
     );
     repo.commit("feature_a");
     repo.branch("base");

@@ -99,7 +99,10 @@ fn the_printed_schemas_validate_the_demo_tree_with_an_independent_validator() {
     let out = check_jsonschema(&tool, &schema, &[tmp.join("bad/feature_x.yaml")]);
     assert!(!out.status.success());
     let said = String::from_utf8_lossy(&out.stdout);
-    assert!(said.contains("colour") && said.contains("enabled"), "{said}");
+    assert!(
+        said.contains("colour") && said.contains("enabled"),
+        "{said}"
+    );
 }
 
 #[test]
@@ -121,7 +124,10 @@ fn the_flag_schema_carries_the_repositorys_additions() {
         .as_array()
         .and_then(|all| all.last())
         .expect("the additions apply on top");
-    assert_eq!(additions["properties"]["owner"]["$ref"], "#/allOf/1/$defs/team");
+    assert_eq!(
+        additions["properties"]["owner"]["$ref"],
+        "#/allOf/1/$defs/team"
+    );
     // validate and the printed schema agree on the addition.
     repo.write(
         "flags/dev/feature_a.yaml",
@@ -180,8 +186,15 @@ fn init_maps_the_schemas_for_the_yaml_language_server() {
         assert_eq!(printed, written, "{schema}");
     }
     assert_eq!(mapping.len(), 3);
-    assert!(out.stdout.contains("id: flagctl-validate"), "{}", out.stdout);
-    tmp.cmd(&["validate", "--strict"]).in_dir("new").run().expect(0);
+    assert!(
+        out.stdout.contains("id: flagctl-validate"),
+        "{}",
+        out.stdout
+    );
+    tmp.cmd(&["validate", "--strict"])
+        .in_dir("new")
+        .run()
+        .expect(0);
 
     // A folder with editor settings of its own keeps them.
     let other = Repo::new();
@@ -228,7 +241,11 @@ fn the_pre_commit_hook_validates_staged_flag_files() {
             .env("GIT_AUTHOR_EMAIL", "dev@example.com")
             .env("GIT_COMMITTER_NAME", "Dev")
             .env("GIT_COMMITTER_EMAIL", "dev@example.com")
-            .args(["try-repo", &project_root().display().to_string(), "flagctl-validate-system"])
+            .args([
+                "try-repo",
+                &project_root().display().to_string(),
+                "flagctl-validate-system",
+            ])
             .args(extra);
         let out = cmd.output().expect("pre-commit starts");
         (
@@ -238,7 +255,10 @@ fn the_pre_commit_hook_validates_staged_flag_files() {
     };
     let (code, out) = try_repo(&[]);
     assert_eq!(code, Some(0), "{out}");
-    assert!(out.contains("flagctl validate") && out.contains("Passed"), "{out}");
+    assert!(
+        out.contains("flagctl validate") && out.contains("Passed"),
+        "{out}"
+    );
 
     // A broken flag, staged: the hook fails and names it.
     repo.write(

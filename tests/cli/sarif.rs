@@ -13,8 +13,9 @@ fn broken(format: &str) -> Run {
 
 /// The SARIF 2.1.0 schema (OASIS, vendored unchanged).
 fn sarif_validator() -> jsonschema::Validator {
-    let text = std::fs::read_to_string(project_root().join("schemas/sarif/sarif-schema-2.1.0.json"))
-        .expect("the vendored SARIF schema");
+    let text =
+        std::fs::read_to_string(project_root().join("schemas/sarif/sarif-schema-2.1.0.json"))
+            .expect("the vendored SARIF schema");
     let schema: Json = serde_json::from_str(&text).expect("the schema is JSON");
     jsonschema::draft4::new(&schema).expect("the SARIF schema compiles")
 }
@@ -69,7 +70,10 @@ fn sarif_is_schema_valid_and_holds_every_finding_at_its_place() {
             "paths are from the top of the git work tree"
         );
         assert_eq!(place["region"]["startLine"], finding["line"], "{result}");
-        assert_eq!(place["region"]["startColumn"], finding["column"], "{result}");
+        assert_eq!(
+            place["region"]["startColumn"], finding["column"],
+            "{result}"
+        );
         assert!(
             result["message"]["text"]
                 .as_str()
@@ -102,8 +106,16 @@ fn sarif_rules_cover_every_code_with_its_explanation() {
         let explained = demo(&["explain", id]);
         let help = rule["help"]["text"].as_str().expect("help text");
         // `explain` prints the code, the summary, then the explanation.
-        let long = explained.stdout.splitn(3, "\n\n").nth(2).unwrap_or_default().trim();
-        assert!(help.starts_with(long), "{id}: help {help:?} is not `explain`'s {long:?}");
+        let long = explained
+            .stdout
+            .splitn(3, "\n\n")
+            .nth(2)
+            .unwrap_or_default()
+            .trim();
+        assert!(
+            help.starts_with(long),
+            "{id}: help {help:?} is not `explain`'s {long:?}"
+        );
         assert!(
             matches!(
                 rule["defaultConfiguration"]["level"].as_str(),
@@ -208,7 +220,10 @@ fn gitlab_code_quality_lists_every_finding_with_a_stable_fingerprint() {
         assert_eq!(issue["severity"], severity);
         assert_eq!(
             issue["location"]["path"],
-            format!("examples/broken/{}", finding["path"].as_str().unwrap_or("?"))
+            format!(
+                "examples/broken/{}",
+                finding["path"].as_str().unwrap_or("?")
+            )
         );
         assert_eq!(issue["location"]["lines"]["begin"], finding["line"]);
         assert!(
@@ -216,7 +231,10 @@ fn gitlab_code_quality_lists_every_finding_with_a_stable_fingerprint() {
             "{issue}"
         );
     }
-    let mut prints: Vec<&str> = issues.iter().filter_map(|i| i["fingerprint"].as_str()).collect();
+    let mut prints: Vec<&str> = issues
+        .iter()
+        .filter_map(|i| i["fingerprint"].as_str())
+        .collect();
     prints.sort_unstable();
     prints.dedup();
     assert_eq!(prints.len(), issues.len(), "fingerprints are unique");
