@@ -103,13 +103,13 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     execute(global, &ws, &op, &args.write, Confirm::Never)
 }
 
-pub(super) fn root(path: &str, bytes: &[u8]) -> anyhow::Result<Node> {
+fn root(path: &str, bytes: &[u8]) -> anyhow::Result<Node> {
     parse_bytes(path, bytes)
         .map(|p| p.root)
         .map_err(|f| anyhow::anyhow!("{path}: {}; run flagctl validate", f.message))
 }
 
-pub(super) fn version(node: &Node) -> Option<semver::Version> {
+fn version(node: &Node) -> Option<semver::Version> {
     node.get("version")
         .and_then(Node::as_str)
         .and_then(|v| semver::Version::parse(v).ok())
@@ -117,7 +117,7 @@ pub(super) fn version(node: &Node) -> Option<semver::Version> {
 
 /// The file as of the commit that set its committed version (the oldest of the newest run of
 /// commits holding that version).
-pub(super) fn version_base(ws: &Workspace, path: &str) -> anyhow::Result<Option<Node>> {
+fn version_base(ws: &Workspace, path: &str) -> anyhow::Result<Option<Node>> {
     let mut base: Option<Node> = None;
     let mut held: Option<semver::Version> = None;
     for commit in ws.git.history_of(path)? {
@@ -134,21 +134,4 @@ pub(super) fn version_base(ws: &Workspace, path: &str) -> anyhow::Result<Option<
         base = Some(node);
     }
     Ok(base)
-}
-
-/// The version `after` needs for `check` to pass: bumped from the version last committed as
-/// much as the change since then needs (as `bump auto`), or `None` when it already is.
-pub(super) fn needed(
-    ws: &Workspace,
-    path: &str,
-    before: &Node,
-    after: &Node,
-) -> anyhow::Result<Option<(semver::Version, Vec<String>)>> {
-    let base = version_base(ws, path)?.unwrap_or_else(|| before.clone());
-    let (Some(base_version), Some(current)) = (version(&base), version(after)) else {
-        return Ok(None);
-    };
-    let (level, reasons) = classify(&base, after);
-    let target = level.apply(&base_version);
-    Ok((level != Level::None && current < target).then_some((target, reasons)))
 }

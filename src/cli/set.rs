@@ -73,22 +73,7 @@ pub fn change(
     let (ws, file, before) = open_flag(global, &flag, &env, &write)?;
     ws.require_clean(&[&file.path])?;
     let text = String::from_utf8(before.clone())?;
-    let mut after = edit::set(&file.path, &text, &assignments)?;
-    // What `check` will ask for: the version bumped as much as the change needs.
-    let mut subject = subject;
-    if let (Ok(old), Ok(new)) = (
-        super::bump::root(&file.path, &before),
-        super::bump::root(&file.path, after.as_bytes()),
-    ) {
-        if let Some((target, reasons)) = super::bump::needed(&ws, &file.path, &old, &new)? {
-            after = edit::set(
-                &file.path,
-                &after,
-                &[("version".to_owned(), Scalar::Str(target.to_string()))],
-            )?;
-            subject.push_str(&format!("; version {target} ({})", reasons.join("; ")));
-        }
-    }
+    let after = edit::set(&file.path, &text, &assignments)?;
     let mut op = Operation {
         subject,
         trailers: Vec::new(),
