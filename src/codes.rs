@@ -18,6 +18,7 @@ pub fn all() -> impl Iterator<Item = Code> {
         .chain(every::<crate::gate::Code>())
         .chain(every::<crate::audit::Code>())
         .chain(every::<crate::lint::Code>())
+        .chain(every::<crate::stale::Code>())
 }
 
 /// The code named `name`, if an engine has it.

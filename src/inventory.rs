@@ -52,6 +52,9 @@ pub struct Digest {
     pub rules: usize,
     /// Fingerprint of each top-level field but `version`, sorted by field name.
     pub fields: Vec<(String, u64)>,
+    /// Owner, kind, lifecycle, expiry and audience, when the loader was asked for them
+    /// (`Inventory::load_with_traits`); drift does without.
+    pub traits: Option<crate::model::Traits>,
 }
 
 /// A flag file of one environment.
@@ -83,6 +86,22 @@ pub struct Inventory {
 impl Inventory {
     /// Reads the flags of `envs` (names from the repository's chain).
     pub fn load(repo: &Repository, envs: &[&str]) -> Result<Inventory, crate::repo::RepoError> {
+        Inventory::read(repo, envs, false)
+    }
+
+    /// As `load`, with each flag's `Traits` read in the same parse (for `stale` and `report`).
+    pub fn load_with_traits(
+        repo: &Repository,
+        envs: &[&str],
+    ) -> Result<Inventory, crate::repo::RepoError> {
+        Inventory::read(repo, envs, true)
+    }
+
+    fn read(
+        repo: &Repository,
+        envs: &[&str],
+        traits: bool,
+    ) -> Result<Inventory, crate::repo::RepoError> {
         let files: Vec<_> = repo
             .files()?
             .into_iter()
@@ -109,7 +128,7 @@ impl Inventory {
         }
         let digests: Vec<Result<Arc<Digest>, Vec<Finding>>> = contents
             .par_iter()
-            .map(|bytes| digest(bytes).map(Arc::new))
+            .map(|bytes| digest(bytes, traits).map(Arc::new))
             .collect();
 
         let mut flags = Vec::with_capacity(files.len());
@@ -161,7 +180,7 @@ fn tag(finding: Finding, env: Option<&str>, stem: &str) -> Finding {
 
 /// Reads what comparison needs from one content; a flag that cannot be compared yields the
 /// findings that say why (its path is filled in by the caller).
-fn digest(bytes: &[u8]) -> Result<Digest, Vec<Finding>> {
+fn digest(bytes: &[u8], traits: bool) -> Result<Digest, Vec<Finding>> {
     const PATH: &str = "";
     let parsed = parse_bytes(PATH, bytes).map_err(|f| vec![*f])?;
     let root = parsed.root;
@@ -234,6 +253,7 @@ fn digest(bytes: &[u8]) -> Result<Digest, Vec<Finding>> {
             .and_then(Node::as_seq)
             .map_or(0, <[Node]>::len),
         fields,
+        traits: traits.then(|| crate::model::Traits::from_node(&root)),
     })
 }
 

@@ -259,6 +259,79 @@ impl Serve {
     }
 }
 
+/// What a flag says about its owner, purpose and life, and whom it serves: what `stale` and the
+/// dashboard judge, read from the same parse as drift.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Traits {
+    pub description: Option<String>,
+    pub owner: Option<String>,
+    pub kind: Kind,
+    pub lifecycle: Option<Spanned<Lifecycle>>,
+    pub expires: Option<Spanned<String>>,
+    pub enabled: Option<bool>,
+    /// The variant every user gets, when every user gets the same one: a disabled flag's
+    /// `default`, or the one variant all of an enabled flag's rules and fallthrough serve (a
+    /// `serve:`, or a rollout with one variant at 100 %).
+    pub everyone: Option<String>,
+}
+
+impl Traits {
+    pub fn from_node(root: &Node) -> Traits {
+        let text = |key: &str| root.get(key).and_then(Node::as_str).map(str::to_owned);
+        let enabled = root.get("enabled").and_then(Node::as_bool);
+        let boolean = root.get("type").and_then(Node::as_str) == Some("boolean");
+        let everyone = match enabled {
+            Some(false) => text("default").or_else(|| boolean.then(|| "off".to_owned())),
+            Some(true) => {
+                let fallthrough = match Serve::from_parent(root) {
+                    Some(serve) => single(&serve),
+                    None if boolean => Some("on".to_owned()),
+                    None => None,
+                };
+                let rules: Vec<Option<String>> = root
+                    .get("rules")
+                    .and_then(Node::as_seq)
+                    .map(|rules| {
+                        rules
+                            .iter()
+                            .filter_map(Serve::from_parent)
+                            .map(|s| single(&s))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                fallthrough.filter(|f| rules.iter().all(|r| r.as_ref() == Some(f)))
+            }
+            None => None,
+        };
+        Traits {
+            description: text("description"),
+            owner: text("owner").filter(|o| !o.trim().is_empty()),
+            kind: text("kind")
+                .as_deref()
+                .and_then(Kind::parse)
+                .unwrap_or(Kind::Release),
+            lifecycle: spanned_keyword(root, "lifecycle", Lifecycle::parse),
+            expires: spanned_str(root, "expires"),
+            enabled,
+            everyone,
+        }
+    }
+}
+
+/// The one variant a serve gives everyone it applies to: `serve: X`, or a rollout with one
+/// variant at 100 % and the others at 0.
+fn single(serve: &Serve) -> Option<String> {
+    match serve {
+        Serve::Variant(v) => Some(v.value.clone()),
+        Serve::Rollout { weights, .. } => {
+            let mut given = weights.iter().filter(|w| w.percent.value > 0.0);
+            let only = given.next()?;
+            (given.next().is_none() && only.percent.value >= 100.0)
+                .then(|| only.variant.value.clone())
+        }
+    }
+}
+
 /// A named audience, shared by every environment unless overridden in `segments/<env>/`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Segment {
@@ -344,5 +417,46 @@ mod tests {
             }
         );
         assert_eq!(f.serves().count(), 2);
+    }
+
+    fn traits(text: &str) -> Traits {
+        Traits::from_node(&yaml::parse(text).expect("parses").root.expect("root"))
+    }
+
+    #[test]
+    fn who_gets_what_everyone_gets() {
+        let served = |text: &str| traits(text).everyone;
+        assert_eq!(
+            served("type: boolean\nenabled: true\n").as_deref(),
+            Some("on")
+        );
+        assert_eq!(
+            served("type: boolean\nenabled: false\n").as_deref(),
+            Some("off")
+        );
+        assert_eq!(
+            served("type: string\ndefault: a\nenabled: false\nrollout: {a: 10, b: 90}\n")
+                .as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            served("type: string\nenabled: true\nrollout: {a: 10, b: 90}\n"),
+            None
+        );
+        assert_eq!(
+            served("type: string\nenabled: true\nrollout: {a: 0, b: 100}\n").as_deref(),
+            Some("b")
+        );
+        // A rule serving something else means not everyone gets the same.
+        assert_eq!(
+            served("type: string\nenabled: true\nrules:\n  - serve: a\nserve: b\n"),
+            None
+        );
+        assert_eq!(
+            served("type: string\nenabled: true\nrules:\n  - rollout: {b: 100}\nserve: b\n")
+                .as_deref(),
+            Some("b")
+        );
+        assert_eq!(served("type: string\nenabled: true\n"), None);
     }
 }

@@ -24,7 +24,10 @@ pub fn files() -> Vec<(&'static str, String)> {
         ),
         ("segments/staff.yaml", SEGMENT.to_owned()),
         ("templates/release.yaml", TEMPLATE.to_owned()),
-        (".gitattributes", GITATTRIBUTES.to_owned()),
+        (
+            ".gitattributes",
+            format!("{GITATTRIBUTES_COMMENT}{GITATTRIBUTES}"),
+        ),
         (".github/workflows/flagctl.yml", WORKFLOW.to_owned()),
         (".githooks/pre-commit", PRE_COMMIT.to_owned()),
     ];
@@ -148,11 +151,15 @@ type: boolean
 enabled: false
 ";
 
-const GITATTRIBUTES: &str = "\
+/// The comment above the `.gitattributes` lines that route flag files to the merge driver.
+pub const GITATTRIBUTES_COMMENT: &str = "\
 # Three-way merges of flag files by field, with `flagctl merge-driver`.
-# Each clone enables the driver once with:
-#   git config merge.flagctl.driver 'flagctl merge-driver %O %A %B %P'
+# Each clone enables the driver once with `flagctl init --merge-driver`.
+";
+
+const GITATTRIBUTES: &str = "\
 flags/**/*.yaml merge=flagctl
+flags/**/*.yml merge=flagctl
 ";
 
 const WORKFLOW: &str = "\

@@ -241,7 +241,7 @@ impl Workspace {
 }
 
 /// The source-file description of a repository-relative flag path.
-fn source_for(repo: &Repository, path: &str) -> Option<SourceFile> {
+pub fn source_for(repo: &Repository, path: &str) -> Option<SourceFile> {
     let flags = repo.flags_path();
     let rest = path.strip_prefix(&format!("{flags}/"))?;
     let env = rest.split('/').next()?.to_owned();

@@ -3,8 +3,7 @@
 use serde_json::json;
 
 use super::{Global, Outcome, printed, progress};
-use crate::finding::Finding;
-use crate::gate::policy_findings;
+use crate::audit;
 use crate::history::{self, Entry};
 use crate::report::{self, Report, Table, View};
 use crate::time::Date;
@@ -47,32 +46,11 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     };
     let entries: Vec<&Entry> = entries.iter().filter(in_scope).collect();
 
-    let mut findings: Vec<Finding> = Vec::new();
+    let mut findings = audit::findings(&repo.config, &entries);
     let mut rows = Vec::new();
     let mut json_rows = Vec::new();
-    for (i, entry) in entries.iter().enumerate() {
-        policy_findings(&repo.config, entry, &mut findings);
-        let break_glass = entry
-            .trailer("Flagctl-Break-Glass")
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        if break_glass && !approved_later(entry, &entries[i + 1..], &repo.config) {
-            for change in &entry.changes {
-                findings.push(
-                    Finding::of(
-                        crate::audit::Code::BreakGlass,
-                        format!(
-                            "break-glass change {} (\"{}\") to {} has not been approved since",
-                            &entry.commit.id[..12],
-                            entry.commit.subject,
-                            change.env
-                        ),
-                    )
-                    .in_flag(Some(&change.flag), Some(&change.env))
-                    .with("commit", entry.commit.id.clone().into())
-                    .help("have the change reviewed: a later commit to the flag with Approved-by trailers closes it"),
-                );
-            }
-        }
+    for entry in &entries {
+        let break_glass = audit::is_break_glass(entry);
         let envs: Vec<&str> = dedup(entry.changes.iter().map(|c| c.env.as_str()));
         let flags: Vec<&str> = dedup(entry.changes.iter().map(|c| c.flag.as_str()));
         let approvals = entry.approvals();
@@ -131,22 +109,6 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         Report::new("audit", &findings, 0, repo.root.clone()).with_view(View::Table(&table));
     printed(report::print(&report, global.format, global.color))?;
     Ok(Outcome::from_counts(report.counts, global.strict))
-}
-
-/// Whether a later commit to the same flags and environments carries the approvals they need.
-fn approved_later(entry: &Entry, later: &[&Entry], config: &crate::config::Config) -> bool {
-    entry.changes.iter().all(|change| {
-        let needed = config
-            .environment(&change.env)
-            .map_or(0, |e| e.approvals as usize)
-            .max(1);
-        later.iter().any(|l| {
-            l.approvals().len() >= needed
-                && l.changes
-                    .iter()
-                    .any(|c| c.flag == change.flag && c.env == change.env)
-        })
-    })
 }
 
 fn dedup<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {

@@ -7,6 +7,7 @@ use super::{Global, Outcome};
 use crate::change::bump::{Level, classify};
 use crate::change::edit::{self, Scalar};
 use crate::change::{FileWrite, Operation, Workspace};
+use crate::history;
 use crate::repo::parse_bytes;
 use crate::yaml::Node;
 
@@ -120,11 +121,8 @@ fn version(node: &Node) -> Option<semver::Version> {
 fn version_base(ws: &Workspace, path: &str) -> anyhow::Result<Option<Node>> {
     let mut base: Option<Node> = None;
     let mut held: Option<semver::Version> = None;
-    for commit in ws.git.history_of(path)? {
-        let Some(bytes) = ws.git.file_at(&commit.id, path)? else {
-            break;
-        };
-        let Ok(node) = root(path, &bytes) else { break };
+    for revision in history::revisions(&ws.git, path)? {
+        let Some(node) = revision?.root else { break };
         let v = version(&node);
         match (&held, v) {
             (None, Some(v)) => held = Some(v),

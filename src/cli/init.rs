@@ -13,10 +13,17 @@ use crate::scaffold;
 pub struct Args {
     /// Where to create the repository (created if missing; default: the current folder)
     dir: Option<PathBuf>,
+    /// Only set up the merge driver, in an existing flag repository: `.gitattributes` and this
+    /// clone's git config (git reads merge drivers from each clone's config alone)
+    #[arg(long)]
+    merge_driver: bool,
 }
 
 pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let dir = global.start_dir().join(args.dir.unwrap_or_default());
+    if args.merge_driver {
+        return merge_driver_only(&dir);
+    }
     if Repository::is_root(&dir) {
         bail!("{} is already a flag repository", dir.display());
     }
@@ -43,6 +50,14 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
             .with_context(|| format!("writing {}", target.display()))?;
     }
     make_executable(&dir.join(".githooks/pre-commit"))?;
+    let driver = match crate::git::install_merge_driver(&dir) {
+        Ok(config) => installed(&config),
+        Err(_) => format!(
+            "\n\nMerge driver: not set up ({} is not in a git repository); after `git init`, run\n  flagctl -C {} init --merge-driver",
+            dir.display(),
+            dir.display()
+        ),
+    };
     // Editor settings a folder already has are the user's: leave them, say what to add.
     let mut written = files.len();
     let mut kept = Vec::new();
@@ -63,7 +78,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let mut out = std::io::stdout().lock();
     printed(writeln!(
         out,
-        "Created a flag repository in {} ({written} files).\n\nNext:\n  flagctl -C {} validate\n  git config core.hooksPath .githooks   # validate before every commit\n\nOr, with the pre-commit framework (https://pre-commit.com), in .pre-commit-config.yaml:\n{}\nthen: pre-commit install",
+        "Created a flag repository in {} ({written} files).\n\nNext:\n  flagctl -C {} validate\n  git config core.hooksPath .githooks   # validate before every commit{driver}\n\nOr, with the pre-commit framework (https://pre-commit.com), in .pre-commit-config.yaml:\n{}\nthen: pre-commit install",
         dir.display(),
         dir.display(),
         scaffold::pre_commit_config()
@@ -79,6 +94,63 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
                 .unwrap_or_default()
         ))?;
     }
+    Ok(Outcome::Clean)
+}
+
+/// What `init` says once the driver is in `config`.
+fn installed(config: &std::path::Path) -> String {
+    format!(
+        "\n\nMerge driver: flag files now merge field by field (merge.flagctl.driver set in {}).\nGit config is per clone: every other clone runs `flagctl init --merge-driver` once, or\n  git config merge.flagctl.driver '{}'",
+        config.display(),
+        crate::git::MERGE_DRIVER
+    )
+}
+
+/// `init --merge-driver`: the `.gitattributes` line routing flag files to the driver (added if
+/// missing) and the driver in this clone's git config.
+fn merge_driver_only(dir: &std::path::Path) -> anyhow::Result<Outcome> {
+    let repo = Repository::discover(dir)?;
+    let attributes = repo.root.join(".gitattributes");
+    let existing = match std::fs::read_to_string(&attributes) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", attributes.display())),
+    };
+    let routed = existing.lines().any(|line| {
+        line.split_whitespace()
+            .skip(1)
+            .any(|a| a == "merge=flagctl")
+    });
+    if !routed {
+        let flags = repo.flags_path();
+        let separator = if existing.is_empty() || existing.ends_with('\n') {
+            ""
+        } else {
+            "\n"
+        };
+        let text = format!(
+            "{existing}{separator}{}{flags}/**/*.yaml merge=flagctl\n{flags}/**/*.yml merge=flagctl\n",
+            scaffold::GITATTRIBUTES_COMMENT
+        );
+        std::fs::write(&attributes, text)
+            .with_context(|| format!("writing {}", attributes.display()))?;
+    }
+    let config = crate::git::install_merge_driver(&repo.root).map_err(|e| {
+        anyhow::anyhow!(
+            "{} is not in a git repository ({e}); the merge driver is set in a clone's git config",
+            repo.root.display()
+        )
+    })?;
+    let mut out = std::io::stdout().lock();
+    let added = if routed {
+        String::new()
+    } else {
+        format!(
+            "Added the flag files to {} (commit it, so every clone routes them to the driver).\n",
+            attributes.display()
+        )
+    };
+    printed(writeln!(out, "{added}{}", installed(&config).trim_start()))?;
     Ok(Outcome::Clean)
 }
 

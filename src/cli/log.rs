@@ -25,7 +25,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         Some(env) => vec![env.as_str()],
         None => repo.config.environment_names(),
     };
-    let entries: Vec<Entry> = super::flag_history(&git, &repo, &args.flag, &envs)?;
+    let entries: Vec<Entry> = crate::history::of_flag(&git, &repo, &args.flag, &envs)?;
     let mut rows = Vec::new();
     let mut json_rows = Vec::new();
     for entry in &entries {

@@ -12,13 +12,16 @@ mod explain;
 mod init;
 mod log;
 mod man;
+mod merge_driver;
 mod new;
 mod promote;
+mod report;
 mod retire;
 mod rollback;
 mod schema;
 mod set;
 mod show;
+mod stale;
 mod status;
 mod toggle;
 mod validate;
@@ -104,8 +107,15 @@ pub enum Command {
     Events(events::Args),
     /// CODEOWNERS lines from environment approvers and flag owners
     Codeowners(codeowners::Args),
+    /// Flags past their date or lifetime, rolled out and forgotten, deprecated yet served, unused
+    Stale(stale::Args),
+    /// Write the static dashboard (index.html and report.json) into a folder
+    Report(report::Args),
     /// Create a new flag repository that validates clean
     Init(init::Args),
+    /// git's merge driver for flag files: a three-way merge field by field (set up by `init`)
+    #[command(name = "merge-driver")]
+    MergeDriver(merge_driver::Args),
     /// Explain a finding code (or list every code)
     Explain(explain::Args),
     /// Print the JSON Schema a flag, segment or flagctl.yaml is checked against (for editors)
@@ -201,7 +211,10 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Audit(args) => audit::run(global, args),
         Command::Events(args) => events::run(global, args),
         Command::Codeowners(args) => codeowners::run(global, args),
+        Command::Stale(args) => stale::run(global, args),
+        Command::Report(args) => report::run(global, args),
         Command::Init(args) => init::run(global, args),
+        Command::MergeDriver(args) => merge_driver::run(global, args),
         Command::Explain(args) => explain::run(args),
         Command::Schema(args) => schema::run(global, args),
         Command::Completions(args) => completions::run(args),
@@ -230,32 +243,6 @@ fn git_of(repo: &Repository) -> anyhow::Result<crate::git::Git> {
             repo.root.display()
         )
     })
-}
-
-/// The history of flag `name` in `envs`, newest first: through the files it has now, or, where
-/// an environment no longer has it (retired there), through a walk of the whole history.
-fn flag_history(
-    git: &crate::git::Git,
-    repo: &Repository,
-    name: &str,
-    envs: &[&str],
-) -> anyhow::Result<Vec<crate::history::Entry>> {
-    let inventory = crate::inventory::Inventory::load(repo, envs)?;
-    let files: Vec<&crate::inventory::FlagFile> = inventory
-        .flags
-        .iter()
-        .filter(|f| f.name() == name)
-        .collect();
-    let everywhere = envs.iter().all(|env| files.iter().any(|f| f.env == *env));
-    let flags_dir = repo.flags_path();
-    if everywhere {
-        let paths: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
-        Ok(crate::history::of_paths(git, &flags_dir, &paths)?)
-    } else {
-        let mut all = crate::history::walk(git, &flags_dir, None, &|_| {})?;
-        all.reverse();
-        Ok(all)
-    }
 }
 
 /// The environment named `name`, or an error listing the known ones.

@@ -5,7 +5,6 @@ use anyhow::bail;
 use super::write::{Confirm, WriteArgs, execute, open_flag};
 use super::{Global, Outcome};
 use crate::change::{FileWrite, Operation};
-use crate::repo::parse_bytes;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -27,17 +26,10 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
 
     let (commit, bytes) = if semver::Version::parse(&args.to).is_ok() {
         let mut found = None;
-        for commit in ws.git.history_of(&file.path)? {
-            let Some(bytes) = ws.git.file_at(&commit.id, &file.path)? else {
-                continue;
-            };
-            let version = parse_bytes(&file.path, &bytes).ok().and_then(|p| {
-                p.root
-                    .get("version")
-                    .and_then(|v| v.as_str().map(str::to_owned))
-            });
-            if version.as_deref() == Some(args.to.as_str()) {
-                found = Some((commit, bytes));
+        for revision in crate::history::revisions(&ws.git, &file.path)? {
+            let revision = revision?;
+            if revision.version() == Some(args.to.as_str()) {
+                found = revision.bytes.map(|bytes| (revision.commit, bytes));
                 break;
             }
         }

@@ -25,7 +25,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let repo = global.repository()?;
     super::environment(&repo.config, &args.env)?;
     let git = super::git_of(&repo)?;
-    let entries = super::flag_history(&git, &repo, &args.flag, &[args.env.as_str()])?;
+    let entries = crate::history::of_flag(&git, &repo, &args.flag, &[args.env.as_str()])?;
     // Newest first: the file as each commit left it.
     let states: Vec<(&history::Entry, &history::FlagChange)> = entries
         .iter()

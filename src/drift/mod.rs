@@ -121,12 +121,33 @@ pub enum Detail {
     Findings,
 }
 
+/// Where the ages of pending promotions come from.
+#[derive(Clone, Copy)]
+pub enum Ages<'a> {
+    /// Asked of git in one walk for all of them (unknown outside git).
+    Git(Option<&'a Git>),
+    /// Answered from a history walk already made (`history::Holdings`).
+    Known(&'a dyn Fn(&HeldQuery) -> Since),
+}
+
 /// Compares `pairs` of environments over the flags of `inventory`.
 pub fn compare(
     config: &Config,
     inventory: &Inventory,
     pairs: &[Pair],
     git: Option<&Git>,
+    now: Timestamp,
+    detail: Detail,
+) -> Result<Drift, GitError> {
+    compare_aged(config, inventory, pairs, Ages::Git(git), now, detail)
+}
+
+/// `compare`, with the ages of pending promotions taken from `ages`.
+pub fn compare_aged(
+    config: &Config,
+    inventory: &Inventory,
+    pairs: &[Pair],
+    ages: Ages,
     now: Timestamp,
     detail: Detail,
 ) -> Result<Drift, GitError> {
@@ -398,7 +419,7 @@ pub fn compare(
     for (index, value) in values {
         findings[index].extra.insert("fields".to_owned(), value);
     }
-    date_pending(&mut findings, &aged, git, now)?;
+    date_pending(&mut findings, &aged, ages, now)?;
     let errors_for: BTreeSet<String> = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
@@ -497,22 +518,23 @@ fn field_values(inventory: &Inventory, up: &FlagFile, down: &FlagFile, fields: &
 fn date_pending(
     findings: &mut Vec<Finding>,
     aged: &[(usize, HeldQuery, Option<Lifetime>)],
-    git: Option<&Git>,
+    ages: Ages,
     now: Timestamp,
 ) -> Result<(), GitError> {
     if aged.is_empty() {
         return Ok(());
     }
     let queries: Vec<HeldQuery> = aged.iter().map(|(_, q, _)| q.clone()).collect();
-    let answers = match git {
-        Some(git) => git.held_since(&queries, |bytes| {
+    let answers = match ages {
+        Ages::Known(since) => queries.iter().map(since).collect(),
+        Ages::Git(Some(git)) => git.held_since(&queries, |bytes| {
             crate::repo::parse_bytes("", bytes).ok().and_then(|p| {
                 p.root
                     .get("version")
                     .and_then(|v| v.as_str().map(str::to_owned))
             })
         })?,
-        None => vec![Since::Unknown(Unknown::NoHistory); aged.len()],
+        Ages::Git(None) => vec![Since::Unknown(Unknown::NoHistory); aged.len()],
     };
     let mut unknown: BTreeSet<Unknown> = BTreeSet::new();
     for ((index, _, max_lag), since) in aged.iter().zip(answers) {

@@ -751,6 +751,43 @@ impl Git {
             .collect())
     }
 
+    /// The newest note under `notes_ref` on HEAD's first-parent line, at most `limit` commits
+    /// back: the commit it annotates, how many commits HEAD is past it, and the note's bytes.
+    pub fn newest_note(
+        &self,
+        notes_ref: &str,
+        limit: usize,
+    ) -> Result<Option<(String, usize, Vec<u8>)>, GitError> {
+        if self.repo.find_reference(notes_ref).is_err() {
+            return Ok(None);
+        }
+        let annotated: std::collections::HashSet<git2::Oid> = self
+            .repo
+            .notes(Some(notes_ref))?
+            .filter_map(Result::ok)
+            .map(|(_, commit)| commit)
+            .collect();
+        let mut commit = self.repo.head()?.peel_to_commit()?;
+        for behind in 0..limit {
+            if annotated.contains(&commit.id()) {
+                let note = self.repo.find_note(Some(notes_ref), commit.id())?;
+                return Ok(Some((
+                    commit.id().to_string(),
+                    behind,
+                    note.message_bytes().to_vec(),
+                )));
+            }
+            match (commit.parent_count() > 0)
+                .then(|| commit.parent(0).ok())
+                .flatten()
+            {
+                Some(parent) => commit = parent,
+                None => break,
+            }
+        }
+        Ok(None)
+    }
+
     /// Whether `id` is where a shallow clone's history was cut (git lists those in `shallow`).
     fn is_shallow_edge(&self, id: git2::Oid) -> bool {
         let listed = std::fs::read_to_string(self.repo.path().join("shallow")).unwrap_or_default();
@@ -777,6 +814,54 @@ pub fn trailers(message: &str) -> Vec<(String, String)> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The top folder of the git work tree around `dir`, if there is one.
+pub fn work_tree_top(dir: &Path) -> Option<PathBuf> {
+    let repo = git2::Repository::discover(dir).ok()?;
+    std::fs::canonicalize(repo.workdir()?).ok()
+}
+
+/// The command line git runs for files whose `merge` attribute is `flagctl`.
+pub const MERGE_DRIVER: &str = "flagctl merge-driver %O %A %B %P";
+
+/// Sets `merge.flagctl.driver` (and its name) in the local config of the git repository around
+/// `dir`; returns the config file written. Git reads drivers from config only, never from the
+/// repository's files, so each clone sets it once.
+pub fn install_merge_driver(dir: &Path) -> Result<PathBuf, GitError> {
+    let repo = git2::Repository::discover(dir)?;
+    let mut config = repo.config()?.open_level(git2::ConfigLevel::Local)?;
+    config.set_str(
+        "merge.flagctl.name",
+        "flagctl: flag files merged field by field",
+    )?;
+    config.set_str("merge.flagctl.driver", MERGE_DRIVER)?;
+    Ok(repo.path().join("config"))
+}
+
+/// git's own line merge of three files (`git merge-file`): the result replaces `ours`; `Ok(true)`
+/// when it merged without conflict markers.
+pub fn merge_file(
+    ours: &Path,
+    base: &Path,
+    theirs: &Path,
+    labels: [&str; 3],
+) -> Result<bool, GitError> {
+    let output = std::process::Command::new("git")
+        .arg("merge-file")
+        .args(labels.iter().flat_map(|l| ["-L", l]))
+        .arg("--")
+        .args([ours, base, theirs])
+        .output()
+        .map_err(GitError::Spawn)?;
+    match output.status.code() {
+        Some(0) => Ok(true),
+        Some(1..=127) => Ok(false),
+        _ => Err(GitError::Command {
+            command: "merge-file".to_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+        }),
+    }
 }
 
 /// A tree's entries sorted by name bytes (absent tree: none).

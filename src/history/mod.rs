@@ -6,10 +6,19 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::git::{FileDelta, Git, GitError, WalkedCommit};
-use crate::inventory::{Category, category};
-use crate::repo::parse_bytes;
+use crate::git::{CommitInfo, FileDelta, Git, GitError, WalkedCommit};
+use crate::inventory::{Category, FlagFile, Inventory, category};
+use crate::repo::{RepoError, Repository, parse_bytes};
 use crate::yaml::Node;
+
+/// Reading a flag's history failed.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    #[error(transparent)]
+    Git(#[from] GitError),
+}
 
 /// How a commit changed one flag file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -269,6 +278,77 @@ fn flag_change(
     })
 }
 
+/// What each flag file held at the end of a walk, and since when: answers "since when has PATH
+/// held VERSION?" (as `Git::held_since` does) from a walk already made, so that a command reading
+/// the whole history does not walk it twice.
+#[derive(Debug, Default)]
+pub struct Holdings {
+    files: HashMap<String, Held>,
+    /// The walk starts at the edge of a shallow clone: what was there already has no known age.
+    shallow: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Held {
+    version: Option<String>,
+    /// When the file appeared, and when it took its current version (commit time, position).
+    exists: (jiff::Timestamp, usize),
+    versioned: (jiff::Timestamp, usize),
+}
+
+impl Holdings {
+    /// The holdings after `entries` (a whole walk, oldest first); `shallow`: the walk began at
+    /// the edge of a shallow clone.
+    pub fn of(entries: &[Entry], shallow: bool) -> Holdings {
+        let mut files: HashMap<String, Held> = HashMap::new();
+        for entry in entries {
+            let at = (entry.commit.time, entry.commit.position);
+            for change in &entry.changes {
+                let before = match &change.old_path {
+                    Some(old) => files.remove(old),
+                    None => files.remove(&change.path),
+                };
+                if change.kind == ChangeKind::Deleted {
+                    continue;
+                }
+                let held = match before {
+                    Some(held) if held.version == change.version.to => held,
+                    Some(held) => Held {
+                        version: change.version.to.clone(),
+                        versioned: at,
+                        ..held
+                    },
+                    None => Held {
+                        version: change.version.to.clone(),
+                        exists: at,
+                        versioned: at,
+                    },
+                };
+                files.insert(change.path.clone(), held);
+            }
+        }
+        Holdings { files, shallow }
+    }
+
+    /// Since when the committed file at `query.path` has held `query.version` (or existed).
+    pub fn since(&self, query: &crate::git::HeldQuery) -> crate::git::Since {
+        use crate::git::{Since, Unknown};
+        let Some(held) = self.files.get(&query.path) else {
+            return Since::Unknown(Unknown::Uncommitted);
+        };
+        let (time, position) = match &query.version {
+            None => held.exists,
+            Some(version) if held.version.as_ref() == Some(version) => held.versioned,
+            Some(_) => return Since::Unknown(Unknown::Uncommitted),
+        };
+        if self.shallow && position == 0 {
+            Since::Unknown(Unknown::Shallow)
+        } else {
+            Since::Known(time)
+        }
+    }
+}
+
 /// The kind of event a change is, for `events` (SPEC §7).
 pub fn event_type(entry: &Entry, change: &FlagChange) -> &'static str {
     let command = entry.trailer("Flagctl-Command").unwrap_or_default();
@@ -285,5 +365,68 @@ pub fn event_type(entry: &Entry, change: &FlagChange) -> &'static str {
         "flag.toggled"
     } else {
         "flag.updated"
+    }
+}
+
+/// One committed state of a flag file: a commit that touched it, and the file there.
+#[derive(Debug)]
+pub struct Revision {
+    pub commit: CommitInfo,
+    /// The file's bytes at the commit; `None` where the commit deleted it.
+    pub bytes: Option<Vec<u8>>,
+    /// The bytes parsed; `None` where absent or not readable as a flag.
+    pub root: Option<Node>,
+}
+
+impl Revision {
+    /// The `version` the file holds here, as written.
+    pub fn version(&self) -> Option<&str> {
+        self.root.as_ref()?.get("version")?.as_str()
+    }
+}
+
+/// The states of the flag file at `path`, newest first, read one at a time as they are asked for
+/// (`bump` stops at the first older version, `rollback` at the version it looks for).
+pub fn revisions<'g>(
+    git: &'g Git,
+    path: &'g str,
+) -> Result<impl Iterator<Item = Result<Revision, GitError>> + 'g, GitError> {
+    Ok(git.history_of(path)?.into_iter().map(move |commit| {
+        let bytes = git.file_at(&commit.id, path)?;
+        let root = bytes
+            .as_deref()
+            .and_then(|b| parse_bytes(path, b).ok())
+            .map(|p| p.root);
+        Ok(Revision {
+            commit,
+            bytes,
+            root,
+        })
+    }))
+}
+
+/// The history of flag `name` in `envs`, newest first: through the files it has now, or, where
+/// an environment no longer has it (retired there), through a walk of the whole history.
+pub fn of_flag(
+    git: &Git,
+    repo: &Repository,
+    name: &str,
+    envs: &[&str],
+) -> Result<Vec<Entry>, HistoryError> {
+    let inventory = Inventory::load(repo, envs)?;
+    let files: Vec<&FlagFile> = inventory
+        .flags
+        .iter()
+        .filter(|f| f.name() == name)
+        .collect();
+    let everywhere = envs.iter().all(|env| files.iter().any(|f| f.env == *env));
+    let flags_dir = repo.flags_path();
+    if everywhere {
+        let paths: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
+        Ok(of_paths(git, &flags_dir, &paths)?)
+    } else {
+        let mut all = walk(git, &flags_dir, None, &|_| {})?;
+        all.reverse();
+        Ok(all)
     }
 }

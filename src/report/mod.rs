@@ -3,6 +3,7 @@
 mod diff;
 mod github;
 mod gitlab;
+pub mod html;
 mod human;
 mod json;
 mod locate;

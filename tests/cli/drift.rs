@@ -295,26 +295,11 @@ fn human_diff_shows_each_changed_field_as_a_unified_diff() {
             "flags/prod/feature_x.yaml",
             flag_rolled_out("feature_x", "1.0.0"),
         );
+    // What promoting would change downstream: prod's values out, dev's in; no colour off a
+    // terminal.
     let run = repo.run(&["diff"]);
     run.expect(0);
-    let out = &run.stdout;
-    assert!(!out.contains('\u{1b}'), "--color never: {out}");
-    assert!(out.contains("dev → prod"), "{out}");
-    assert!(out.contains("[drift/state]"), "{out}");
-    assert!(out.contains("--> flags/prod/feature_x.yaml:2:10"), "{out}");
-    // What promoting would change downstream: prod's values out, dev's in.
-    for line in ["rollout", "- a: 10", "- b: 90", "+ a: 50", "+ b: 50"] {
-        assert!(
-            out.lines().any(|l| l.trim() == line),
-            "no line {line:?} in\n{out}"
-        );
-    }
-    assert!(
-        out.lines()
-            .last()
-            .is_some_and(|l| l.contains("0 flags in sync") && l.contains("1 warning")),
-        "{out}"
-    );
+    insta::assert_snapshot!("diff_state_human", run.stdout);
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -1288,63 +1273,14 @@ fn status_shows_version_state_and_the_worst_drift_of_each_cell() {
             "flags/prod/feature_hotfix.yaml",
             flag("feature_hotfix", "1.0.0"),
         );
+    // Each cell: version, state, the worst drift (feature_x in prod is behind, info, and serves
+    // differently, a warning: the warning shows); feature_hotfix is an orphan in prod.
     let run = repo.run(&["status", "--format", "json"]);
     run.expect(1);
-    let doc = run.report();
-    assert_eq!(row_names(&doc), ["feature_hotfix", "feature_x"]);
-    let rows = status_rows(&doc);
-    assert_eq!(
-        rows[0]["environments"],
-        json!([
-            {"env": "dev", "present": false, "version": null, "enabled": null, "serves": null,
-             "rules": null, "path": null, "drift": null, "drift_severity": null},
-            {"env": "prod", "present": true, "version": "1.0.0", "enabled": true,
-             "serves": "50/50", "rules": 0, "path": "flags/prod/feature_hotfix.yaml",
-             "drift": "drift/orphan", "drift_severity": "error"},
-        ])
-    );
-    assert_eq!(
-        rows[1]["environments"],
-        json!([
-            {"env": "dev", "present": true, "version": "1.1.0", "enabled": true,
-             "serves": "50/50", "rules": 0, "path": "flags/dev/feature_x.yaml",
-             "drift": null, "drift_severity": null},
-            // Behind (info) and serving differently (warning): the warning shows.
-            {"env": "prod", "present": true, "version": "1.0.0", "enabled": true,
-             "serves": "10/90", "rules": 0, "path": "flags/prod/feature_x.yaml",
-             "drift": "drift/state", "drift_severity": "warning"},
-        ])
-    );
-
+    insta::assert_json_snapshot!("status_cells_json", run.report());
     let human = repo.run(&["status"]);
     human.expect(1);
-    let line = |name: &str| -> Vec<String> {
-        human
-            .stdout
-            .lines()
-            .find(|l| l.starts_with(&format!("{name} ")))
-            .unwrap_or_else(|| panic!("no row {name} in\n{}", human.stdout))
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect()
-    };
-    assert_eq!(
-        line("feature_hotfix"),
-        ["feature_hotfix", "—", "✗", "1.0.0", "→", "50/50"]
-    );
-    assert_eq!(
-        line("feature_x"),
-        [
-            "feature_x",
-            "1.1.0",
-            "→",
-            "50/50",
-            "~",
-            "1.0.0",
-            "→",
-            "10/90"
-        ]
-    );
+    insta::assert_snapshot!("status_cells_human", human.stdout);
 }
 
 // ----------------------------------------------------------------------------------------------

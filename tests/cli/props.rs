@@ -433,6 +433,15 @@ fn edit() -> impl Strategy<Value = Edit> {
     ]
 }
 
+/// The variants of `flag` that the generator made (added ones are named `new…`).
+fn original_variants(flag: &Flag) -> Vec<String> {
+    flag.variants
+        .iter()
+        .map(|(n, _)| n.clone())
+        .filter(|n| n.starts_with('v'))
+        .collect()
+}
+
 /// Applies `edit` to `flag`; returns the level it needs, or `None` when it does not apply to
 /// this flag (e.g. removing the last variant).
 fn apply(flag: &mut Flag, edit: &Edit) -> Option<Level> {
@@ -452,19 +461,22 @@ fn apply(flag: &mut Flag, edit: &Edit) -> Option<Level> {
             Some(Level::Minor)
         }
         Edit::RemoveVariant(pick) => {
-            if flag.variants.len() < 2 {
+            // One the old flag has (removing one just added would undo the addition).
+            let old: Vec<String> = original_variants(flag);
+            if flag.variants.len() < 2 || old.is_empty() {
                 return None;
             }
-            let victim = pick.select(flag.variants.clone()).0;
+            let victim = pick.select(old);
             flag.variants.retain(|(n, _)| *n != victim);
             Some(Level::Major)
         }
         Edit::ChangeVariantValue(pick) => {
-            if !declared {
+            let old: Vec<String> = original_variants(flag);
+            if old.is_empty() {
                 return None;
             }
-            let i = pick.select(0..flag.variants.len());
-            let v = &mut flag.variants[i].1;
+            let name = pick.select(old);
+            let (_, v) = flag.variants.iter_mut().find(|(n, _)| *n == name)?;
             *v = match v {
                 Value::Text(s) => Value::Text(format!("{s}x")),
                 Value::Int(n) => Value::Int(*n + 1),
@@ -541,6 +553,14 @@ proptest! {
         let mut expected = Level::None;
         let mut applied = Vec::new();
         for edit in &edits {
+            // The default or the type changed twice may be back where it was.
+            let again = matches!(edit, Edit::ChangeDefault(_) | Edit::ChangeType)
+                && applied
+                    .iter()
+                    .any(|e| std::mem::discriminant(*e) == std::mem::discriminant(edit));
+            if again {
+                continue;
+            }
             if let Some(level) = apply(&mut new, edit) {
                 expected = expected.max(level);
                 applied.push(edit);

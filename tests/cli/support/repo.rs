@@ -318,14 +318,7 @@ impl Repo {
     #[track_caller]
     pub fn commit_with(&self, subject: &str, trailers: &[&str]) -> String {
         self.git(&["add", "-A"]);
-        let mut args = vec!["commit", "-q", "--allow-empty", "-m", subject];
-        let body = trailers.join("\n");
-        if !trailers.is_empty() {
-            args.extend(["-m", &body]);
-        }
-        self.git(&args);
-        self.tick();
-        self.head()
+        self.git_commit(&[], subject, trailers)
     }
 
     /// Commits everything with `subject` and returns the repository, for chains of writes and
@@ -339,7 +332,15 @@ impl Repo {
     /// Rewrites HEAD's message (same tree); returns the new HEAD.
     #[track_caller]
     pub fn amend(&self, subject: &str, trailers: &[&str]) -> String {
-        let mut args = vec!["commit", "-q", "--amend", "--allow-empty", "-m", subject];
+        self.git_commit(&["--amend"], subject, trailers)
+    }
+
+    /// `git commit` (plus `extra`) of what is staged, dated by the clock, which it moves on.
+    #[track_caller]
+    fn git_commit(&self, extra: &[&str], subject: &str, trailers: &[&str]) -> String {
+        let mut args = vec!["commit", "-q", "--allow-empty"];
+        args.extend(extra);
+        args.extend(["-m", subject]);
         let body = trailers.join("\n");
         if !trailers.is_empty() {
             args.extend(["-m", &body]);
