@@ -27,6 +27,7 @@ pub mod repo;
 pub mod report;
 pub mod scaffold;
 pub mod schema;
+pub mod schema_bundle;
 pub mod stale;
 pub mod time;
 pub mod yaml;

@@ -1,12 +1,27 @@
 //! The files `flagctl init` writes: a small repository that validates clean.
 
 use crate::schema::FLAG_SCHEMA;
+use crate::schema_bundle::{self, FileKind};
+
+/// Editor settings: written where the folder has none, left alone (and described) where it has.
+pub const EDITOR_FILES: &[(&str, &str)] = &[
+    (".vscode/settings.json", VSCODE_SETTINGS),
+    (".vscode/extensions.json", VSCODE_EXTENSIONS),
+];
 
 /// Repository-relative paths and contents, in the order they are written.
 pub fn files() -> Vec<(&'static str, String)> {
     let mut files = vec![
         ("flagctl.yaml", CONFIG.to_owned()),
         ("schemas/flag.schema.json", FLAG_SCHEMA.to_owned()),
+        (
+            "schemas/segment.schema.json",
+            editor_schema(FileKind::Segment),
+        ),
+        (
+            "schemas/config.schema.json",
+            editor_schema(FileKind::Config),
+        ),
         ("segments/staff.yaml", SEGMENT.to_owned()),
         ("templates/release.yaml", TEMPLATE.to_owned()),
         (
@@ -26,6 +41,55 @@ pub fn files() -> Vec<(&'static str, String)> {
     }
     files
 }
+
+/// The built-in schema of `kind` for editors, marked as a copy (flagctl checks against its own).
+fn editor_schema(kind: FileKind) -> String {
+    let mut schema = schema_bundle::effective(kind, None)
+        .unwrap_or_else(|e| unreachable!("the built-in schemas need no repository: {e}"));
+    let name = match kind {
+        FileKind::Flag => "flag",
+        FileKind::Segment => "segment",
+        FileKind::Config => "config",
+    };
+    if let Some(map) = schema.as_object_mut() {
+        map.insert(
+            "$comment".to_owned(),
+            format!(
+                "For editors (.vscode/settings.json): a copy of what `flagctl schema {name}` prints. \
+                 flagctl checks files against its built-in schema, not this file; print it anew \
+                 after upgrading flagctl."
+            )
+            .into(),
+        );
+    }
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The `.pre-commit-config.yaml` entry that runs `flagctl validate` on staged flag files, with
+/// this flagctl's version pinned.
+pub fn pre_commit_config() -> String {
+    format!(
+        "  repos:\n    - repo: https://github.com/flagctl/flagctl\n      rev: v{}\n      hooks:\n        - id: flagctl-validate",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+const VSCODE_SETTINGS: &str = r#"{
+  "yaml.yamlVersion": "1.2",
+  "yaml.schemas": {
+    "./schemas/flag.schema.json": ["flags/**/*.yaml", "flags/**/*.yml"],
+    "./schemas/segment.schema.json": ["segments/**/*.yaml", "segments/**/*.yml"],
+    "./schemas/config.schema.json": ["flagctl.yaml"]
+  }
+}
+"#;
+
+const VSCODE_EXTENSIONS: &str = r#"{
+  "recommendations": ["redhat.vscode-yaml"]
+}
+"#;
 
 const CONFIG: &str = "\
 # flagctl configuration: every key is optional. `flagctl explain` lists the finding codes.

@@ -58,14 +58,42 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
             dir.display()
         ),
     };
+    // Editor settings a folder already has are the user's: leave them, say what to add.
+    let mut written = files.len();
+    let mut kept = Vec::new();
+    for (path, contents) in scaffold::EDITOR_FILES {
+        let target = dir.join(path);
+        if target.exists() {
+            kept.push(*path);
+            continue;
+        }
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        std::fs::write(&target, contents)
+            .with_context(|| format!("writing {}", target.display()))?;
+        written += 1;
+    }
     let mut out = std::io::stdout().lock();
     printed(writeln!(
         out,
-        "Created a flag repository in {} ({} files).\n\nNext:\n  flagctl -C {} validate\n  git config core.hooksPath .githooks   # validate before every commit{driver}",
+        "Created a flag repository in {} ({written} files).\n\nNext:\n  flagctl -C {} validate\n  git config core.hooksPath .githooks   # validate before every commit{driver}\n\nOr, with the pre-commit framework (https://pre-commit.com), in .pre-commit-config.yaml:\n{}\nthen: pre-commit install",
         dir.display(),
-        files.len(),
-        dir.display()
+        dir.display(),
+        scaffold::pre_commit_config()
     ))?;
+    for path in kept {
+        printed(writeln!(
+            out,
+            "\n{path} exists and was left as it is; for schema checks as you type, add:\n{}",
+            scaffold::EDITOR_FILES
+                .iter()
+                .find(|(p, _)| *p == path)
+                .map(|(_, c)| *c)
+                .unwrap_or_default()
+        ))?;
+    }
     Ok(Outcome::Clean)
 }
 

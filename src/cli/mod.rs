@@ -21,6 +21,7 @@ mod promote;
 mod report;
 mod retire;
 mod rollback;
+mod schema;
 mod set;
 mod show;
 mod stale;
@@ -43,9 +44,12 @@ use crate::finding::{Counts, did_you_mean};
 use crate::repo::Repository;
 use crate::report::{ColorChoice, Format};
 
+/// The version, and the commit it was built from where known: `0.1.0 (1a2b3c4d5e6f 2026-11-25)`.
+pub const VERSION: &str = env!("FLAGCTL_VERSION");
+
 /// Feature flags as code in git: validate, diff, promote, audit.
 #[derive(Debug, Parser)]
-#[command(name = "flagctl", version, about, max_term_width = 100)]
+#[command(name = "flagctl", version = VERSION, about, max_term_width = 100)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -126,6 +130,8 @@ pub enum Command {
     MergeDriver(merge_driver::Args),
     /// Explain a finding code (or list every code)
     Explain(explain::Args),
+    /// Print the JSON Schema a flag, segment or flagctl.yaml is checked against (for editors)
+    Schema(schema::Args),
     /// Print a shell completion script
     Completions(completions::Args),
     /// Print the manual page (roff)
@@ -226,6 +232,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Init(args) => init::run(global, args),
         Command::MergeDriver(args) => merge_driver::run(global, args),
         Command::Explain(args) => explain::run(args),
+        Command::Schema(args) => schema::run(global, args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
     }

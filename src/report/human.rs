@@ -1,7 +1,7 @@
 //! The default output: each finding with the source line it points at, then a summary.
 
 use std::collections::HashMap;
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, Read, Write};
 use std::path::Path;
 
 use super::palette::{self, BOLD, GUTTER, OK};
@@ -14,10 +14,7 @@ const SNIPPET_WIDTH: usize = 120;
 pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
     let mut sources = Sources::default();
     for (path, text) in &report.proposed {
-        sources.files.insert(
-            path.clone(),
-            Some(text.lines().map(str::to_owned).collect()),
-        );
+        sources.files.insert(path.clone(), Some(source_lines(text)));
     }
     for finding in report.findings {
         write_finding(out, finding, &report.root, &mut sources)?;
@@ -151,27 +148,42 @@ impl Sources {
                 return None;
             }
             let file = std::fs::File::open(real).ok()?;
-            let reader = io::BufReader::new(file).take(crate::repo::MAX_FILE_BYTES);
-            Some(
-                reader
-                    .split(b'\n')
-                    .take(MAX_SNIPPET_LINE)
-                    .map_while(Result::ok)
-                    .map(|bytes| {
-                        String::from_utf8_lossy(&bytes)
-                            .trim_end_matches('\r')
-                            .to_owned()
-                    })
-                    .collect(),
-            )
+            let mut bytes = Vec::new();
+            file.take(crate::repo::MAX_FILE_BYTES)
+                .read_to_end(&mut bytes)
+                .ok()?;
+            Some(source_lines(&String::from_utf8_lossy(&bytes)))
         });
         lines.as_ref()?.get(line.checked_sub(1)? as usize).cloned()
     }
 }
 
+/// The lines of `text` as YAML counts them: a line ends at LF, CRLF or a lone CR.
+fn source_lines(text: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() && lines.len() < MAX_SNIPPET_LINE {
+        let end = rest.find(['\n', '\r']).unwrap_or(rest.len());
+        lines.push(rest[..end].to_owned());
+        let skip = if rest[end..].starts_with("\r\n") {
+            2
+        } else {
+            usize::from(end < rest.len())
+        };
+        rest = &rest[end + skip..];
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_end_at_lf_crlf_and_lone_cr() {
+        assert_eq!(source_lines("a\nb\r\nc\rd"), ["a", "b", "c", "d"]);
+        assert_eq!(source_lines("a\r\rb\n"), ["a", "", "b"]);
+    }
 
     #[test]
     fn carets_cover_the_token() {

@@ -2,13 +2,16 @@
 
 mod diff;
 mod github;
+mod gitlab;
 pub mod html;
 mod human;
 pub mod json;
 pub mod junit;
+mod locate;
 mod markdown;
 pub mod palette;
 mod plan;
+mod sarif;
 mod status;
 mod table;
 
@@ -35,6 +38,10 @@ pub enum Format {
     Flagd,
     /// `test`: JUnit XML for CI (other commands print as `human`).
     Junit,
+    /// A SARIF 2.1.0 log for code scanning (GitHub's code scanning tab, SARIF viewers).
+    Sarif,
+    /// A GitLab code quality report (`artifacts:reports:codequality`).
+    Gitlab,
 }
 
 /// What a reading command found, ready to print.
@@ -130,6 +137,8 @@ pub fn print(report: &Report, format: Format, color: ColorChoice) -> io::Result<
         },
         Format::Json => json::write(&mut out, report),
         Format::Github => github::write(&mut out, report),
+        Format::Sarif => sarif::write(&mut out, report),
+        Format::Gitlab => gitlab::write(&mut out, report),
         Format::Markdown => match report.view {
             View::Findings => markdown::write(&mut out, report),
             View::Table(table) => {

@@ -5,6 +5,7 @@
 //! every command runs with a scrubbed environment (no `NO_COLOR`, `CLICOLOR*`, `FLAGCTL_NOW` from
 //! the caller's shell), from the project root or a repository built in a temporary folder.
 
+mod action;
 mod attack;
 mod broken;
 mod change;
@@ -12,6 +13,7 @@ mod config_errors;
 mod contract;
 mod dashboard;
 mod drift;
+mod editor;
 mod explain;
 mod formats;
 mod history;
@@ -20,6 +22,8 @@ mod loader_props;
 mod merge;
 mod props;
 mod repos;
+mod sarif;
 mod serve;
+mod snippets;
 mod support;
 mod validate;
