@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::{Global, Outcome, printed};
 use crate::finding::Finding;
-use crate::report::{self, Report, Table, View};
+use crate::report::{self, Listing, Report, Table, View};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -106,7 +106,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         key: "compat",
         columns,
         rows,
-        json: json!(json_rows),
+        listing: Listing::Rows(json!(json_rows)),
     };
     let report = Report::new("compat", &findings, env.flags.len(), repo.root.clone())
         .with_view(View::Table(&table));

@@ -30,7 +30,9 @@ pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 doc.log = Some(
                     changes
                         .iter()
-                        .map(|(entry, change, tests)| v1::LogRow::new(entry, change, tests.as_deref()))
+                        .map(|(entry, change, tests)| {
+                            v1::LogRow::new(entry, change, tests.as_deref())
+                        })
                         .collect(),
                 );
             }
