@@ -43,7 +43,7 @@ pub struct Environment {
     pub allowed_lifecycle: Option<Vec<Lifecycle>>,
     pub require_reason: bool,
     pub approvals: u32,
-    pub approvers: Vec<String>,
+    pub approvers: Vec<crate::grammar::Owner>,
 }
 
 impl Environment {
@@ -290,6 +290,16 @@ impl Config {
                         })
                     })
                     .transpose()?;
+                let approvers = env
+                    .approvers
+                    .iter()
+                    .enumerate()
+                    .map(|(j, text)| {
+                        crate::grammar::Owner::parse(text).map_err(|e| {
+                            invalid(&format!("/environments/{i}/approvers/{j}"), e.to_string())
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
                 let allowed_lifecycle = env
                     .allowed_lifecycle
                     .map(|names| names.iter().filter_map(|n| Lifecycle::parse(n)).collect());
@@ -299,7 +309,7 @@ impl Config {
                     allowed_lifecycle,
                     require_reason: env.require_reason,
                     approvals: env.approvals,
-                    approvers: env.approvers,
+                    approvers,
                 });
             }
         }

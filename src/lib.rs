@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod change;
 pub mod cli;
+pub mod codeowners;
 pub mod codes;
 pub mod config;
 pub mod dashboard;
@@ -17,6 +18,7 @@ pub mod export;
 pub mod finding;
 pub mod gate;
 pub mod git;
+pub mod grammar;
 pub mod history;
 pub mod inventory;
 pub mod lint;

@@ -12,6 +12,7 @@ mod lifecycle;
 mod missing_serve;
 mod name_mismatch;
 mod naming;
+mod owner;
 mod regex;
 mod requires_range;
 mod rollout_negative;
@@ -74,6 +75,7 @@ pub enum Code {
     Expired,
     InvalidDate,
     Regex,
+    Owner,
 }
 
 impl Code {
@@ -96,6 +98,7 @@ impl Code {
             Code::Expired => &expired::RULE,
             Code::InvalidDate => &invalid_date::RULE,
             Code::Regex => &regex::RULE,
+            Code::Owner => &owner::RULE,
         }
     }
 }

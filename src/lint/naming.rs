@@ -10,13 +10,29 @@ Flag names follow one pattern, `naming:` in flagctl.yaml (by default snake case:
 `^[a-z][a-z0-9]*(_[a-z0-9]+)*$`, as in `feature_login_redesign_v2`). The name is the key
 applications ask flagd for, so a consistent pattern keeps code and flags searchable.
 
+Whatever the pattern allows, a name is one word of letters, digits, `_`, `.` and `-`, starting
+with a letter or digit: it is also a file name, a key of the JSON flagd reads and a word of
+commit subjects, where a space, `/`, `#` or a control character would change what they say.
+
 Fix: rename the flag (and its file) to match the pattern.",
     check: Check::File(check),
 };
 
 fn check(cx: &FileContext, out: &mut Vec<Finding>) {
     let Some(name) = &cx.flag.name else { return };
-    if !cx.config.naming.is_match(&name.value) {
+    if let Some(why) = crate::grammar::flag_name_problem(&name.value) {
+        out.push(
+            cx.finding(
+                &RULE,
+                name.pos,
+                format!(
+                    "flag name {} cannot be a flag's name: {why}",
+                    crate::grammar::quoted(&name.value)
+                ),
+            )
+            .help(suggestion(&name.value)),
+        );
+    } else if !cx.config.naming.is_match(&name.value) {
         out.push(
             cx.finding(
                 &RULE,

@@ -537,3 +537,151 @@ fn a_change_cannot_silence_its_own_gate() {
         run.show()
     );
 }
+
+#[test]
+fn an_owner_cannot_write_a_codeowners_rule_of_its_own() {
+    let repo = fixture();
+    repo.edit(
+        "flags/prod/feature_a.yaml",
+        "owner: team-test",
+        "owner: \"team\\n/flagctl.yaml @mallory\"",
+    );
+    repo.commit("a forged owner");
+    let run = repo.run(&["validate", "--format", "json"]);
+    run.expect(1);
+    assert_eq!(
+        crate::support::placed(&run.report()),
+        vec![(
+            "rule/owner".to_owned(),
+            "flags/prod/feature_a.yaml".to_owned(),
+            4,
+            8
+        )],
+        "{}",
+        run.show()
+    );
+    let run = repo.run(&["codeowners"]);
+    run.refused(&["flags/prod/feature_a.yaml:4:8", "owner"]);
+    assert!(!run.stderr.contains("\n/flagctl.yaml"), "{}", run.show());
+
+    // Every other shape that would end the word, start a comment or name another path.
+    for owner in [
+        "team /flagctl.yaml",
+        "team#x",
+        "/flagctl.yaml",
+        "*",
+        "@org/",
+        "team\\r",
+        "team\\e[2J",
+        "a@b@c",
+    ] {
+        repo.write(
+            "flags/prod/feature_a.yaml",
+            crate::attack::flag("feature_a", "1.0.0", false)
+                .replace("owner: team-test", &format!("owner: \"{owner}\"")),
+        );
+        let run = repo.run(&["validate", "--format", "json"]);
+        run.expect(1);
+        assert_eq!(
+            crate::support::codes(&run.report()),
+            vec!["rule/owner"],
+            "{owner}"
+        );
+        repo.run(&["codeowners"])
+            .refused(&["flags/prod/feature_a.yaml:4:8"]);
+    }
+    repo.run(&["explain", "rule/owner"]).expect(0);
+}
+
+#[test]
+fn owners_of_every_allowed_shape_reach_codeowners_as_one_word() {
+    let repo = fixture();
+    for (env, owner) in [
+        ("dev", "team-web"),
+        ("staging", "\"@acme/web\""),
+        ("prod", "ann.author+flags@example.com"),
+    ] {
+        repo.edit(
+            &format!("flags/{env}/feature_a.yaml"),
+            "owner: team-test",
+            &format!("owner: {owner}"),
+        );
+    }
+    repo.write(
+        "flags/dev/check out/feature_b.yaml",
+        crate::attack::flag("feature_b", "1.0.0", false),
+    );
+    repo.commit("owners");
+    repo.run(&["validate"]).expect(0);
+    let run = repo.run(&["codeowners"]);
+    run.expect(0);
+    let lines: Vec<&str> = run.stdout.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(
+        lines,
+        vec![
+            "/flags/dev/check\\ out/feature_b.yaml @team-test",
+            "/flags/dev/feature_a.yaml @team-web",
+            "/flags/prod/feature_a.yaml ann.author+flags@example.com",
+            "/flags/staging/feature_a.yaml @acme/web",
+        ],
+        "{}",
+        run.show()
+    );
+}
+
+#[test]
+fn a_path_codeowners_would_read_as_a_glob_is_refused() {
+    let repo = fixture();
+    repo.write(
+        "flags/prod/a*/feature_b.yaml",
+        crate::attack::flag("feature_b", "1.0.0", false),
+    );
+    repo.commit("a folder named like a glob");
+    repo.run(&["codeowners"])
+        .refused(&["flags/prod/a*/feature_b.yaml", "`*`"]);
+}
+
+#[test]
+fn approvers_are_owners_checked_where_they_are_written() {
+    let repo = fixture();
+    repo.write(
+        "flagctl.yaml",
+        format!("{CONFIG}    approvers: [\"@acme/rm\", \"@acme/sre\\n/flagctl.yaml @mallory\"]\n"),
+    );
+    repo.commit("a forged approver");
+    for args in [
+        &["validate"][..],
+        &["codeowners"],
+        &["toggle", "feature_a", "--env", "dev", "on"],
+    ] {
+        repo.run(args).refused(&["flagctl.yaml:7:", "not an owner"]);
+    }
+}
+
+#[test]
+fn a_flag_name_is_one_word_whatever_the_naming_pattern_allows() {
+    let repo = fixture();
+    repo.write("flagctl.yaml", format!("{CONFIG}naming: '.*'\n"));
+    repo.write(
+        "flags/dev/a#b.yaml",
+        crate::attack::flag("\"a#b\"", "1.0.0", false),
+    );
+    repo.commit("a name with a comment sign");
+    let run = repo.run(&["validate", "--format", "json"]);
+    run.expect(1);
+    assert_eq!(
+        crate::support::placed(&run.report()),
+        vec![(
+            "rule/naming".to_owned(),
+            "flags/dev/a#b.yaml".to_owned(),
+            1,
+            7
+        )],
+        "{}",
+        run.show()
+    );
+    for name in ["a b", "a#b", "_a", "a*"] {
+        repo.run(&["new", name, "-t", "release"])
+            .refused(&["cannot be a flag's name"]);
+    }
+}
