@@ -38,7 +38,7 @@ mod run;
 #[cfg(test)]
 mod selftest;
 
-pub use repo::{Clock, Cmd, EPOCH, GitState, NOW, Repo, State, copy_dir};
+pub use repo::{Clock, Cmd, EPOCH, GitState, NOW, Repo, Started, State, copy_dir};
 pub use report::{
     assert_has, assert_valid_report, codes, findings, of_flag, one, placed, with_code,
 };

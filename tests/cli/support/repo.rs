@@ -555,6 +555,20 @@ impl Cmd<'_> {
         Cmd { cmd, ..self }
     }
 
+    /// Starts flagctl without waiting for it: for several runs at once, or to kill one midway.
+    /// Its stdin is empty; stdout and stderr are kept for [`Started::wait`].
+    pub fn spawn(mut self) -> Started {
+        let command = describe(self.cmd.get_program(), self.cmd.get_args());
+        let child = self
+            .cmd
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{command} does not start: {e}"));
+        Started { child, command }
+    }
+
     /// Runs flagctl to completion (noting the repository's state first, for
     /// [`Run::refused`]).
     pub fn run(self) -> Run {
@@ -573,6 +587,30 @@ impl Cmd<'_> {
                 before,
             }),
         )
+    }
+}
+
+/// A run of flagctl under way: [`Cmd::spawn`].
+pub struct Started {
+    child: std::process::Child,
+    command: String,
+}
+
+impl Started {
+    /// The process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills flagctl as `kill -9` does (its children, such as git, run on).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+    }
+
+    /// Waits for the end of the run. (What it changed is the test's to check: a run among
+    /// others has no state of its own to compare with [`Run::refused`].)
+    pub fn wait(self) -> Run {
+        finish(self.child.wait_with_output(), self.command, None)
     }
 }
 
