@@ -426,111 +426,161 @@ fn too_deep(pos: Pos) -> YamlError {
 
 fn parse_events(text: &str) -> Result<Document, YamlError> {
     let mut parser = Parser::new_from_str(text).keep_tags(true);
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: HashMap<usize, Node> = HashMap::new();
-    let mut alias_budget = MAX_ALIAS_NODES;
-    let mut doc = Document::default();
-    let mut documents = 0usize;
-
+    let mut builder = TreeBuilder::default();
     while let Some(next) = parser.next_event() {
-        let (event, span) = next.map_err(|e| YamlError {
-            code: Code::Syntax,
-            message: e.info().to_owned(),
-            help: None,
-            pos: Pos {
-                line: u32::try_from(e.marker().line()).unwrap_or(u32::MAX),
-                column: u32::try_from(e.marker().col() + 1).unwrap_or(u32::MAX),
-            },
-        })?;
-        let pos = Pos::from_span(&span);
+        let (event, span) = next.map_err(|e| syntax_error(&e))?;
+        builder.event(event, Pos::from_span(&span))?;
+    }
+    Ok(builder.doc)
+}
+
+/// The parser's own error, as a `yaml/syntax` finding where it gave up.
+fn syntax_error(e: &saphyr_parser::ScanError) -> YamlError {
+    YamlError {
+        code: Code::Syntax,
+        message: e.info().to_owned(),
+        help: None,
+        pos: Pos {
+            line: u32::try_from(e.marker().line()).unwrap_or(u32::MAX),
+            column: u32::try_from(e.marker().col() + 1).unwrap_or(u32::MAX),
+        },
+    }
+}
+
+/// The tree under construction: open collections, anchored values, the alias budget left.
+struct TreeBuilder {
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    alias_budget: usize,
+    documents: usize,
+    doc: Document,
+}
+
+impl Default for TreeBuilder {
+    fn default() -> Self {
+        TreeBuilder {
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            alias_budget: MAX_ALIAS_NODES,
+            documents: 0,
+            doc: Document::default(),
+        }
+    }
+}
+
+impl TreeBuilder {
+    /// Takes one parser event: opens or closes a collection, or completes a value.
+    fn event(&mut self, event: Event<'_>, pos: Pos) -> Result<(), YamlError> {
         let (node, anchor) = match event {
-            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => continue,
-            Event::DocumentStart(_) => {
-                documents += 1;
-                if documents > 1 {
-                    return Err(YamlError {
-                        code: Code::Syntax,
-                        message: "more than one YAML document in the file".to_owned(),
-                        help: Some(
-                            "a flag file holds exactly one document; remove the extra `---`"
-                                .to_owned(),
-                        ),
-                        pos,
-                    });
-                }
-                continue;
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {
+                return Ok(());
             }
-            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
-                if stack.len() >= MAX_DEPTH {
-                    return Err(too_deep(pos));
-                }
-                let kind = if matches!(event, Event::SequenceStart(..)) {
-                    FrameKind::Seq(Vec::new())
-                } else {
-                    FrameKind::Map {
-                        entries: Vec::new(),
-                        pending_key: None,
-                        seen: None,
-                    }
+            Event::DocumentStart(_) => return self.document_start(pos),
+            Event::SequenceStart(anchor, _) => {
+                return self.open(FrameKind::Seq(Vec::new()), anchor, pos);
+            }
+            Event::MappingStart(anchor, _) => {
+                let map = FrameKind::Map {
+                    entries: Vec::new(),
+                    pending_key: None,
+                    seen: None,
                 };
-                stack.push(Frame { pos, anchor, kind });
-                continue;
+                return self.open(map, anchor, pos);
             }
-            Event::SequenceEnd | Event::MappingEnd => {
-                let Some(frame) = stack.pop() else { continue };
-                let value = match frame.kind {
-                    FrameKind::Seq(items) => Value::Seq(items),
-                    FrameKind::Map { entries, .. } => Value::Map(entries),
-                };
-                (
-                    Node {
-                        value,
-                        pos: frame.pos,
-                    },
-                    frame.anchor,
-                )
-            }
+            Event::SequenceEnd | Event::MappingEnd => match self.close() {
+                Some(closed) => closed,
+                None => return Ok(()),
+            },
             Event::Scalar(text, style, anchor, tag) => {
                 let verbatim =
                     style != ScalarStyle::Plain || tag.as_ref().is_some_and(|t| t.suffix == "str");
+                // The scanner hands over an owned string: moved into the tree, not copied.
+                let text = text.into_owned();
                 let value = if verbatim {
-                    Value::Str(text.into_owned())
+                    Value::Str(text)
                 } else {
-                    resolve_plain(&text)
+                    resolve_plain(text)
                 };
                 (Node { value, pos }, anchor)
             }
-            Event::Alias(id) => {
-                let Some(target) = anchors.get(&id) else {
-                    return Err(YamlError {
-                        code: Code::Syntax,
-                        message: "alias to an unknown anchor".to_owned(),
-                        help: None,
-                        pos,
-                    });
-                };
-                let size = target.size();
-                if size > alias_budget {
-                    return Err(YamlError {
-                        code: Code::AliasLimit,
-                        message: format!(
-                            "aliases expand past {MAX_ALIAS_NODES} values (an alias bomb?)"
-                        ),
-                        help: Some("write the values out, or use fewer nested aliases".to_owned()),
-                        pos,
-                    });
-                }
-                alias_budget -= size;
-                let mut copy = target.clone();
-                copy.pos = pos;
-                (copy, 0)
-            }
+            Event::Alias(id) => (self.alias(id, pos)?, 0),
         };
         if anchor != 0 {
-            anchors.insert(anchor, node.clone());
+            self.anchors.insert(anchor, node.clone());
         }
-        match stack.last_mut() {
-            None => doc.root = Some(node),
+        self.attach(node)
+    }
+
+    /// A flag file holds one document; a second `---` is a finding.
+    fn document_start(&mut self, pos: Pos) -> Result<(), YamlError> {
+        self.documents += 1;
+        if self.documents > 1 {
+            return Err(YamlError {
+                code: Code::Syntax,
+                message: "more than one YAML document in the file".to_owned(),
+                help: Some(
+                    "a flag file holds exactly one document; remove the extra `---`".to_owned(),
+                ),
+                pos,
+            });
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, kind: FrameKind, anchor: usize, pos: Pos) -> Result<(), YamlError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(too_deep(pos));
+        }
+        self.stack.push(Frame { pos, anchor, kind });
+        Ok(())
+    }
+
+    /// The collection just closed, with its anchor.
+    fn close(&mut self) -> Option<(Node, usize)> {
+        let frame = self.stack.pop()?;
+        let value = match frame.kind {
+            FrameKind::Seq(items) => Value::Seq(items),
+            FrameKind::Map { entries, .. } => Value::Map(entries),
+        };
+        Some((
+            Node {
+                value,
+                pos: frame.pos,
+            },
+            frame.anchor,
+        ))
+    }
+
+    /// A copy of the anchored value, paid for from the alias budget.
+    fn alias(&mut self, id: usize, pos: Pos) -> Result<Node, YamlError> {
+        let Some(target) = self.anchors.get(&id) else {
+            return Err(YamlError {
+                code: Code::Syntax,
+                message: "alias to an unknown anchor".to_owned(),
+                help: None,
+                pos,
+            });
+        };
+        let size = target.size();
+        if size > self.alias_budget {
+            return Err(YamlError {
+                code: Code::AliasLimit,
+                message: format!("aliases expand past {MAX_ALIAS_NODES} values (an alias bomb?)"),
+                help: Some("write the values out, or use fewer nested aliases".to_owned()),
+                pos,
+            });
+        }
+        self.alias_budget -= size;
+        let mut copy = target.clone();
+        copy.pos = pos;
+        Ok(copy)
+    }
+
+    /// Puts a completed value where it belongs: the root, the next item of a list, or a key or
+    /// value of a mapping.
+    fn attach(&mut self, node: Node) -> Result<(), YamlError> {
+        match self.stack.last_mut() {
+            None => self.doc.root = Some(node),
             Some(Frame {
                 kind: FrameKind::Seq(items),
                 ..
@@ -545,60 +595,76 @@ fn parse_events(text: &str) -> Result<Document, YamlError> {
                 ..
             }) => match pending_key.take() {
                 None => {
-                    let key = match node.value {
-                        Value::Str(s) => s,
-                        Value::Null => "null".to_owned(),
-                        Value::Bool(b) => b.to_string(),
-                        Value::Int(i) => i.to_string(),
-                        Value::Float(f) => f.to_string(),
-                        Value::Seq(_) | Value::Map(_) => {
-                            return Err(YamlError {
-                                code: Code::Syntax,
-                                message: "a list or mapping used as a mapping key".to_owned(),
-                                help: Some("keys of flag files are plain names".to_owned()),
-                                pos: node.pos,
-                            });
-                        }
-                    };
-                    *pending_key = Some((key, node.pos));
+                    let pos = node.pos;
+                    *pending_key = Some((key_text(node)?, pos));
                 }
                 Some((key, key_pos)) => {
-                    let duplicate = match seen {
-                        Some(set) => !set.insert(key.clone()),
-                        None => entries.iter().any(|e| e.key == key),
-                    };
-                    if duplicate {
-                        doc.duplicate_keys.push(YamlError {
-                            code: Code::DuplicateKey,
-                            message: format!("duplicate key \"{key}\""),
-                            help: Some(
-                                "a key may appear once per mapping; remove one of them".to_owned(),
-                            ),
-                            pos: key_pos,
-                        });
-                    } else {
-                        if seen.is_none() && entries.len() >= LINEAR_KEY_SCAN {
-                            *seen = Some(entries.iter().map(|e| e.key.clone()).collect());
-                            if let Some(set) = seen {
-                                set.insert(key.clone());
-                            }
-                        }
-                        entries.push(Entry {
-                            key,
-                            key_pos,
-                            value: node,
-                        });
+                    if let Some(duplicate) = insert_entry(entries, seen, key, key_pos, node) {
+                        self.doc.duplicate_keys.push(duplicate);
                     }
                 }
             },
         }
+        Ok(())
     }
-    Ok(doc)
+}
+
+/// The text of a mapping key; a list or mapping as a key is a finding.
+fn key_text(node: Node) -> Result<String, YamlError> {
+    Ok(match node.value {
+        Value::Str(s) => s,
+        Value::Null => "null".to_owned(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Seq(_) | Value::Map(_) => {
+            return Err(YamlError {
+                code: Code::Syntax,
+                message: "a list or mapping used as a mapping key".to_owned(),
+                help: Some("keys of flag files are plain names".to_owned()),
+                pos: node.pos,
+            });
+        }
+    })
+}
+
+/// Adds `key: value` to a mapping being built, unless the key is already there: then the
+/// first is kept and the duplicate is returned as a finding.
+fn insert_entry(
+    entries: &mut Vec<Entry>,
+    seen: &mut Option<HashSet<String>>,
+    key: String,
+    key_pos: Pos,
+    value: Node,
+) -> Option<YamlError> {
+    let duplicate = match seen {
+        Some(set) => !set.insert(key.clone()),
+        None => entries.iter().any(|e| e.key == key),
+    };
+    if duplicate {
+        return Some(YamlError {
+            code: Code::DuplicateKey,
+            message: format!("duplicate key \"{key}\""),
+            help: Some("a key may appear once per mapping; remove one of them".to_owned()),
+            pos: key_pos,
+        });
+    }
+    if seen.is_none() && entries.len() >= LINEAR_KEY_SCAN {
+        let mut set: HashSet<String> = entries.iter().map(|e| e.key.clone()).collect();
+        set.insert(key.clone());
+        *seen = Some(set);
+    }
+    entries.push(Entry {
+        key,
+        key_pos,
+        value,
+    });
+    None
 }
 
 /// YAML 1.2 core schema resolution of a plain scalar.
-fn resolve_plain(text: &str) -> Value {
-    match text {
+fn resolve_plain(text: String) -> Value {
+    match text.as_str() {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" => return Value::Bool(true),
         "false" | "False" | "FALSE" => return Value::Bool(false),
@@ -609,29 +675,29 @@ fn resolve_plain(text: &str) -> Value {
         ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
         _ => {}
     }
-    let first = text.as_bytes()[0];
+    resolve_number(&text).unwrap_or(Value::Str(text))
+}
+
+/// A plain scalar read as a core-schema integer or float, if it is one.
+fn resolve_number(text: &str) -> Option<Value> {
+    let first = *text.as_bytes().first()?;
     if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
-        return Value::Str(text.to_owned());
+        return None;
     }
     if let Some(hex) = text.strip_prefix("0x") {
-        if let Ok(i) = i64::from_str_radix(hex, 16) {
-            return Value::Int(i);
-        }
+        i64::from_str_radix(hex, 16).ok().map(Value::Int)
     } else if let Some(oct) = text.strip_prefix("0o") {
-        if let Ok(i) = i64::from_str_radix(oct, 8) {
-            return Value::Int(i);
-        }
+        i64::from_str_radix(oct, 8).ok().map(Value::Int)
     } else if is_core_int(text) {
-        return text.parse::<i64>().map_or_else(
+        Some(text.parse::<i64>().map_or_else(
             |_| Value::Float(text.parse().unwrap_or(f64::NAN)),
             Value::Int,
-        );
+        ))
     } else if is_core_float(text) {
-        if let Ok(f) = text.parse::<f64>() {
-            return Value::Float(f);
-        }
+        text.parse::<f64>().ok().map(Value::Float)
+    } else {
+        None
     }
-    Value::Str(text.to_owned())
 }
 
 /// `[-+]?[0-9]+`
