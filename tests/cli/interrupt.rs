@@ -4,13 +4,7 @@
 
 use crate::support::{Repo, Run};
 
-const CONFIG: &str = "\
-environments:
-  - name: dev
-  - name: staging
-  - name: prod
-    require_reason: true
-";
+use crate::attack::flag;
 
 /// The flags of the tests, in dev, staging and prod.
 const FLAGS: &[&str] = &[
@@ -22,22 +16,16 @@ const FLAGS: &[&str] = &[
     "feature_f",
 ];
 
-fn flag(name: &str, version: &str, enabled: bool) -> String {
-    format!(
-        "name: {name}\nversion: {version}\ndescription: A flag of the tests\nowner: team-test\nkind: release\nlifecycle: approved\ntype: boolean\nenabled: {enabled}\n"
-    )
-}
-
-/// dev → staging → prod (prod needs a reason), every flag of [`FLAGS`] off at 1.0.0; committed.
+/// The repository of the attack tests (dev → staging → prod, prod needing a reason), with every
+/// flag of [`FLAGS`] off at 1.0.0 in each environment; committed.
 fn fixture() -> Repo {
-    let repo = Repo::with_git();
-    repo.write("flagctl.yaml", CONFIG);
+    let repo = crate::attack::fixture();
     for env in ["dev", "staging", "prod"] {
         for name in FLAGS {
             repo.write(&path(env, name), flag(name, "1.0.0", false));
         }
     }
-    repo.commit("init");
+    repo.commit("more flags");
     repo
 }
 
@@ -398,10 +386,14 @@ mod model {
             .collect()
     }
 
+    /// The files of the model's environments.
     fn flag_files(repo: &Repo) -> BTreeMap<String, Vec<u8>> {
         repo.files()
             .into_iter()
-            .filter(|(p, _)| p.starts_with("flags/"))
+            .filter(|(p, _)| {
+                ENVS.iter()
+                    .any(|env| p.starts_with(&format!("flags/{env}/")))
+            })
             .collect()
     }
 
@@ -433,8 +425,7 @@ mod model {
         fn an_interrupted_write_ends_as_before_or_as_after(
             steps in proptest::collection::vec((write(), cut()), 1..5),
         ) {
-            let repo = Repo::with_git();
-            repo.write("flagctl.yaml", super::CONFIG);
+            let repo = crate::attack::fixture();
             let mut state = State::new();
             for env in 0..ENVS.len() {
                 for name in 0..NAMES.len() {
@@ -444,7 +435,7 @@ mod model {
             for (path, bytes) in files(&state) {
                 repo.write(&path, bytes);
             }
-            repo.commit("init");
+            repo.commit("the model's flags");
             for (i, (write, cut)) in steps.iter().enumerate() {
                 let head = repo.head();
                 let after = write.apply(&state);
