@@ -19,6 +19,7 @@ mod formats;
 mod history;
 mod hostile_output;
 mod init;
+mod interrupt;
 mod loader_props;
 mod merge;
 mod props;
