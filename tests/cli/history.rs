@@ -733,12 +733,10 @@ fn check_follows_a_moved_file_back_to_the_base() {
     assert_eq!(check(&repo, &base, 0), Vec::<String>::new());
 }
 
-/// The fixture with the dev banner's description changed and bumped to 1.0.1 by flagctl.
+/// The fixture with the dev banner's description changed by `set`, which bumps it to 1.0.1.
 fn bumped_banner() -> Repo {
     let repo = fixture();
     repo.run_line("set feature_banner --env dev description=Bigger --reason copy --yes")
-        .expect(0);
-    repo.run_line("bump feature_banner --env dev --reason b --yes")
         .expect(0);
     assert!(repo.text(&banner_path("dev")).contains("version: 1.0.1"));
     repo
@@ -1321,12 +1319,15 @@ fn event_history(repo: &Repo) -> Vec<(String, &'static str)> {
         ],
         "set",
     );
+    // `set` already raised the patch version the description needed; a minor bump is asked
+    // for by name.
     run(
         &[
             "bump",
             "feature_banner",
             "--env",
             "dev",
+            "minor",
             "--reason",
             "bump",
             "--yes",
@@ -1432,21 +1433,22 @@ fn events_are_json_lines_of_every_kind() {
             Some("1.0.0"),
             Some("1.0.0"),
         ),
+        // `set` of metadata bumps the patch version itself, as `check` will ask.
         (
             "set",
             "flag.updated",
             "dev",
             b,
             Some("1.0.0"),
-            Some("1.0.0"),
+            Some("1.0.1"),
         ),
         (
             "bump",
             "flag.updated",
             "dev",
             b,
-            Some("1.0.0"),
             Some("1.0.1"),
+            Some("1.1.0"),
         ),
         (
             "promote",
@@ -1454,14 +1456,14 @@ fn events_are_json_lines_of_every_kind() {
             "staging",
             b,
             Some("1.0.0"),
-            Some("1.0.1"),
+            Some("1.1.0"),
         ),
         (
             "rollback",
             "flag.rolled_back",
             "staging",
             b,
-            Some("1.0.1"),
+            Some("1.1.0"),
             Some("1.0.0"),
         ),
         (
@@ -1469,8 +1471,8 @@ fn events_are_json_lines_of_every_kind() {
             "flag.updated",
             "dev",
             b,
-            Some("1.0.1"),
-            Some("1.0.1"),
+            Some("1.1.0"),
+            Some("1.1.0"),
         ),
         (
             "deprecate",
@@ -1488,7 +1490,7 @@ fn events_are_json_lines_of_every_kind() {
             Some("1.0.0"),
             Some("1.0.0"),
         ),
-        ("retire", "flag.retired", "dev", b, Some("1.0.1"), None),
+        ("retire", "flag.retired", "dev", b, Some("1.1.0"), None),
         ("retire", "flag.retired", "prod", b, Some("1.0.0"), None),
         ("retire", "flag.retired", "staging", b, Some("1.0.0"), None),
     ];
