@@ -120,6 +120,7 @@ pub fn execute(
     let commit = transaction::apply(
         &ws.repo.root,
         &ws.git,
+        &ws.lock,
         &op.files,
         (!args.no_commit).then_some(message.as_str()),
     )

@@ -18,6 +18,7 @@ mod explain;
 mod formats;
 mod history;
 mod init;
+mod interrupt;
 mod loader_props;
 mod merge;
 mod props;
