@@ -4,13 +4,7 @@
 
 use crate::support::{Repo, Run};
 
-const CONFIG: &str = "\
-environments:
-  - name: dev
-  - name: staging
-  - name: prod
-    require_reason: true
-";
+use crate::attack::flag;
 
 /// The flags of the tests, in dev, staging and prod.
 const FLAGS: &[&str] = &[
@@ -22,22 +16,16 @@ const FLAGS: &[&str] = &[
     "feature_f",
 ];
 
-fn flag(name: &str, version: &str, enabled: bool) -> String {
-    format!(
-        "name: {name}\nversion: {version}\ndescription: A flag of the tests\nowner: team-test\nkind: release\nlifecycle: approved\ntype: boolean\nenabled: {enabled}\n"
-    )
-}
-
-/// dev → staging → prod (prod needs a reason), every flag of [`FLAGS`] off at 1.0.0; committed.
+/// The repository of the attack tests (dev → staging → prod, prod needing a reason), with every
+/// flag of [`FLAGS`] off at 1.0.0 in each environment; committed.
 fn fixture() -> Repo {
-    let repo = Repo::with_git();
-    repo.write("flagctl.yaml", CONFIG);
+    let repo = crate::attack::fixture();
     for env in ["dev", "staging", "prod"] {
         for name in FLAGS {
             repo.write(&path(env, name), flag(name, "1.0.0", false));
         }
     }
-    repo.commit("init");
+    repo.commit("more flags");
     repo
 }
 
@@ -49,12 +37,19 @@ fn path(env: &str, name: &str) -> String {
 /// nor journal of flagctl, no temporary file.
 #[track_caller]
 fn assert_settled(repo: &Repo, context: &str) {
+    assert!(
+        !repo.join(".git/flagctl/lock").exists(),
+        "the lock is left\n{context}"
+    );
+    assert_settled_but_lock(repo, context);
+}
+
+/// [`assert_settled`] after a run that may have been killed, whose lock then stays for the next
+/// writer to take over.
+#[track_caller]
+fn assert_settled_but_lock(repo: &Repo, context: &str) {
     assert_eq!(repo.porcelain(), "", "git status is clean\n{context}");
-    for leftover in [
-        ".git/flagctl/lock",
-        ".git/flagctl/journal.json",
-        ".git/index.lock",
-    ] {
+    for leftover in [".git/flagctl/journal.json", ".git/index.lock"] {
         assert!(
             !repo.join(leftover).exists(),
             "{leftover} is left\n{context}"
@@ -266,5 +261,215 @@ fn after_kill_9_during_the_commit_the_next_command_waits_for_git_and_says_what_h
         assert_settled(&repo, &context);
         let again = repo.run(&["status"]);
         assert!(!again.stderr.contains("interrupted"), "{}", again.show());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Random writes, randomly interrupted, against a model.
+// ---------------------------------------------------------------------------------------------
+
+mod model {
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+
+    use super::{assert_settled_but_lock, flag, path};
+    use crate::support::{Repo, Run};
+
+    const ENVS: &[&str] = &["dev", "staging"];
+    const NAMES: &[&str] = &["feature_a", "feature_b"];
+
+    /// A write command of the model.
+    #[derive(Debug, Clone)]
+    enum Write {
+        Toggle {
+            env: usize,
+            name: usize,
+            on: bool,
+        },
+        Set {
+            env: usize,
+            name: usize,
+            on: bool,
+        },
+        /// `promote dev staging NAME --with-state`.
+        Promote {
+            name: usize,
+        },
+    }
+
+    /// How a run ends.
+    #[derive(Debug, Clone)]
+    enum Cut {
+        Not,
+        /// `FLAGCTL_CRASH_AFTER=N`: the process aborts after its N-th step.
+        CrashAfter(u32),
+        /// `kill -9` after this many milliseconds (git, if started, runs on).
+        Kill(u64),
+    }
+
+    /// Whether each flag is on, by (environment, name): every file is `flag(name, "1.0.0", on)`.
+    type State = BTreeMap<(usize, usize), bool>;
+
+    impl Write {
+        fn args(&self) -> Vec<String> {
+            let word = |on: bool| if on { "on" } else { "off" };
+            let strings = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect();
+            match *self {
+                Write::Toggle { env, name, on } => {
+                    strings(&["toggle", NAMES[name], "--env", ENVS[env], word(on)])
+                }
+                Write::Set { env, name, on } => strings(&[
+                    "set",
+                    NAMES[name],
+                    "--env",
+                    ENVS[env],
+                    &format!("enabled={on}"),
+                ]),
+                Write::Promote { name } => strings(&[
+                    "promote",
+                    "dev",
+                    "staging",
+                    NAMES[name],
+                    "--with-state",
+                    "--yes",
+                ]),
+            }
+        }
+
+        /// The state after the write, from the state before.
+        fn apply(&self, before: &State) -> State {
+            let mut after = before.clone();
+            match *self {
+                Write::Toggle { env, name, on } | Write::Set { env, name, on } => {
+                    after.insert((env, name), on);
+                }
+                Write::Promote { name } => {
+                    after.insert((1, name), before[&(0, name)]);
+                }
+            }
+            after
+        }
+    }
+
+    fn write() -> impl Strategy<Value = Write> {
+        prop_oneof![
+            (0..ENVS.len(), 0..NAMES.len(), any::<bool>())
+                .prop_map(|(env, name, on)| Write::Toggle { env, name, on }),
+            (0..ENVS.len(), 0..NAMES.len(), any::<bool>()).prop_map(|(env, name, on)| Write::Set {
+                env,
+                name,
+                on
+            }),
+            (0..NAMES.len()).prop_map(|name| Write::Promote { name }),
+        ]
+    }
+
+    fn cut() -> impl Strategy<Value = Cut> {
+        prop_oneof![
+            1 => Just(Cut::Not),
+            2 => (1u32..8).prop_map(Cut::CrashAfter),
+            2 => (0u64..120).prop_map(Cut::Kill),
+        ]
+    }
+
+    /// The files of `state`, as the repository should hold them.
+    fn files(state: &State) -> BTreeMap<String, Vec<u8>> {
+        state
+            .iter()
+            .map(|(&(env, name), &on)| {
+                (
+                    path(ENVS[env], NAMES[name]),
+                    flag(NAMES[name], "1.0.0", on).into_bytes(),
+                )
+            })
+            .collect()
+    }
+
+    /// The files of the model's environments.
+    fn flag_files(repo: &Repo) -> BTreeMap<String, Vec<u8>> {
+        repo.files()
+            .into_iter()
+            .filter(|(p, _)| {
+                ENVS.iter()
+                    .any(|env| p.starts_with(&format!("flags/{env}/")))
+            })
+            .collect()
+    }
+
+    fn run(repo: &Repo, write: &Write, cut: &Cut) -> Run {
+        let args = write.args();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        match cut {
+            Cut::Not => repo.run(&args),
+            Cut::CrashAfter(n) => repo
+                .cmd(&args)
+                .env("FLAGCTL_CRASH_AFTER", n.to_string())
+                .run(),
+            Cut::Kill(ms) => {
+                let mut started = repo.cmd(&args).spawn();
+                std::thread::sleep(std::time::Duration::from_millis(*ms));
+                started.kill();
+                started.wait()
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+        /// After any write, interrupted anywhere and recovered by the next command, the flag
+        /// files are those before or those after it, HEAD holds exactly them (one commit, or
+        /// none), nothing is staged or left over, and the recovery said which it was.
+        #[test]
+        fn an_interrupted_write_ends_as_before_or_as_after(
+            steps in proptest::collection::vec((write(), cut()), 1..5),
+        ) {
+            let repo = crate::attack::fixture();
+            let mut state = State::new();
+            for env in 0..ENVS.len() {
+                for name in 0..NAMES.len() {
+                    state.insert((env, name), false);
+                }
+            }
+            for (path, bytes) in files(&state) {
+                repo.write(&path, bytes);
+            }
+            repo.commit("the model's flags");
+            for (i, (write, cut)) in steps.iter().enumerate() {
+                let head = repo.head();
+                let after = write.apply(&state);
+                let run = run(&repo, write, cut);
+                // Any command finishes or undoes what an interrupted one left.
+                let next = repo.run(&["validate"]);
+                let context = format!("step {i}: {write:?} {cut:?}\n{}\n{}", run.show(), next.show());
+                prop_assert_eq!(next.code, Some(0), "{}", context);
+                if matches!(cut, Cut::Not) {
+                    prop_assert_eq!(run.code, Some(0), "{}", context);
+                }
+                assert_settled_but_lock(&repo, &context);
+                let now = flag_files(&repo);
+                let changed = after != state;
+                let ended = if now == files(&after) {
+                    after.clone()
+                } else {
+                    prop_assert_eq!(&now, &files(&state), "neither before nor after\n{}", context);
+                    state.clone()
+                };
+                let commits = repo.git(&["rev-list", "--count", &format!("{head}..HEAD")]);
+                let committed = changed && ended == after;
+                prop_assert_eq!(commits.trim(), if committed { "1" } else { "0" }, "{}", context);
+                if next.stderr.contains("already committed") {
+                    prop_assert!(committed, "the recovery claims a commit\n{}", context);
+                }
+                if next.stderr.contains("rolled back") {
+                    prop_assert!(!committed, "the recovery claims an undo\n{}", context);
+                }
+                if run.code == Some(0) {
+                    prop_assert_eq!(&ended, &after, "a write that says done is done\n{}", context);
+                }
+                state = ended;
+            }
+        }
     }
 }

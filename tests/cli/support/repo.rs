@@ -697,8 +697,30 @@ fn capture(root: &Path, home: &Path) -> State {
     State { files, git }
 }
 
-/// Every file below `dir` (but the top-level names in `skip`) into `out`, by path from `base`.
+/// Every file below `dir` (but the top-level names in `skip`) into `out`, by path from `base`;
+/// a symbolic link as `-> TARGET`.
 fn walk(base: &Path, dir: &Path, skip: &[&str], out: &mut BTreeMap<String, Vec<u8>>) {
+    visit(base, dir, skip, &mut |rel, path, meta| {
+        if meta.is_file() {
+            out.insert(rel.to_owned(), std::fs::read(path).unwrap_or_default());
+        } else if meta.is_symlink() {
+            let target = std::fs::read_link(path).unwrap_or_default();
+            out.insert(
+                rel.to_owned(),
+                format!("-> {}", target.display()).into_bytes(),
+            );
+        }
+    });
+}
+
+/// Calls `each` with every entry below `dir` (but the top-level names in `skip`; links are not
+/// followed), its path from `base` with `/`, and its own metadata; a folder before what it holds.
+pub(super) fn visit(
+    base: &Path,
+    dir: &Path,
+    skip: &[&str],
+    each: &mut dyn FnMut(&str, &Path, &std::fs::Metadata),
+) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -712,16 +734,12 @@ fn walk(base: &Path, dir: &Path, skip: &[&str], out: &mut BTreeMap<String, Vec<u
         if skip.contains(&rel.as_str()) {
             continue;
         }
-        let Ok(kind) = entry.file_type() else {
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
             continue;
         };
-        if kind.is_dir() {
-            walk(base, &path, skip, out);
-        } else if kind.is_symlink() {
-            let target = std::fs::read_link(&path).unwrap_or_default();
-            out.insert(rel, format!("-> {}", target.display()).into_bytes());
-        } else {
-            out.insert(rel, std::fs::read(&path).unwrap_or_default());
+        each(&rel, &path, &meta);
+        if meta.is_dir() {
+            visit(base, &path, skip, each);
         }
     }
 }
