@@ -357,3 +357,37 @@ fn apply_either_makes_the_planned_promotion_or_refuses_and_changes_nothing() {
     // A flagctl that applied whatever it was given would not refuse one of them.
     assert!(refused.get() > 0, "no plan was refused");
 }
+
+/// Found by the test above: a plan listing a flag twice was shown, then failed half-way.
+#[test]
+fn a_plan_naming_a_flag_twice_is_refused_and_a_promotion_names_it_once() {
+    let (repo, mut plan) = fixture();
+    apply_edit(&mut plan, &Edit::Duplicate(1));
+    let file = repo.home().join("plan.json");
+    std::fs::write(&file, serde_json::to_vec(&plan).expect("JSON")).expect("write the plan");
+    repo.run(&[
+        "apply",
+        file.to_str().expect("UTF-8"),
+        "--yes",
+        "--reason",
+        "r",
+    ])
+    .refused(&["make a new plan"]);
+    let head = repo.head();
+    let run = repo.run(&[
+        "promote",
+        "staging",
+        "prod",
+        "feature_b",
+        "feature_b",
+        "--yes",
+        "--reason",
+        "r",
+    ]);
+    run.expect(0);
+    repo.assert_one_commit_on(&head, &run);
+    assert_eq!(
+        repo.text("flags/prod/feature_b.yaml"),
+        repo.text("flags/staging/feature_b.yaml")
+    );
+}
