@@ -12,6 +12,7 @@ pub mod codes;
 pub mod config;
 pub mod dashboard;
 pub mod drift;
+pub mod escape;
 pub mod eval;
 pub mod events;
 pub mod export;

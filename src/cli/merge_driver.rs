@@ -7,9 +7,10 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::Context;
 
 use super::{Global, Outcome};
+use crate::escape::terminal;
 use crate::finding::Severity;
 use crate::lint::Linter;
-use crate::merge::{self, Labels, Merged, escape};
+use crate::merge::{self, Labels, Merged};
 use crate::repo::{MAX_FILE_BYTES, Repository, SourceFile};
 
 #[derive(Debug, clap::Args)]
@@ -29,7 +30,7 @@ pub struct Args {
 }
 
 pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
-    let shown = escape(&args.path);
+    let shown = terminal(&args.path);
     let say = |message: &str| eprintln!("flagctl merge-driver: {shown}: {message}");
     let read = |path: &Path| -> anyhow::Result<Vec<u8>> {
         let file =

@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use super::{Report, plural, tally};
+use crate::escape::terminal;
 use crate::finding::{Counts, Severity};
 
 /// The heading's mark: errors, warnings, or clean.
@@ -37,8 +38,8 @@ pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
             Severity::Info => "ℹ️",
         };
         let place = match (&f.path, f.line, f.column) {
-            (Some(path), Some(line), Some(col)) => format!("`{path}:{line}:{col}`"),
-            (Some(path), _, _) => format!("`{path}`"),
+            (Some(path), Some(line), Some(col)) => format!("`{}:{line}:{col}`", cell(path)),
+            (Some(path), _, _) => format!("`{}`", cell(path)),
             _ => String::new(),
         };
         let mut message = cell(&f.message);
@@ -50,7 +51,7 @@ pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
     Ok(())
 }
 
-/// Text safe inside a table cell.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', "<br>")
+/// Text safe inside a table cell: on one line, invisible characters escaped, no column break.
+pub(super) fn cell(text: &str) -> String {
+    terminal(text).replace('|', "\\|")
 }

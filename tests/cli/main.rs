@@ -18,6 +18,7 @@ mod editor;
 mod explain;
 mod formats;
 mod history;
+mod hostile_output;
 mod init;
 mod interrupt;
 mod loader_props;
