@@ -30,7 +30,7 @@ pub enum TransactionError {
     )]
     ChildRunning { pid: u32, seconds: u64 },
     #[error(
-        "{cause}; putting the files back failed too ({rollback}); the next flagctl command finishes the undo from the journal in {}",
+        "{cause}; undoing the change failed too ({rollback}); the next flagctl command finishes the undo from the journal in {}",
         journal.display()
     )]
     RollbackFailed {
@@ -435,8 +435,13 @@ pub fn recover_locked(
         )
     } else {
         roll_back(root, git, &journal)?;
+        let when = if journal.commits {
+            " before its commit"
+        } else {
+            ""
+        };
         format!(
-            "an interrupted flagctl operation was rolled back before its commit: every file it touched is as it was before (HEAD is still {})",
+            "an interrupted flagctl operation was rolled back{when}: every file it touched is as it was before (HEAD is still {})",
             short(&git.head()?.id)
         )
     };
