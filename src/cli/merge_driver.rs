@@ -31,7 +31,8 @@ pub struct Args {
 
 pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let shown = terminal(&args.path);
-    let say = |message: &str| eprintln!("flagctl merge-driver: {shown}: {message}");
+    // Messages quote lint errors and values of the user's files; escaping twice changes nothing.
+    let say = |message: &str| eprintln!("flagctl merge-driver: {shown}: {}", terminal(message));
     let read = |path: &Path| -> anyhow::Result<Vec<u8>> {
         let file =
             std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;

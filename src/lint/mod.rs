@@ -305,7 +305,13 @@ impl Linter {
                 check(&names, &mut findings);
             }
         }
-        findings.retain(|f| !repo.config.ignores(f));
+        // The whole repository is judged (a narrowed PATH only narrows what is shown).
+        repo.config.silence(&mut findings, |code| {
+            matches!(
+                code.split_once('/').map(|(engine, _)| engine),
+                Some("yaml" | "fs" | "schema" | "rule")
+            )
+        });
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         Validation {
             findings,
@@ -446,7 +452,9 @@ impl Linter {
         );
         let segment = Segment::from_node(&root);
         let name = segment.name.map(|name| {
-            if name.value != file.stem {
+            if let Some(finding) = naming::segment_finding(&name.value, &file.path, name.pos) {
+                findings.push(finding);
+            } else if name.value != file.stem {
                 findings.push(
                     Finding::new(
                         name_mismatch::RULE.code,

@@ -93,6 +93,8 @@ fn every_format_shows_user_text_escaped_with_colour_on() {
         &["status"],
         &["log", "feature_a"],
         &["audit"],
+        &["stale"],
+        &["check", "--base", "HEAD~1"],
         &["test"],
     ];
     let formats = [
