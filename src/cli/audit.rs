@@ -44,7 +44,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     };
     let entries: Vec<&Entry> = entries.iter().filter(in_scope).collect();
 
-    let mut findings = audit::findings(&repo.config, &entries);
+    let mut findings = audit::findings(&git, &entries)?;
     let mut rows = Vec::new();
     for entry in &entries {
         let break_glass = audit::is_break_glass(entry);

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::change::bump::{Level, classify};
+use crate::change::bump;
 use crate::config::Config;
 use crate::finding::{Finding, Severity};
 use crate::git::{Git, GitError};
@@ -216,36 +216,44 @@ fn net_change_findings(
         .unwrap_or_default()
         .to_owned();
     let version_pos = new.get("version").map_or(Pos::START, |v| v.pos);
-    let version = |node: &Node| {
-        node.get("version")
-            .and_then(Node::as_str)
-            .and_then(|v| semver::Version::parse(v).ok())
-    };
     let at = |f: Finding, pos: Pos| f.at(path, pos).in_flag(Some(&flag), Some(env));
-    if let (Some(before), Some(after)) = (version(old), version(new)) {
-        let (needed, reasons) = classify(old, new);
-        if after < before {
-            if !rollback {
-                out.push(
-                    at(Finding::of(Code::VersionDecrease, format!("version went down from {before} to {after}")), version_pos)
-                        .help("versions only grow; to undo a change, use `flagctl rollback` or bump past it"),
-                );
-            }
-        } else if Level::between(&before, &after) < needed {
-            let suggested = needed.apply(&before);
+    if let (Some(before), Some(after)) = (bump::version(old), bump::version(new))
+        && after < before
+    {
+        if !rollback {
             out.push(
                 at(
-                    Finding::of(Code::BumpNeeded,
-                        format!(
-                            "this change needs a {needed} bump ({}), but the version went from {before} to {after}",
-                            reasons.join("; ")
-                        ),
+                    Finding::of(
+                        Code::VersionDecrease,
+                        format!("version went down from {before} to {after}"),
                     ),
                     version_pos,
                 )
-                .help(format!("set version {suggested}: flagctl bump {flag} --env {env}")),
+                .help(
+                    "versions only grow; to undo a change, use `flagctl rollback` or bump past it",
+                ),
             );
         }
+    } else if let Some(short) = bump::shortfall(old, new) {
+        out.push(
+            at(
+                Finding::of(
+                    Code::BumpNeeded,
+                    format!(
+                        "this change needs a {} bump ({}), but the version went from {} to {}",
+                        short.needed,
+                        short.reasons.join("; "),
+                        short.before,
+                        short.after
+                    ),
+                ),
+                version_pos,
+            )
+            .help(format!(
+                "set version {}: flagctl bump {flag} --env {env}",
+                short.target
+            )),
+        );
     }
     let lifecycle = |node: &Node| {
         node.get("lifecycle")

@@ -305,7 +305,13 @@ impl Linter {
                 check(&names, &mut findings);
             }
         }
-        findings.retain(|f| !repo.config.ignores(f));
+        // The whole repository is judged (a narrowed PATH only narrows what is shown).
+        repo.config.silence(&mut findings, |code| {
+            matches!(
+                code.split_once('/').map(|(engine, _)| engine),
+                Some("yaml" | "fs" | "schema" | "rule")
+            )
+        });
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         Validation {
             findings,

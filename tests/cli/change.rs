@@ -744,6 +744,81 @@ fn bump_major_minor_patch_set_the_version_as_asked() {
     }
 }
 
+/// Each kind of `set` edit, the version it leaves (from 1.0.0) and why: the result must pass
+/// `check`'s version rule, which `set` applies itself.
+#[test]
+fn set_bumps_the_version_as_check_will_ask() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["lifecycle=deprecated"], "1.0.1"),
+        (&["description=One page or two"], "1.0.1"),
+        (&["owner=team-growth"], "1.0.1"),
+        (&["annotations.jira=PAY-1"], "1.0.1"),
+        (&["variants.c=twopage"], "1.1.0"),
+        (&["variants.b=onepage_v2"], "2.0.0"),
+        (&["default=b"], "2.0.0"),
+        (&["requires=>=4.0.0"], "2.0.0"),
+        (&["enabled=false"], "1.0.0"),
+        (&["rollout.a=30", "rollout.b=70"], "1.0.0"),
+        (&["rules.0.serve=a"], "1.0.0"),
+        (&["enabled=false", "owner=team-growth"], "1.0.1"),
+        (&["owner=team-growth", "default=b"], "2.0.0"),
+    ];
+    let path = flow_path("dev");
+    for (assignments, version) in cases {
+        let repo = fixture();
+        repo.branch("base");
+        let mut args = vec!["set", "experiment_flow", "--env", "dev"];
+        args.extend_from_slice(assignments);
+        let out = repo.run(&args);
+        out.expect(0);
+        let text = repo.text(&path);
+        assert!(
+            text.contains(&format!("\nversion: {version}\n")),
+            "{assignments:?} should leave {version}:\n{text}"
+        );
+        let check = repo.run(&["check", "--base", "base", "--format", "json"]);
+        check.expect(0);
+        assert!(
+            !check.stdout.contains("check/bump-needed"),
+            "{assignments:?}: {}",
+            check.show()
+        );
+    }
+
+    // Each committed version describes the change since the one before, as `bump auto` does.
+    let repo = fixture();
+    repo.branch("base");
+    for (assignment, version, bumped) in [
+        ("lifecycle=deprecated", "1.0.1", true),
+        ("owner=team-growth", "1.0.2", true),
+        ("enabled=false", "1.0.2", false),
+        ("default=b", "2.0.0", true),
+    ] {
+        repo.run(&["set", "experiment_flow", "--env", "dev", assignment])
+            .expect(0);
+        assert!(
+            repo.text(&path)
+                .contains(&format!("\nversion: {version}\n")),
+            "{assignment}: {}",
+            repo.text(&path)
+        );
+        assert!(
+            repo.subject("HEAD")
+                .contains(&format!("; version {version} ("))
+                == bumped,
+            "the subject says why: {}",
+            repo.subject("HEAD")
+        );
+        repo.run(&["check", "--base", "base"]).expect(0);
+    }
+    // `bump auto` then finds nothing left to do.
+    let before = repo.state();
+    let out = repo.run_line("bump experiment_flow --env dev");
+    out.expect(0);
+    assert!(out.stdout.contains("no bump needed"), "{}", out.show());
+    repo.assert_unchanged(&before, &out);
+}
+
 // ---------------------------------------------------------------------------------------------
 // 5. promote and apply.
 // ---------------------------------------------------------------------------------------------

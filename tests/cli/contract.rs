@@ -95,14 +95,21 @@ fn every_json_document_matches_its_schema() {
         "{log:#}"
     );
 
+    // And a move into a group folder, for an event of every shape.
+    std::fs::create_dir_all(repo.join("flags/dev/web")).expect("group folder");
+    repo.git(&["mv", "flags/dev/banner.yaml", "flags/dev/web/banner.yaml"]);
+    repo.commit("group the banner");
     let event = schema("event.schema.json");
     let events = repo.run(&["events"]);
     events.expect(0);
-    assert!(events.lines().len() >= 3, "{}", events.show());
+    assert!(events.lines().len() >= 4, "{}", events.show());
+    let mut kinds = Vec::new();
     for line in events.lines() {
         let doc: serde_json::Value = serde_json::from_str(line).expect("one JSON event a line");
         assert_matches(&event, &doc);
+        kinds.push(doc["type"].as_str().unwrap_or_default().to_owned());
     }
+    assert!(kinds.iter().any(|k| k == "flag.moved"), "{kinds:?}");
 }
 
 /// A repository with something for each listing: an app version a flag's `requires` excludes,

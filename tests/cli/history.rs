@@ -733,12 +733,10 @@ fn check_follows_a_moved_file_back_to_the_base() {
     assert_eq!(check(&repo, &base, 0), Vec::<String>::new());
 }
 
-/// The fixture with the dev banner's description changed and bumped to 1.0.1 by flagctl.
+/// The fixture with the dev banner's description changed by `set`, which bumps it to 1.0.1.
 fn bumped_banner() -> Repo {
     let repo = fixture();
     repo.run_line("set feature_banner --env dev description=Bigger --reason copy --yes")
-        .expect(0);
-    repo.run_line("bump feature_banner --env dev --reason b --yes")
         .expect(0);
     assert!(repo.text(&banner_path("dev")).contains("version: 1.0.1"));
     repo
@@ -1219,6 +1217,75 @@ fn audit_reports_policy_violations_found_in_history() {
     assert_eq!(codes, Vec::<String>::new());
 }
 
+/// Each commit is judged by the policy of its own time: a later relaxation excuses nothing, a
+/// later tightening condemns nothing, and a policy that could not be read then is said to be so
+/// (at its line and column) rather than replaced by today's.
+#[test]
+fn audit_judges_each_commit_by_the_policy_of_that_commit() {
+    let repo = fixture();
+    let strict = prod_change(&repo, &[]);
+    let relaxed_config = CONFIG.replace("    require_reason: true\n    approvals: 1\n", "");
+    repo.write("flagctl.yaml", &relaxed_config);
+    repo.commit("prod needs no review for now");
+    let relaxed = prod_change(&repo, &[]);
+    repo.write("flagctl.yaml", "environments: [\n");
+    repo.commit("a broken policy");
+    let broken = prod_change(&repo, &[]);
+    repo.write("flagctl.yaml", CONFIG);
+    repo.commit("prod is reviewed again");
+
+    let out = repo.run(&["audit", "--format", "json"]);
+    out.expect(1);
+    let doc = out.json();
+    let mut found: Vec<(String, String)> = findings(&doc)
+        .iter()
+        .map(|f| {
+            let text = |k: &str| f[k].as_str().unwrap_or_default().to_owned();
+            (text("code"), text("commit"))
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("audit/policy-unreadable".to_owned(), broken.clone()),
+            ("check/approvals-missing".to_owned(), strict.clone()),
+            ("check/reason-missing".to_owned(), strict.clone()),
+        ],
+        "{}",
+        out.show()
+    );
+    assert!(!found.iter().any(|(_, c)| *c == relaxed));
+    let unreadable = findings(&doc)
+        .iter()
+        .find(|f| f["code"] == "audit/policy-unreadable")
+        .cloned()
+        .expect("the broken policy is reported");
+    assert_eq!(unreadable["severity"], "warning");
+    assert_eq!(unreadable["path"], "flagctl.yaml");
+    // The file as it was, line and column included, not today's file.
+    assert!(
+        unreadable["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("(flagctl.yaml:2:")),
+        "{unreadable:#}"
+    );
+    assert_eq!(unreadable["line"], Json::Null);
+    // The same in the human format, where errors are labelled as such and fail the run.
+    let human = repo.run(&["audit"]);
+    human.expect(1);
+    assert!(
+        human.stdout.contains("check/reason-missing"),
+        "{}",
+        human.show()
+    );
+    assert!(
+        human.stdout.contains("audit/policy-unreadable"),
+        "{}",
+        human.show()
+    );
+}
+
 #[test]
 fn audit_reports_a_break_glass_change_until_an_approved_change_follows() {
     let repo = fixture();
@@ -1321,12 +1388,15 @@ fn event_history(repo: &Repo) -> Vec<(String, &'static str)> {
         ],
         "set",
     );
+    // `set` already raised the patch version the description needed; a minor bump is asked
+    // for by name.
     run(
         &[
             "bump",
             "feature_banner",
             "--env",
             "dev",
+            "minor",
             "--reason",
             "bump",
             "--yes",
@@ -1432,21 +1502,22 @@ fn events_are_json_lines_of_every_kind() {
             Some("1.0.0"),
             Some("1.0.0"),
         ),
+        // `set` of metadata bumps the patch version itself, as `check` will ask.
         (
             "set",
             "flag.updated",
             "dev",
             b,
             Some("1.0.0"),
-            Some("1.0.0"),
+            Some("1.0.1"),
         ),
         (
             "bump",
             "flag.updated",
             "dev",
             b,
-            Some("1.0.0"),
             Some("1.0.1"),
+            Some("1.1.0"),
         ),
         (
             "promote",
@@ -1454,14 +1525,14 @@ fn events_are_json_lines_of_every_kind() {
             "staging",
             b,
             Some("1.0.0"),
-            Some("1.0.1"),
+            Some("1.1.0"),
         ),
         (
             "rollback",
             "flag.rolled_back",
             "staging",
             b,
-            Some("1.0.1"),
+            Some("1.1.0"),
             Some("1.0.0"),
         ),
         (
@@ -1469,8 +1540,8 @@ fn events_are_json_lines_of_every_kind() {
             "flag.updated",
             "dev",
             b,
-            Some("1.0.1"),
-            Some("1.0.1"),
+            Some("1.1.0"),
+            Some("1.1.0"),
         ),
         (
             "deprecate",
@@ -1488,7 +1559,7 @@ fn events_are_json_lines_of_every_kind() {
             Some("1.0.0"),
             Some("1.0.0"),
         ),
-        ("retire", "flag.retired", "dev", b, Some("1.0.1"), None),
+        ("retire", "flag.retired", "dev", b, Some("1.1.0"), None),
         ("retire", "flag.retired", "prod", b, Some("1.0.0"), None),
         ("retire", "flag.retired", "staging", b, Some("1.0.0"), None),
     ];
@@ -1524,6 +1595,63 @@ fn events_are_json_lines_of_every_kind() {
         events[9]["promoted_from"],
         format!("dev@{}", commit("bump")).as_str()
     );
+}
+
+/// A flag file moved into a group folder, byte for byte: the flag is what it was, so the event
+/// says it moved (from where, to where) rather than that it changed.
+#[test]
+fn a_pure_move_into_a_group_folder_is_a_move_event() {
+    let repo = fixture();
+    let grouped = "flags/dev/home/feature_banner.yaml";
+    std::fs::create_dir_all(repo.join("flags/dev/home")).expect("group folder");
+    repo.git(&["mv", &banner_path("dev"), grouped]);
+    let moved = repo.commit_with("group the banner", &[]);
+    // Moved back out and changed in the same commit: an update that says where it came from.
+    repo.git(&["mv", grouped, &banner_path("dev")]);
+    repo.edit(&banner_path("dev"), "enabled: false", "enabled: true");
+    repo.edit(&banner_path("dev"), "version: 1.0.0", "version: 1.0.1");
+    let changed = repo.commit_with("ungroup the banner and turn it on", &[]);
+
+    let out = repo.run(&["events", "--since", "HEAD~2"]);
+    out.expect(0);
+    let events = parse_lines(&out.stdout);
+    let seen: Vec<(&str, &str, &str, &str, &str)> = events
+        .iter()
+        .map(|e| {
+            let text = |k: &str| e[k].as_str().unwrap_or("-");
+            (
+                text("commit"),
+                text("type"),
+                text("from_path"),
+                text("path"),
+                text("to_version"),
+            )
+        })
+        .collect();
+    let dev = banner_path("dev");
+    assert_eq!(
+        seen,
+        [
+            (moved.as_str(), "flag.moved", dev.as_str(), grouped, "1.0.0"),
+            (
+                changed.as_str(),
+                "flag.updated",
+                grouped,
+                dev.as_str(),
+                "1.0.1"
+            ),
+        ],
+        "{}",
+        out.show()
+    );
+    assert_eq!(events[0]["from_version"], "1.0.0");
+    assert_eq!(events[0]["env"], "dev");
+    assert_eq!(events[0]["flag"], "feature_banner");
+
+    // Every other event names no earlier path.
+    let all = parse_lines(&repo.run(&["events"]).expect(0).stdout);
+    let with_from: Vec<&Json> = all.iter().filter(|e| !e["from_path"].is_null()).collect();
+    assert_eq!(with_from.len(), 2, "{all:#?}");
 }
 
 #[test]
