@@ -30,8 +30,7 @@ pub struct Args {
 }
 
 pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
-    let repo = global.repository()?;
-    let git = super::git_of(&repo)?;
+    let (repo, git) = super::history_repo(global, None)?;
     let flags_dir = repo.flags_path();
     let after = match &args.since {
         Some(rev) => match git.first_parent_position(rev)? {
