@@ -248,7 +248,14 @@ impl Workspace {
     /// link, or to a file another flag file links to (which would change that one unseen).
     pub fn require_writable(&self, files: &[FileWrite]) -> Result<(), ChangeError> {
         let mut targets = Vec::with_capacity(files.len());
-        for file in files {
+        for (i, file) in files.iter().enumerate() {
+            // Two contents for one file: the change cannot be made as shown.
+            if files[..i].iter().any(|f| f.path == file.path) {
+                return Err(ChangeError::Refused(format!(
+                    "{} would be written twice in one change",
+                    file.path
+                )));
+            }
             let target = crate::paths::write_target(&self.repo.root, &file.path)?;
             let in_env = source_for(&self.repo, &file.path)
                 .and_then(|s| s.env)

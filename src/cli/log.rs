@@ -15,6 +15,7 @@ pub struct Args {
 
 pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let (repo, git) = super::history_repo(global, args.env.as_deref())?;
+    git.whole_history("a flag's log reads its history from the first commit")?;
     let envs: Vec<&str> = match &args.env {
         Some(env) => vec![env.as_str()],
         None => repo.config.environment_names(),

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::history::{ChangeKind, Entry, FlagChange};
 
-pub use webhook::{Delivered, Failure, Webhook, deliver};
+pub use webhook::{Delivered, Failure, Webhook, deliver, redact};
 
 /// One change to one flag file, as a webhook receives it. Field order is fixed.
 #[derive(Debug, Serialize)]

@@ -58,10 +58,6 @@ impl crate::finding::Codes for Code {
 #[derive(Debug, thiserror::Error)]
 pub enum GateError {
     #[error(
-        "the base {rev:?} is not in this clone: its history is shallow; fetch it (git fetch --unshallow, or git fetch origin {rev})"
-    )]
-    ShallowBase { rev: String },
-    #[error(
         "the base {rev:?} is not an ancestor of HEAD (a stale or unrelated base): rebase onto it, or pass the merge base (git merge-base HEAD {rev})"
     )]
     NotAncestor { rev: String },
@@ -84,12 +80,10 @@ pub struct Verdict {
 pub fn check(repo: &Repository, git: &Git, base: &str) -> Result<Verdict, GateError> {
     let base_commit = match git.resolve(base) {
         Ok(commit) => commit,
-        Err(_) if git.is_shallow() => {
-            return Err(GateError::ShallowBase {
-                rev: base.to_owned(),
-            });
+        Err(e) => {
+            git.whole_history(&format!("the base {base:?} is not in this clone"))?;
+            return Err(e.into());
         }
-        Err(e) => return Err(e.into()),
     };
     if !git.head_contains(&base_commit.id)? {
         return Err(GateError::NotAncestor {

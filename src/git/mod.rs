@@ -16,6 +16,12 @@ pub enum GitError {
     NoRevision(String),
     #[error("{0}")]
     Busy(Busy),
+    /// What a command needs lies beyond the edge of a shallow clone: there, every file would look
+    /// created by the edge commit.
+    #[error(
+        "{needs}, but this clone is shallow: its history is cut short; fetch the rest (git fetch --unshallow)"
+    )]
+    Shallow { needs: String },
 }
 
 /// Set for git's children (hooks) while flagctl runs an operation: the process id that owns it.
@@ -274,6 +280,17 @@ impl Git {
     /// Whether this clone's history is cut short.
     pub fn is_shallow(&self) -> bool {
         self.repo.is_shallow()
+    }
+
+    /// Refuses, in a shallow clone, a command that `needs` the history from its first commit
+    /// (what it would report of the clone's edge commit never happened).
+    pub fn whole_history(&self, needs: &str) -> Result<(), GitError> {
+        if self.is_shallow() {
+            return Err(GitError::Shallow {
+                needs: needs.to_owned(),
+            });
+        }
+        Ok(())
     }
 
     /// Walks HEAD's first-parent history once, oldest first (from the root, or after `since`),

@@ -7,17 +7,12 @@
 //! dated one hour after the previous one from 2026-01-01T00:00:00Z unless a test sets the date),
 //! `FLAGCTL_NOW` after every commit.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use hmac::{KeyInit, Mac};
 use serde_json::Value as Json;
-use sha2::Sha256;
 
+use crate::support::webhook::{Answer, Hook, SECRET, assert_signed, key};
 use crate::support::{NAME, Repo, Run, findings, one, snapshots};
 
 const CONFIG: &str = "\
@@ -1676,167 +1671,6 @@ fn events_are_deterministic_and_since_keeps_the_sequence() {
 // events --post: a webhook in a test thread
 // ---------------------------------------------------------------------------------------------
 
-const SECRET: &str = "s3cret";
-
-/// What the webhook answers.
-#[derive(Clone, Copy)]
-enum Answer {
-    /// 500 to the first `n` requests, then 200.
-    FailFirst(usize),
-    /// 200 to the first `n` requests, then 500.
-    SucceedFirst(usize),
-    /// Reads nothing and answers nothing; holds the connection open.
-    Silent,
-}
-
-#[derive(Debug, Clone)]
-struct Request {
-    method: String,
-    target: String,
-    /// Lower-case names.
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Request {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// A tiny HTTP/1.1 server on 127.0.0.1, one request per connection.
-struct Hook {
-    addr: SocketAddr,
-    requests: Arc<Mutex<Vec<Request>>>,
-    /// Connections accepted (the silent webhook reads no request).
-    connections: Arc<AtomicUsize>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Hook {
-    fn start(answer: Answer) -> Hook {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a port");
-        let addr = listener.local_addr().expect("address");
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let connections = Arc::new(AtomicUsize::new(0));
-        let thread = {
-            let (requests, stop, connections) =
-                (requests.clone(), stop.clone(), connections.clone());
-            std::thread::spawn(move || {
-                let mut held = Vec::new();
-                let mut served = 0usize;
-                for stream in listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    connections.fetch_add(1, Ordering::SeqCst);
-                    if let Answer::Silent = answer {
-                        held.push(stream);
-                        continue;
-                    }
-                    let Some(request) = read_request(&stream) else {
-                        continue;
-                    };
-                    requests.lock().expect("lock").push(request);
-                    let ok = match answer {
-                        Answer::FailFirst(n) => served >= n,
-                        Answer::SucceedFirst(n) => served < n,
-                        Answer::Silent => false,
-                    };
-                    served += 1;
-                    let status = if ok {
-                        "200 OK"
-                    } else {
-                        "500 Internal Server Error"
-                    };
-                    let mut stream = stream;
-                    let _ = write!(
-                        stream,
-                        "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                    );
-                    let _ = stream.flush();
-                }
-                drop(held);
-            })
-        };
-        Hook {
-            addr,
-            requests,
-            connections,
-            stop,
-            thread: Some(thread),
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}/hook", self.addr)
-    }
-
-    fn requests(&self) -> Vec<Request> {
-        self.requests.lock().expect("lock").clone()
-    }
-}
-
-impl Drop for Hook {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wake the accept loop.
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-/// Reads a request head and its `Content-Length` body.
-fn read_request(stream: &TcpStream) -> Option<Request> {
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let mut parts = line.split_whitespace();
-    let method = parts.next()?.to_owned();
-    let target = parts.next()?.to_owned();
-    let mut headers = Vec::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        let (name, value) = line.split_once(':')?;
-        headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
-    }
-    let length: usize = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).ok()?;
-    Some(Request {
-        method,
-        target,
-        headers,
-        body: String::from_utf8(body).ok()?,
-    })
-}
-
-fn signature(body: &str) -> String {
-    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).expect("any key");
-    mac.update(body.as_bytes());
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
-}
-
 /// The fixture plus a toggle and a set in dev: 8 events (6 created, toggled, updated).
 fn eight_events() -> (Repo, Vec<String>) {
     let repo = fixture();
@@ -1865,34 +1699,6 @@ fn post(repo: &Repo, hook: &Hook, extra: &[&str]) -> Run {
         out.show()
     );
     out
-}
-
-#[track_caller]
-fn assert_signed(request: &Request) {
-    assert_eq!(request.method, "POST");
-    assert_eq!(request.target, "/hook");
-    let header = request
-        .header("x-flagctl-signature")
-        .unwrap_or_else(|| panic!("a signature header in {request:?}"));
-    assert_eq!(header, signature(&request.body));
-    let hex_part = header.strip_prefix("sha256=").expect("sha256= prefix");
-    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).expect("any key");
-    mac.update(request.body.as_bytes());
-    mac.verify_slice(&hex::decode(hex_part).expect("hex"))
-        .expect("the HMAC verifies");
-    assert!(
-        request
-            .header("idempotency-key")
-            .is_some_and(|k| !k.is_empty()),
-        "an Idempotency-Key in {request:?}"
-    );
-}
-
-fn key(request: &Request) -> String {
-    request
-        .header("idempotency-key")
-        .unwrap_or_default()
-        .to_owned()
 }
 
 #[test]
@@ -1939,7 +1745,7 @@ fn events_post_final_failure_names_the_resume_point() {
     // Events 1–7 (init and the toggle) are delivered, event 8 (the set) never is.
     let hook = Hook::start(Answer::SucceedFirst(7));
     let out = post(&repo, &hook, &["--retries", "2"]);
-    out.expect(1);
+    out.refused(&[]);
     let requests = hook.requests();
     assert_eq!(requests.len(), 7 + 3, "{}", out.show());
     assert!(requests[7..].iter().all(|r| r.body == lines[7]));
@@ -1964,7 +1770,7 @@ fn events_post_a_failure_after_since_names_the_event_by_its_sequence() {
     let toggle = repo.rev("HEAD~1");
     let hook = Hook::start(Answer::SucceedFirst(0));
     let out = post(&repo, &hook, &["--since", &toggle, "--retries", "0"]);
-    out.expect(1);
+    out.refused(&[]);
     assert!(
         out.stderr.contains("event 8"),
         "the failed event is sequence 8, as `events` numbers it\n{}",
@@ -1973,12 +1779,13 @@ fn events_post_a_failure_after_since_names_the_event_by_its_sequence() {
 }
 
 #[test]
-fn events_post_to_a_failing_webhook_exits_1() {
+fn events_post_to_a_failing_webhook_exits_2() {
     let (repo, lines) = eight_events();
     let hook = Hook::start(Answer::SucceedFirst(0));
     let started = Instant::now();
     let out = post(&repo, &hook, &[]);
-    out.expect(1);
+    // The command could not do its work: an error, and nothing written.
+    out.refused(&[]);
     assert!(started.elapsed() < Duration::from_secs(10));
     let requests = hook.requests();
     assert_eq!(requests.len(), 5, "the first attempt and 4 retries");
@@ -1999,7 +1806,7 @@ fn events_post_to_a_webhook_that_never_answers_times_out() {
     let hook = Hook::start(Answer::Silent);
     let started = Instant::now();
     let out = post(&repo, &hook, &["--timeout", "1", "--retries", "1"]);
-    out.expect(1);
+    out.refused(&[]);
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "bounded by the timeout: {:?}",

@@ -25,6 +25,7 @@
 //!   command may change.
 //! - `report.rs`: reading `--format json` reports ([`findings`], [`codes`], [`placed`], [`one`],
 //!   [`assert_has`]) and the report schema check.
+//! - `webhook.rs`: a webhook in a test thread for `events --post` ([`webhook::Hook`]).
 //! - [`snapshots`]: insta settings whose filters hide temporary paths, commit ids and dates.
 //!
 //! Every flagctl and git process runs with a scrubbed environment ([`SCRUBBED`]); the runs of a
@@ -40,6 +41,7 @@ mod report;
 mod run;
 #[cfg(test)]
 mod selftest;
+pub mod webhook;
 
 pub use outside::{Outside, Snapshot};
 pub use repo::{Clock, Cmd, EPOCH, GitState, NOW, Repo, Started, State, copy_dir};

@@ -477,6 +477,17 @@ impl Repo {
         assert_same(before, &self.state(), run);
     }
 
+    /// Asserts that HEAD's commit changed one line of `path` and nothing else: the minimal diff
+    /// a writing command promises (SPEC §6).
+    #[track_caller]
+    pub fn assert_one_line_changed(&self, path: &str) {
+        assert_eq!(
+            self.numstat("HEAD"),
+            [format!("1\t1\t{path}")],
+            "one line of {path} changed, nothing else"
+        );
+    }
+
     /// Asserts that `run` made exactly one commit on top of `old_head` and left the work tree
     /// clean.
     #[track_caller]
