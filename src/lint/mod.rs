@@ -452,7 +452,9 @@ impl Linter {
         );
         let segment = Segment::from_node(&root);
         let name = segment.name.map(|name| {
-            if name.value != file.stem {
+            if let Some(finding) = naming::segment_finding(&name.value, &file.path, name.pos) {
+                findings.push(finding);
+            } else if name.value != file.stem {
                 findings.push(
                     Finding::new(
                         name_mismatch::RULE.code,

@@ -585,3 +585,42 @@ fn a_flag_name_is_one_word_whatever_the_naming_pattern_allows() {
             .refused(&["cannot be a flag's name"]);
     }
 }
+
+#[test]
+fn a_segment_name_is_one_word_too() {
+    let repo = fixture();
+    for (stem, name, column) in [
+        ("a b", "\"a b\"", 7),
+        ("x", "\"staff\\n/flagctl.yaml @mallory\"", 7),
+        ("_hidden", "_hidden", 7),
+    ] {
+        repo.write(
+            &format!("segments/{stem}.yaml"),
+            format!(
+                "name: {name}\ndescription: Employees\nwhen:\n  - {{ attribute: email, op: ends_with, value: \"@example.com\" }}\n"
+            ),
+        );
+        repo.commit("a segment whose name is not a word");
+        let run = repo.run(&["validate", "--format", "json"]);
+        run.expect(1);
+        assert_eq!(
+            crate::support::placed(&run.report()),
+            vec![(
+                "rule/naming".to_owned(),
+                format!("segments/{stem}.yaml"),
+                1,
+                column
+            )],
+            "{}",
+            run.show()
+        );
+        assert!(
+            run.stdout.contains("cannot be a segment's name"),
+            "{}",
+            run.show()
+        );
+        repo.remove(&format!("segments/{stem}.yaml"));
+        repo.commit("gone");
+    }
+    repo.run(&["validate"]).expect(0);
+}
