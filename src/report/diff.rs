@@ -6,7 +6,7 @@ use serde_json::Value as Json;
 use similar::{ChangeTag, TextDiff};
 
 use super::human::{Sources, write_finding};
-use super::markdown::{self, cell};
+use super::markdown::{self, cell, code};
 use super::palette::{self, ADDED, BOLD, DIM, GUTTER, OK, REMOVED};
 use super::{Report, View, plural};
 use crate::drift;
@@ -252,11 +252,7 @@ pub fn write_markdown(out: &mut impl Write, report: &Report) -> io::Result<()> {
         };
         let place = match upstream(f) {
             Some(up) => cell(&format!("{up} → {}", f.env.as_deref().unwrap_or_default())),
-            None => f
-                .path
-                .as_deref()
-                .map(|p| format!("`{}`", cell(p)))
-                .unwrap_or_default(),
+            None => f.path.as_deref().map(code).unwrap_or_default(),
         };
         let change: Vec<String> = f
             .extra
@@ -281,8 +277,8 @@ pub fn write_markdown(out: &mut impl Write, report: &Report) -> io::Result<()> {
                     }
                 };
                 format!(
-                    "`{}`: {} → {}",
-                    cell(name),
+                    "{}: {} → {}",
+                    code(name),
                     cell(&short(field.get("downstream"))),
                     cell(&short(field.get("upstream")))
                 )
@@ -290,8 +286,8 @@ pub fn write_markdown(out: &mut impl Write, report: &Report) -> io::Result<()> {
             .collect();
         writeln!(
             out,
-            "| {icon} | `{}` | {place} | {} <sub>{}</sub> | {} |",
-            cell(f.flag.as_deref().unwrap_or_default()),
+            "| {icon} | {} | {place} | {} <sub>{}</sub> | {} |",
+            code(f.flag.as_deref().unwrap_or_default()),
             cell(&f.message),
             f.code,
             change.join("<br>")
