@@ -426,12 +426,13 @@ fn too_deep(pos: Pos) -> YamlError {
 
 fn parse_events(text: &str) -> Result<Document, YamlError> {
     let mut parser = Parser::new_from_str(text).keep_tags(true);
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: HashMap<usize, Node> = HashMap::new();
-    let mut alias_budget = MAX_ALIAS_NODES;
-    let mut doc = Document::default();
-    let mut documents = 0usize;
-
+    let mut tree = Builder {
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        alias_budget: MAX_ALIAS_NODES,
+        doc: Document::default(),
+        documents: 0,
+    };
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|e| YamlError {
             code: Code::Syntax,
@@ -442,54 +443,42 @@ fn parse_events(text: &str) -> Result<Document, YamlError> {
                 column: u32::try_from(e.marker().col() + 1).unwrap_or(u32::MAX),
             },
         })?;
-        let pos = Pos::from_span(&span);
+        tree.event(event, Pos::from_span(&span))?;
+    }
+    Ok(tree.doc)
+}
+
+/// The tree being built from parser events.
+struct Builder {
+    /// The collections open around the next value.
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    /// Nodes aliases may still copy.
+    alias_budget: usize,
+    doc: Document,
+    documents: usize,
+}
+
+impl Builder {
+    fn event(&mut self, event: Event, pos: Pos) -> Result<(), YamlError> {
         let (node, anchor) = match event {
-            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => continue,
-            Event::DocumentStart(_) => {
-                documents += 1;
-                if documents > 1 {
-                    return Err(YamlError {
-                        code: Code::Syntax,
-                        message: "more than one YAML document in the file".to_owned(),
-                        help: Some(
-                            "a flag file holds exactly one document; remove the extra `---`"
-                                .to_owned(),
-                        ),
-                        pos,
-                    });
-                }
-                continue;
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {
+                return Ok(());
             }
-            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
-                if stack.len() >= MAX_DEPTH {
-                    return Err(too_deep(pos));
-                }
-                let kind = if matches!(event, Event::SequenceStart(..)) {
-                    FrameKind::Seq(Vec::new())
-                } else {
-                    FrameKind::Map {
-                        entries: Vec::new(),
-                        pending_key: None,
-                        seen: None,
-                    }
+            Event::DocumentStart(_) => return self.document_start(pos),
+            Event::SequenceStart(anchor, _) => return self.open(pos, anchor, FrameKind::Seq(Vec::new())),
+            Event::MappingStart(anchor, _) => {
+                let map = FrameKind::Map {
+                    entries: Vec::new(),
+                    pending_key: None,
+                    seen: None,
                 };
-                stack.push(Frame { pos, anchor, kind });
-                continue;
+                return self.open(pos, anchor, map);
             }
-            Event::SequenceEnd | Event::MappingEnd => {
-                let Some(frame) = stack.pop() else { continue };
-                let value = match frame.kind {
-                    FrameKind::Seq(items) => Value::Seq(items),
-                    FrameKind::Map { entries, .. } => Value::Map(entries),
-                };
-                (
-                    Node {
-                        value,
-                        pos: frame.pos,
-                    },
-                    frame.anchor,
-                )
-            }
+            Event::SequenceEnd | Event::MappingEnd => match self.stack.pop() {
+                Some(frame) => close(frame),
+                None => return Ok(()),
+            },
             Event::Scalar(text, style, anchor, tag) => {
                 let verbatim =
                     style != ScalarStyle::Plain || tag.as_ref().is_some_and(|t| t.suffix == "str");
@@ -500,37 +489,69 @@ fn parse_events(text: &str) -> Result<Document, YamlError> {
                 };
                 (Node { value, pos }, anchor)
             }
-            Event::Alias(id) => {
-                let Some(target) = anchors.get(&id) else {
-                    return Err(YamlError {
-                        code: Code::Syntax,
-                        message: "alias to an unknown anchor".to_owned(),
-                        help: None,
-                        pos,
-                    });
-                };
-                let size = target.size();
-                if size > alias_budget {
-                    return Err(YamlError {
-                        code: Code::AliasLimit,
-                        message: format!(
-                            "aliases expand past {MAX_ALIAS_NODES} values (an alias bomb?)"
-                        ),
-                        help: Some("write the values out, or use fewer nested aliases".to_owned()),
-                        pos,
-                    });
-                }
-                alias_budget -= size;
-                let mut copy = target.clone();
-                copy.pos = pos;
-                (copy, 0)
-            }
+            Event::Alias(id) => (self.alias(id, pos)?, 0),
         };
         if anchor != 0 {
-            anchors.insert(anchor, node.clone());
+            self.anchors.insert(anchor, node.clone());
         }
-        match stack.last_mut() {
-            None => doc.root = Some(node),
+        self.attach(node)
+    }
+
+    /// A flag file holds one document.
+    fn document_start(&mut self, pos: Pos) -> Result<(), YamlError> {
+        self.documents += 1;
+        if self.documents > 1 {
+            return Err(YamlError {
+                code: Code::Syntax,
+                message: "more than one YAML document in the file".to_owned(),
+                help: Some(
+                    "a flag file holds exactly one document; remove the extra `---`".to_owned(),
+                ),
+                pos,
+            });
+        }
+        Ok(())
+    }
+
+    /// Opens a collection, no deeper than [`MAX_DEPTH`].
+    fn open(&mut self, pos: Pos, anchor: usize, kind: FrameKind) -> Result<(), YamlError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(too_deep(pos));
+        }
+        self.stack.push(Frame { pos, anchor, kind });
+        Ok(())
+    }
+
+    /// A copy of the anchored node `id`, within the alias budget.
+    fn alias(&mut self, id: usize, pos: Pos) -> Result<Node, YamlError> {
+        let Some(target) = self.anchors.get(&id) else {
+            return Err(YamlError {
+                code: Code::Syntax,
+                message: "alias to an unknown anchor".to_owned(),
+                help: None,
+                pos,
+            });
+        };
+        let size = target.size();
+        if size > self.alias_budget {
+            return Err(YamlError {
+                code: Code::AliasLimit,
+                message: format!("aliases expand past {MAX_ALIAS_NODES} values (an alias bomb?)"),
+                help: Some("write the values out, or use fewer nested aliases".to_owned()),
+                pos,
+            });
+        }
+        self.alias_budget -= size;
+        let mut copy = target.clone();
+        copy.pos = pos;
+        Ok(copy)
+    }
+
+    /// Puts a finished node where it belongs: the root, a list's next item, a mapping's next
+    /// key or the value of its pending key.
+    fn attach(&mut self, node: Node) -> Result<(), YamlError> {
+        match self.stack.last_mut() {
+            None => self.doc.root = Some(node),
             Some(Frame {
                 kind: FrameKind::Seq(items),
                 ..
@@ -545,55 +566,86 @@ fn parse_events(text: &str) -> Result<Document, YamlError> {
                 ..
             }) => match pending_key.take() {
                 None => {
-                    let key = match node.value {
-                        Value::Str(s) => s,
-                        Value::Null => "null".to_owned(),
-                        Value::Bool(b) => b.to_string(),
-                        Value::Int(i) => i.to_string(),
-                        Value::Float(f) => f.to_string(),
-                        Value::Seq(_) | Value::Map(_) => {
-                            return Err(YamlError {
-                                code: Code::Syntax,
-                                message: "a list or mapping used as a mapping key".to_owned(),
-                                help: Some("keys of flag files are plain names".to_owned()),
-                                pos: node.pos,
-                            });
-                        }
-                    };
-                    *pending_key = Some((key, node.pos));
+                    let pos = node.pos;
+                    *pending_key = Some((key_text(node)?, pos));
                 }
                 Some((key, key_pos)) => {
-                    let duplicate = match seen {
-                        Some(set) => !set.insert(key.clone()),
-                        None => entries.iter().any(|e| e.key == key),
-                    };
-                    if duplicate {
-                        doc.duplicate_keys.push(YamlError {
-                            code: Code::DuplicateKey,
-                            message: format!("duplicate key \"{key}\""),
-                            help: Some(
-                                "a key may appear once per mapping; remove one of them".to_owned(),
-                            ),
-                            pos: key_pos,
-                        });
-                    } else {
-                        if seen.is_none() && entries.len() >= LINEAR_KEY_SCAN {
-                            *seen = Some(entries.iter().map(|e| e.key.clone()).collect());
-                            if let Some(set) = seen {
-                                set.insert(key.clone());
-                            }
-                        }
-                        entries.push(Entry {
-                            key,
-                            key_pos,
-                            value: node,
-                        });
+                    if let Some(duplicate) = insert_entry(entries, seen, key, key_pos, node) {
+                        self.doc.duplicate_keys.push(duplicate);
                     }
                 }
             },
         }
+        Ok(())
     }
-    Ok(doc)
+}
+
+/// The node of a closed collection, and its anchor.
+fn close(frame: Frame) -> (Node, usize) {
+    let value = match frame.kind {
+        FrameKind::Seq(items) => Value::Seq(items),
+        FrameKind::Map { entries, .. } => Value::Map(entries),
+    };
+    (
+        Node {
+            value,
+            pos: frame.pos,
+        },
+        frame.anchor,
+    )
+}
+
+/// A mapping key as text: a scalar as written in the core schema; a collection is refused.
+fn key_text(node: Node) -> Result<String, YamlError> {
+    Ok(match node.value {
+        Value::Str(s) => s,
+        Value::Null => "null".to_owned(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Seq(_) | Value::Map(_) => {
+            return Err(YamlError {
+                code: Code::Syntax,
+                message: "a list or mapping used as a mapping key".to_owned(),
+                help: Some("keys of flag files are plain names".to_owned()),
+                pos: node.pos,
+            });
+        }
+    })
+}
+
+/// Adds `key: value` to a mapping being built, unless the key is already there: then the first
+/// one stays and the duplicate is returned as an error to report.
+fn insert_entry(
+    entries: &mut Vec<Entry>,
+    seen: &mut Option<HashSet<String>>,
+    key: String,
+    key_pos: Pos,
+    value: Node,
+) -> Option<YamlError> {
+    let duplicate = match seen {
+        Some(set) => !set.insert(key.clone()),
+        None => entries.iter().any(|e| e.key == key),
+    };
+    if duplicate {
+        return Some(YamlError {
+            code: Code::DuplicateKey,
+            message: format!("duplicate key \"{key}\""),
+            help: Some("a key may appear once per mapping; remove one of them".to_owned()),
+            pos: key_pos,
+        });
+    }
+    if seen.is_none() && entries.len() >= LINEAR_KEY_SCAN {
+        let mut set: HashSet<String> = entries.iter().map(|e| e.key.clone()).collect();
+        set.insert(key.clone());
+        *seen = Some(set);
+    }
+    entries.push(Entry {
+        key,
+        key_pos,
+        value,
+    });
+    None
 }
 
 /// YAML 1.2 core schema resolution of a plain scalar.

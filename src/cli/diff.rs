@@ -18,7 +18,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let repo = global.repository()?;
     let pairs = super::pairs(&repo.config, &args.envs)?;
     let envs = super::envs_of(&pairs);
-    let inventory = Inventory::load(&repo, &envs)?;
+    let inventory = Inventory::load_with_values(&repo, &envs)?;
     let git = Git::open(&repo.root);
     let now = crate::time::now()?;
     let drift = drift::compare(

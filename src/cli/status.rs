@@ -55,10 +55,12 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         row.environments.retain(|c| shown.contains(&c.env.as_str()));
     }
     // What is shown is what is reported, counted and judged.
+    let shown_flags: std::collections::HashSet<&str> =
+        rows.iter().map(|r| r.name.as_str()).collect();
     drift.findings.retain(|f| {
         f.flag
             .as_deref()
-            .is_none_or(|name| rows.iter().any(|r| r.name == name))
+            .is_none_or(|name| shown_flags.contains(name))
             && f.env.as_deref().is_none_or(|env| shown.contains(&env))
     });
     let in_sync = rows.iter().filter(|r| r.in_sync()).count();
