@@ -2,6 +2,7 @@
 //! every distinct content parsed once (a file byte-identical to another needs no parse at all).
 //! Each flag keeps a fingerprint per top-level field, not its tree, so memory stays small.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -52,7 +53,7 @@ pub struct Digest {
     pub serves: String,
     pub rules: usize,
     /// Fingerprint of each top-level field but `version`, sorted by field name.
-    pub fields: Vec<(String, u64)>,
+    pub fields: Vec<(Cow<'static, str>, u64)>,
     /// Owner, kind, lifecycle, expiry and audience, when the loader was asked for them
     /// (`Inventory::load_with_traits`); drift does without.
     pub traits: Option<crate::model::Traits>,
@@ -296,7 +297,7 @@ fn keep_differing_values(chain: &mut [(usize, Loaded)], trees: &[Option<Node>]) 
             let theirs = |key: &str| db.fields.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
             for (key, print) in &da.fields {
                 if theirs(key) != Some(*print) {
-                    wanted[a].push(key.clone());
+                    wanted[a].push(key.to_string());
                 }
             }
         }
@@ -381,8 +382,13 @@ fn digest(bytes: &[u8], traits: bool) -> Result<(Node, Digest), Vec<Finding>> {
     let (Some((name, name_pos)), Some((version, version_pos))) = (name, version) else {
         return Err(problems);
     };
-    let mut fields: Vec<(String, u64)> = root.entry_fingerprints();
-    fields.retain(|(key, _)| key != "version");
+    let mut fields: Vec<(Cow<'static, str>, u64)> = root
+        .as_map()
+        .unwrap_or_default()
+        .iter()
+        .filter(|e| e.key != "version")
+        .map(|e| (field_name(&e.key), e.value.fingerprint()))
+        .collect();
     fields.sort_unstable();
     let enabled = root.get("enabled").and_then(Node::as_bool);
     let digest = Digest {
@@ -419,5 +425,32 @@ fn serves(root: &Node, enabled: Option<bool>) -> String {
         "on".to_owned()
     } else {
         String::new()
+    }
+}
+
+/// A top-level key, shared when it is one of the schema's (as it almost always is): a
+/// repository's flags hold the same dozen keys thousands of times.
+fn field_name(key: &str) -> Cow<'static, str> {
+    const KNOWN: &[&str] = &[
+        "annotations",
+        "default",
+        "description",
+        "enabled",
+        "expires",
+        "kind",
+        "lifecycle",
+        "name",
+        "owner",
+        "requires",
+        "rollout",
+        "rules",
+        "serve",
+        "tags",
+        "type",
+        "variants",
+    ];
+    match KNOWN.iter().find(|k| **k == key) {
+        Some(known) => Cow::Borrowed(known),
+        None => Cow::Owned(key.to_owned()),
     }
 }

@@ -388,7 +388,10 @@ pub struct Contents {
 pub fn chains<F: std::borrow::Borrow<SourceFile>>(files: &[F]) -> Vec<Vec<usize>> {
     let mut by_stem: std::collections::HashMap<&str, Vec<usize>> = Default::default();
     for (i, file) in files.iter().enumerate() {
-        by_stem.entry(file.borrow().stem.as_str()).or_default().push(i);
+        by_stem
+            .entry(file.borrow().stem.as_str())
+            .or_default()
+            .push(i);
     }
     by_stem.into_values().collect()
 }

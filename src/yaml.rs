@@ -466,7 +466,9 @@ impl Builder {
                 return Ok(());
             }
             Event::DocumentStart(_) => return self.document_start(pos),
-            Event::SequenceStart(anchor, _) => return self.open(pos, anchor, FrameKind::Seq(Vec::new())),
+            Event::SequenceStart(anchor, _) => {
+                return self.open(pos, anchor, FrameKind::Seq(Vec::new()));
+            }
             Event::MappingStart(anchor, _) => {
                 let map = FrameKind::Map {
                     entries: Vec::new(),

@@ -29,8 +29,11 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         now,
         drift::Detail::Fields,
     )?;
-    let report = Report::new("diff", &drift.findings, inventory.files, repo.root.clone())
-        .with_view(View::Diff {
+    // What the comparison kept is no longer needed: the report is built without it.
+    let files = inventory.files;
+    drop(inventory);
+    let report =
+        Report::new("diff", &drift.findings, files, repo.root.clone()).with_view(View::Diff {
             in_sync: drift.in_sync,
             pending: drift.pending,
         });

@@ -47,6 +47,9 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
             .collect()
     };
     let mut rows = drift::matrix(&inventory, &all, &drift);
+    // The report is built from the rows and findings alone.
+    let files = inventory.files;
+    drop(inventory);
     rows.retain(|row| {
         (args.flags.is_empty() || args.flags.iter().any(|f| row.name.contains(f.as_str())))
             && (!args.drift_only || row.drifts())
@@ -65,17 +68,12 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     });
     let in_sync = rows.iter().filter(|r| r.in_sync()).count();
     let pending = rows.iter().filter(|r| r.pending()).count();
-    let report = Report::new(
-        "status",
-        &drift.findings,
-        inventory.files,
-        repo.root.clone(),
-    )
-    .with_view(View::Status {
-        rows: &rows,
-        in_sync,
-        pending,
-    });
+    let report =
+        Report::new("status", &drift.findings, files, repo.root.clone()).with_view(View::Status {
+            rows: &rows,
+            in_sync,
+            pending,
+        });
     printed(report::print(&report, global.format, global.color))?;
     Ok(Outcome::from_counts(report.counts, global.strict))
 }

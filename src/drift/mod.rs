@@ -561,13 +561,13 @@ fn differing_fields(up: &FlagFile, down: &FlagFile) -> Vec<(String, Category)> {
         .digest
         .fields
         .iter()
-        .map(|(k, v)| (k.as_str(), *v))
+        .map(|(k, v)| (k.as_ref(), *v))
         .collect();
     let b: BTreeMap<&str, u64> = down
         .digest
         .fields
         .iter()
-        .map(|(k, v)| (k.as_str(), *v))
+        .map(|(k, v)| (k.as_ref(), *v))
         .collect();
     let keys: BTreeSet<&str> = a.keys().chain(b.keys()).copied().collect();
     for key in keys {

@@ -281,7 +281,10 @@ impl Linter {
                     let checked = self.check_once(bytes);
                     out.extend(holders.iter().map(|&i| {
                         let file = flag_files[i];
-                        (i, self.findings_for(repo, file, &checked, segments_of(file)))
+                        (
+                            i,
+                            self.findings_for(repo, file, &checked, segments_of(file)),
+                        )
                     }));
                 }
                 out.extend(contents.unreadable.into_iter().map(|(i, finding)| {

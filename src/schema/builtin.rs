@@ -294,9 +294,15 @@ rollout: { a: 50, b.2-c_d: 50 }
             }
         }
         out.push(format!("{base}unknown: 1\n"));
-        out.push(base.replace("type: string", "type: boolean").replace("variants", "x-variants"));
+        out.push(
+            base.replace("type: string", "type: boolean")
+                .replace("variants", "x-variants"),
+        );
         out.push(base.replace("default: a\n", ""));
-        out.push(base.replace("type: string", "type: boolean").replace("default: a\n", ""));
+        out.push(
+            base.replace("type: string", "type: boolean")
+                .replace("default: a\n", ""),
+        );
         out
     }
 
