@@ -23,6 +23,7 @@ pub fn all() -> impl Iterator<Item = Code> {
         .chain(every::<crate::eval::spec::Code>())
         .chain(every::<crate::export::Code>())
         .chain(every::<crate::stale::Code>())
+        .chain(every::<crate::config::Code>())
 }
 
 /// The code named `name`, if an engine has it.

@@ -43,7 +43,7 @@ pub struct Environment {
     pub allowed_lifecycle: Option<Vec<Lifecycle>>,
     pub require_reason: bool,
     pub approvals: u32,
-    pub approvers: Vec<String>,
+    pub approvers: Vec<crate::grammar::Owner>,
 }
 
 impl Environment {
@@ -84,6 +84,38 @@ pub struct Ignore {
     pub env: Option<String>,
     pub path: Option<String>,
     pub reason: String,
+    /// Where the entry's `code` is written in `flagctl.yaml`.
+    #[serde(skip)]
+    pub pos: Pos,
+}
+
+/// The codes of the configuration's own findings.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumIter, strum::EnumMessage,
+)]
+#[strum(serialize_all = "kebab-case", prefix = "config/")]
+pub enum Code {
+    /// An `ignore:` entry in `flagctl.yaml` that silenced no finding, reported as ruff reports an
+    /// unused `noqa`: the finding it was written for is gone (the flag was fixed, renamed or
+    /// retired), or the entry never matched (a misspelt code, flag, env or path), and a stale
+    /// entry would silence the next, unrelated finding of its kind without review.
+    ///
+    /// A command reports only the entries whose code it judges in full: `validate` the `yaml/`,
+    /// `fs/`, `schema/` and `rule/` codes (of the whole repository, not a narrowed PATH), `diff`
+    /// and `status` the `drift/` codes (of the whole chain, not one named pair), `stale` the
+    /// `stale/` codes (`stale/unreferenced` only with `--code`).
+    ///
+    /// Fix: remove the entry, or correct what it names.
+    #[strum(message = "an ignore entry in flagctl.yaml silences nothing")]
+    UnusedIgnore,
+}
+
+impl crate::finding::Codes for Code {
+    fn severity(self) -> crate::finding::Severity {
+        match self {
+            Code::UnusedIgnore => crate::finding::Severity::Warning,
+        }
+    }
 }
 
 impl Ignore {
@@ -290,6 +322,16 @@ impl Config {
                         })
                     })
                     .transpose()?;
+                let approvers = env
+                    .approvers
+                    .iter()
+                    .enumerate()
+                    .map(|(j, text)| {
+                        crate::grammar::Owner::parse(text).map_err(|e| {
+                            invalid(&format!("/environments/{i}/approvers/{j}"), e.to_string())
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
                 let allowed_lifecycle = env
                     .allowed_lifecycle
                     .map(|names| names.iter().filter_map(|n| Lifecycle::parse(n)).collect());
@@ -299,7 +341,7 @@ impl Config {
                     allowed_lifecycle,
                     require_reason: env.require_reason,
                     approvals: env.approvals,
-                    approvers: env.approvers,
+                    approvers,
                 });
             }
         }
@@ -354,6 +396,9 @@ impl Config {
             });
         }
         config.ignore = raw.ignore;
+        for (i, entry) in config.ignore.iter_mut().enumerate() {
+            entry.pos = root.locate(&format!("/ignore/{i}/code")).pos;
+        }
         Ok(config)
     }
 
@@ -368,6 +413,57 @@ impl Config {
     /// Whether a finding is silenced by an `ignore` entry.
     pub fn ignores(&self, finding: &crate::finding::Finding) -> bool {
         self.ignore.iter().any(|i| i.matches(finding))
+    }
+
+    /// Takes out the findings an `ignore` entry silences, and reports each entry that silenced
+    /// none although the command judged every finding of its code (`judged`).
+    pub fn silence(
+        &self,
+        findings: &mut Vec<crate::finding::Finding>,
+        judged: impl Fn(&str) -> bool,
+    ) {
+        let mut used = vec![false; self.ignore.len()];
+        findings.retain(|f| {
+            let mut silenced = false;
+            for (entry, used) in self.ignore.iter().zip(&mut used) {
+                if entry.matches(f) {
+                    *used = true;
+                    silenced = true;
+                }
+            }
+            !silenced
+        });
+        for (entry, _) in self
+            .ignore
+            .iter()
+            .zip(used)
+            .filter(|(e, used)| !used && judged(&e.code))
+        {
+            let scope: Vec<String> = [
+                ("flag", &entry.flag),
+                ("env", &entry.env),
+                ("path", &entry.path),
+            ]
+            .into_iter()
+            .filter_map(|(key, value)| value.as_ref().map(|v| format!("{key} {v:?}")))
+            .collect();
+            let scope = if scope.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", scope.join(", "))
+            };
+            findings.push(
+                crate::finding::Finding::of(
+                    Code::UnusedIgnore,
+                    format!(
+                        "the ignore entry for {:?}{scope} silences nothing",
+                        entry.code
+                    ),
+                )
+                .at(CONFIG_FILE, entry.pos)
+                .help("remove the entry, or correct the code, flag, env or path it names"),
+            );
+        }
     }
 }
 

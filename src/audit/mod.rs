@@ -1,9 +1,10 @@
 //! The audit of flag history (`flagctl audit`, SPEC §7): who changed which flags, with what
 //! reason and approvals, and which changes still wait for a review.
 
-use crate::config::Config;
+use crate::config::{CONFIG_FILE, Config, ConfigError};
 use crate::finding::{Finding, Severity};
 use crate::gate::policy_findings;
+use crate::git::{Git, GitError};
 use crate::history::Entry;
 
 /// The codes of the audit.
@@ -19,21 +20,31 @@ pub enum Code {
     /// one.
     #[strum(message = "a break-glass change has not been approved since")]
     BreakGlass,
+    /// Each commit is judged by the policy in force when it was made: the `flagctl.yaml` of that
+    /// commit, not today's (a policy added later does not condemn older commits, and relaxing it
+    /// later does not excuse them). Where that file could not be read as a configuration, the
+    /// commits made under it cannot be judged against `require_reason` or `approvals`; the audit
+    /// says so once for each such version of the file, at the place the file was wrong.
+    #[strum(message = "the flagctl.yaml a commit was made under is invalid")]
+    PolicyUnreadable,
 }
 
 impl crate::finding::Codes for Code {
     fn severity(self) -> Severity {
         match self {
-            Code::BreakGlass => Severity::Warning,
+            Code::BreakGlass | Code::PolicyUnreadable => Severity::Warning,
         }
     }
 }
 
-/// The findings of `entries` (a stretch of history, oldest first): each commit's breaches of its
-/// environments' policy, and each break-glass change that no approved change followed.
-pub fn findings(config: &Config, entries: &[&Entry]) -> Vec<Finding> {
+/// The findings of `entries` (a stretch of history, oldest first): each commit's breaches of the
+/// policy its own `flagctl.yaml` set, and each break-glass change that no approved change
+/// followed.
+pub fn findings(git: &Git, entries: &[&Entry]) -> Result<Vec<Finding>, GitError> {
     let mut findings = Vec::new();
+    let mut policies = Policies::default();
     for (i, entry) in entries.iter().enumerate() {
+        let config = policies.at(git, &entry.commit.id, &mut findings)?;
         policy_findings(config, entry, &mut findings);
         if is_break_glass(entry) && !approved_later(entry, &entries[i + 1..], config) {
             for change in &entry.changes {
@@ -54,7 +65,56 @@ pub fn findings(config: &Config, entries: &[&Entry]) -> Vec<Finding> {
             }
         }
     }
-    findings
+    Ok(findings)
+}
+
+/// The policy of each commit, read from its `flagctl.yaml` and parsed once for each version of
+/// that file in a row (it seldom changes, and history is long).
+#[derive(Default)]
+struct Policies {
+    /// The bytes last read (`Some(None)`: no file), and what they said.
+    read: Option<Option<Vec<u8>>>,
+    config: Config,
+}
+
+impl Policies {
+    fn at(
+        &mut self,
+        git: &Git,
+        commit: &str,
+        findings: &mut Vec<Finding>,
+    ) -> Result<&Config, GitError> {
+        let bytes = git.file_at(commit, CONFIG_FILE)?;
+        if self.read.as_ref() != Some(&bytes) {
+            self.config = match &bytes {
+                None => Config::default(),
+                Some(b) => {
+                    Config::parse(std::path::Path::new(CONFIG_FILE), b).unwrap_or_else(|e| {
+                        findings.push(unreadable(commit, &e));
+                        Config::default()
+                    })
+                }
+            };
+            self.read = Some(bytes);
+        }
+        Ok(&self.config)
+    }
+}
+
+/// About a file as it was, not as it is: the position goes in the message, so that no reporter
+/// shows today's line under it.
+fn unreadable(commit: &str, error: &ConfigError) -> Finding {
+    let mut finding = Finding::of(
+        Code::PolicyUnreadable,
+        format!(
+            "the flagctl.yaml of commit {} is invalid ({error}), so the commits made under it are not judged against its policy",
+            &commit[..commit.len().min(12)]
+        ),
+    )
+    .with("commit", commit.to_owned().into())
+    .help("the file is as it was then; this says only that those commits' reasons and approvals were not checked");
+    finding.path = Some(CONFIG_FILE.to_owned());
+    finding
 }
 
 /// Whether the commit carries `Flagctl-Break-Glass: true`.

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::git::{Git, GitError};
+use crate::history;
 use crate::inventory::{Category, category};
 use crate::yaml::Node;
 
@@ -127,6 +129,61 @@ pub fn classify(old: &Node, new: &Node) -> (Level, Vec<String>) {
     }
     let level = reasons.iter().map(|(l, _)| *l).max().unwrap_or(Level::None);
     (level, reasons.into_iter().map(|(_, r)| r).collect())
+}
+
+/// The `version` a flag document holds, where it is semver.
+pub fn version(node: &Node) -> Option<semver::Version> {
+    node.get("version")
+        .and_then(Node::as_str)
+        .and_then(|v| semver::Version::parse(v).ok())
+}
+
+/// A version that does not cover the change it comes with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shortfall {
+    /// The bump the change needs.
+    pub needed: Level,
+    /// What in the change needs it.
+    pub reasons: Vec<String>,
+    /// The version before the change.
+    pub before: semver::Version,
+    /// The version after it.
+    pub after: semver::Version,
+    /// The smallest version that covers the change.
+    pub target: semver::Version,
+}
+
+/// The version rule of `check`, which `bump auto` and `set` follow so that what they write
+/// passes it: the change from `old` to `new` needs `new`'s version raised above `old`'s by at
+/// least the level `classify` gives. `None` when it is, or when a version is not semver.
+pub fn shortfall(old: &Node, new: &Node) -> Option<Shortfall> {
+    let (before, after) = (version(old)?, version(new)?);
+    let (needed, reasons) = classify(old, new);
+    (Level::between(&before, &after) < needed).then(|| Shortfall {
+        needed,
+        reasons,
+        target: needed.apply(&before),
+        before,
+        after,
+    })
+}
+
+/// The flag file at `path` as of the commit that set its committed version (the oldest of the
+/// newest run of commits holding that version): what `bump auto` and `set` judge a change
+/// against, so that each committed version describes the change since the one before.
+pub fn version_base(git: &Git, path: &str) -> Result<Option<Node>, GitError> {
+    let mut base: Option<Node> = None;
+    let mut held: Option<semver::Version> = None;
+    for revision in history::revisions(git, path)? {
+        let Some(node) = revision?.root else { break };
+        match (&held, version(&node)) {
+            (None, Some(v)) => held = Some(v),
+            (Some(h), Some(v)) if *h == v => {}
+            _ => break,
+        }
+        base = Some(node);
+    }
+    Ok(base)
 }
 
 /// Whether the app versions range `new` admits more (`Greater`), fewer (`Less`) or other

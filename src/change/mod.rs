@@ -90,10 +90,12 @@ impl Operation {
     }
 }
 
-/// A flag repository in a git work tree that can take a write now.
+/// A flag repository in a git work tree that can take a write now, and holds the write lock
+/// until dropped.
 pub struct Workspace {
     pub repo: Repository,
     pub git: Git,
+    pub lock: transaction::Lock,
 }
 
 impl Workspace {
@@ -101,10 +103,20 @@ impl Workspace {
         let git = Git::open(&repo.root).ok_or_else(|| ChangeError::NotGit {
             root: repo.root.clone(),
         })?;
+        // The lock comes first: the state checked below and the flag files read later are then
+        // what this write changes, with no other writer between.
+        let lock = transaction::Lock::acquire(&git)?;
         if let Some(busy) = git.busy() {
             return Err(ChangeError::Busy(busy));
         }
-        Ok(Workspace { repo, git })
+        // An operation that crashed after this command started: undone or finished now, and
+        // said, rather than written over.
+        if let Some(note) = transaction::recover_locked(&repo.root, &git, &lock)? {
+            return Err(ChangeError::Refused(format!(
+                "{note}; nothing else was changed: run the command again"
+            )));
+        }
+        Ok(Workspace { repo, git, lock })
     }
 
     /// The file of flag `name` in `env` (its stem is the name, or failing that its `name:` is).
@@ -236,7 +248,14 @@ impl Workspace {
     /// link, or to a file another flag file links to (which would change that one unseen).
     pub fn require_writable(&self, files: &[FileWrite]) -> Result<(), ChangeError> {
         let mut targets = Vec::with_capacity(files.len());
-        for file in files {
+        for (i, file) in files.iter().enumerate() {
+            // Two contents for one file: the change cannot be made as shown.
+            if files[..i].iter().any(|f| f.path == file.path) {
+                return Err(ChangeError::Refused(format!(
+                    "{} would be written twice in one change",
+                    file.path
+                )));
+            }
             let target = crate::paths::write_target(&self.repo.root, &file.path)?;
             let in_env = source_for(&self.repo, &file.path)
                 .and_then(|s| s.env)

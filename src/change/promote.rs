@@ -185,7 +185,16 @@ impl Promotion<'_> {
     /// The flags asked for, or with `--all` every flag of FROM that TO lacks or differs in.
     fn names(&self) -> Vec<String> {
         match self.selection {
-            Selection::Names(names) => names.clone(),
+            // A flag named twice is promoted once.
+            Selection::Names(names) => {
+                let mut once: Vec<String> = Vec::with_capacity(names.len());
+                for name in names {
+                    if !once.contains(name) {
+                        once.push(name.clone());
+                    }
+                }
+                once
+            }
             Selection::All => {
                 let mut names: Vec<String> = self
                     .inventory

@@ -21,9 +21,23 @@ pub enum TransactionError {
     #[error(transparent)]
     Git(#[from] GitError),
     #[error(
-        "another flagctl operation is under way in this repository (process {pid}); try again when it is done"
+        "another flagctl is writing in this repository ({holder}); try again when it is done (if no flagctl is running, remove {})",
+        lock.display()
     )]
-    Busy { pid: u32 },
+    Busy { holder: String, lock: PathBuf },
+    #[error(
+        "git (process {pid}) of an interrupted flagctl operation is still running after {seconds} s; try again when it has ended"
+    )]
+    ChildRunning { pid: u32, seconds: u64 },
+    #[error(
+        "{cause}; undoing the change failed too ({rollback}); the next flagctl command finishes the undo from the journal in {}",
+        journal.display()
+    )]
+    RollbackFailed {
+        cause: Box<TransactionError>,
+        rollback: Box<TransactionError>,
+        journal: PathBuf,
+    },
     #[error(transparent)]
     Path(#[from] crate::paths::PathError),
     #[error("reading the operation journal {}: {source}", path.display())]
@@ -54,6 +68,9 @@ struct Journal {
     head: String,
     /// Whether the operation ends in a commit (else it only stages).
     commits: bool,
+    /// The commit's message: its trailers tell the operation's commit from another.
+    #[serde(default)]
+    message: Option<String>,
     files: Vec<JournalFile>,
 }
 
@@ -69,6 +86,127 @@ struct JournalFile {
 }
 
 const JOURNAL: &str = "journal.json";
+const LOCK: &str = "lock";
+
+/// How long recovery waits for the git process (and its hooks) of an interrupted operation.
+const CHILD_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// The repository's write lock: a file created only if absent (as git's `index.lock` is), naming
+/// the process that holds it, removed when dropped. Every write, and every recovery, holds it
+/// from before it reads the state it changes until it is done, so two writers never interleave.
+#[derive(Debug)]
+pub struct Lock {
+    path: PathBuf,
+}
+
+/// What a lock file says of its holder.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct Holder {
+    pid: u32,
+    /// As in [`Journal::started`].
+    started: Option<String>,
+}
+
+impl Lock {
+    /// Takes the lock, or says who holds it. A lock whose holder died (`kill -9`, a power cut)
+    /// is taken over; where liveness cannot be told (no `/proc`), the refusal says how to remove
+    /// it.
+    pub fn acquire(git: &Git) -> Result<Lock, TransactionError> {
+        let dir = git.state_dir();
+        create_dir(&dir)?;
+        let path = dir.join(LOCK);
+        let me = Holder {
+            pid: std::process::id(),
+            started: start_time(std::process::id()),
+        };
+        let bytes = serde_json::to_vec(&me).unwrap_or_default();
+        // Two rounds: a stale lock is removed in the first, taken in the second.
+        for _ in 0..2 {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut file) => {
+                    use std::io::Write;
+                    let lock = Lock { path };
+                    file.write_all(&bytes)
+                        .and_then(|()| file.sync_all())
+                        .map_err(|source| TransactionError::Io {
+                            path: lock.path.clone(),
+                            cause: source,
+                        })?;
+                    return Ok(lock);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let seen = std::fs::read(&path).unwrap_or_default();
+                    match serde_json::from_slice::<Holder>(&seen) {
+                        Ok(holder) => match alive(holder.pid, holder.started.as_deref()) {
+                            Some(false) => remove_stale(&path, &seen)?,
+                            _ => return Err(busy(&path, &format!("process {}", holder.pid))),
+                        },
+                        // Created, not yet written: its holder is starting, unless it died
+                        // right then (long ago).
+                        Err(_) if !written_long_ago(&path) => {
+                            return Err(busy(&path, "a process that is just starting"));
+                        }
+                        Err(_) => remove_stale(&path, &seen)?,
+                    }
+                }
+                Err(source) => {
+                    return Err(TransactionError::Io {
+                        path,
+                        cause: source,
+                    });
+                }
+            }
+        }
+        Err(busy(&path, "a process that just took over a stale lock"))
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+fn busy(lock: &Path, holder: &str) -> TransactionError {
+    TransactionError::Busy {
+        holder: holder.to_owned(),
+        lock: lock.to_owned(),
+    }
+}
+
+fn written_long_ago(path: &Path) -> bool {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age > std::time::Duration::from_secs(10))
+}
+
+/// Removes a dead holder's lock. Another process may have found the same stale lock and taken
+/// the lock since: the file is moved aside first and removed only if it is still the one seen;
+/// a live lock moved aside by mistake is put back.
+fn remove_stale(path: &Path, seen: &[u8]) -> Result<(), TransactionError> {
+    let aside = path.with_extension(format!("stale-{}", std::process::id()));
+    match std::fs::rename(path, &aside) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => {
+            return Err(TransactionError::Io {
+                path: path.to_owned(),
+                cause: source,
+            });
+        }
+    }
+    if std::fs::read(&aside).unwrap_or_default() != seen {
+        let _ = std::fs::hard_link(&aside, path);
+    }
+    let _ = std::fs::remove_file(&aside);
+    Ok(())
+}
 
 /// Crash points for the interruption tests: built with the `fault-injection` feature (which
 /// only the tests enable), `FLAGCTL_CRASH_AFTER=N` aborts the process (as `kill -9` would)
@@ -107,9 +245,11 @@ fn crash_after() -> Option<u32> {
 }
 
 /// Writes `files` under `root` all or none, stages them and, with a `message`, commits them.
+/// The caller holds the repository's [`Lock`] from before it read what it changes.
 pub fn apply(
     root: &Path,
     git: &Git,
+    _lock: &Lock,
     files: &[FileWrite],
     message: Option<&str>,
 ) -> Result<Option<CommitInfo>, TransactionError> {
@@ -121,14 +261,7 @@ pub fn apply(
         .collect::<Result<Vec<PathBuf>, _>>()?;
     let mut steps = Steps::new();
     let dir = git.state_dir();
-    if let Some(pid) = std::fs::read(dir.join(JOURNAL))
-        .ok()
-        .and_then(|bytes| serde_json::from_slice::<Journal>(&bytes).ok())
-        .map(|journal| journal.pid)
-    {
-        return Err(TransactionError::Busy { pid });
-    }
-    let journal = begin(&dir, git, files, &targets, message.is_some())?;
+    let journal = begin(&dir, git, files, &targets, message)?;
     steps.step();
     let outcome = write_files(root, files, &journal, &mut steps)
         .and_then(|()| commit(git, files, message, &mut steps));
@@ -139,10 +272,19 @@ pub fn apply(
             Ok(commit)
         }
         Err(err) => {
-            // A write failed, the hook refused, or git failed: put everything back as it was.
-            roll_back(root, git, &journal)?;
-            remove_journal(&dir);
-            Err(err)
+            // A write failed, the hook refused, or git failed: put everything back as it was,
+            // and say what went wrong first (the undo failing too keeps the journal for later).
+            match roll_back(root, git, &journal) {
+                Ok(()) => {
+                    remove_journal(&dir);
+                    Err(err)
+                }
+                Err(rollback) => Err(TransactionError::RollbackFailed {
+                    cause: Box::new(err),
+                    rollback: Box::new(rollback),
+                    journal: dir.join(JOURNAL),
+                }),
+            }
         }
     }
 }
@@ -154,7 +296,7 @@ fn begin(
     git: &Git,
     files: &[FileWrite],
     targets: &[PathBuf],
-    commits: bool,
+    message: Option<&str>,
 ) -> Result<Journal, TransactionError> {
     let op = dir.join(format!("op-{}", std::process::id()));
     create_dir(&op)?;
@@ -163,7 +305,8 @@ fn begin(
         pid: std::process::id(),
         started: start_time(std::process::id()),
         head: git.head()?.id,
-        commits,
+        commits: message.is_some(),
+        message: message.map(str::to_owned),
         files: Vec::with_capacity(files.len()),
     };
     for (i, (file, target)) in files.iter().zip(targets).enumerate() {
@@ -248,6 +391,23 @@ fn commit(
 
 /// Finishes or undoes an operation a crash interrupted; says what it did, if anything.
 pub fn recover(root: &Path, git: &Git) -> Result<Option<String>, TransactionError> {
+    if !git.state_dir().join(JOURNAL).exists() {
+        return Ok(None);
+    }
+    match Lock::acquire(git) {
+        Ok(lock) => recover_locked(root, git, &lock),
+        // A live writer's journal is not a crash's: it finishes its own work.
+        Err(TransactionError::Busy { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// [`recover`], for a caller that holds the lock.
+pub fn recover_locked(
+    root: &Path,
+    git: &Git,
+    _lock: &Lock,
+) -> Result<Option<String>, TransactionError> {
     let dir = git.state_dir();
     let path = dir.join(JOURNAL);
     let Ok(bytes) = std::fs::read(&path) else {
@@ -258,20 +418,93 @@ pub fn recover(root: &Path, git: &Git) -> Result<Option<String>, TransactionErro
     if still_running(journal.pid, journal.started.as_deref()) {
         return Ok(None);
     }
+    // The killed process's git (and its hooks) may still be at work and may yet commit: judge
+    // only once they are done, and only with the index free.
+    wait_for_children(git, journal.pid)?;
     let committed = journal.commits && made_the_commit(git, &journal)?;
+    let short = |id: &str| id.chars().take(12).collect::<String>();
     let note = if committed {
         for entry in &journal.files {
             if let Some(tmp) = &entry.tmp {
                 let _ = std::fs::remove_file(tmp);
             }
         }
-        "an interrupted flagctl operation had already committed; its leftovers were cleaned up"
+        format!(
+            "an interrupted flagctl operation had already committed ({}); its leftovers were cleaned up",
+            short(&git.head()?.id)
+        )
     } else {
         roll_back(root, git, &journal)?;
-        "an interrupted flagctl operation was rolled back: every file it touched is as it was before"
+        let when = if journal.commits {
+            " before its commit"
+        } else {
+            ""
+        };
+        format!(
+            "an interrupted flagctl operation was rolled back{when}: every file it touched is as it was before (HEAD is still {})",
+            short(&git.head()?.id)
+        )
     };
     remove_journal(&dir);
-    Ok(Some(note.to_owned()))
+    Ok(Some(note))
+}
+
+/// Waits until no process of operation `owner` runs (git and its hooks carry the owner's id in
+/// their environment) and git's index is free.
+fn wait_for_children(git: &Git, owner: u32) -> Result<(), TransactionError> {
+    let started = std::time::Instant::now();
+    loop {
+        let children = processes_of(owner);
+        if children.is_empty() {
+            break;
+        }
+        if started.elapsed() >= CHILD_WAIT {
+            return Err(TransactionError::ChildRunning {
+                pid: children[0],
+                seconds: CHILD_WAIT.as_secs(),
+            });
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // Without /proc the children cannot be seen: the index lock a commit holds to its end is
+    // the sign left. With it, a lock no child holds is another program's (or a killed git's).
+    let wait = if proc_available() {
+        std::time::Duration::ZERO
+    } else {
+        std::time::Duration::from_secs(10)
+    };
+    let started = std::time::Instant::now();
+    while git.index_lock().exists() {
+        if started.elapsed() >= wait {
+            return Err(GitError::Busy(crate::git::Busy::IndexLocked(git.index_lock())).into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Ok(())
+}
+
+/// The live processes (other than this one) whose environment marks them as children of
+/// operation `owner` ([`crate::git::OPERATION_ENV`]); none where `/proc` cannot tell.
+fn processes_of(owner: u32) -> Vec<u32> {
+    let marker = format!("{}={owner}", crate::git::OPERATION_ENV);
+    let me = std::process::id();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| pid != me && pid != owner)
+        .filter(|&pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|&b| b == 0).any(|var| var == marker.as_bytes()))
+                && start_time(pid).is_some()
+        })
+        .collect()
+}
+
+fn proc_available() -> bool {
+    Path::new("/proc/self/stat").exists()
 }
 
 /// Whether the operation's process is alive: a git hook running flagctl inherits the owner's
@@ -280,29 +513,46 @@ fn still_running(pid: u32, started: Option<&str>) -> bool {
     if std::env::var(crate::git::OPERATION_ENV).ok() == Some(pid.to_string()) {
         return true;
     }
-    match (start_time(pid), started) {
+    alive(pid, started).unwrap_or(false)
+}
+
+/// Whether process `pid`, started at `started`, lives (`None`: no `/proc` to tell).
+fn alive(pid: u32, started: Option<&str>) -> Option<bool> {
+    if !proc_available() {
+        return None;
+    }
+    Some(match (start_time(pid), started) {
         (Some(now), Some(then)) => now == then,
         (Some(_), None) => true,
         (None, _) => false,
-    }
+    })
 }
 
-/// A process's start time, in clock ticks since boot (field 22 of `/proc/PID/stat`).
+/// The start time of live process `pid`, in clock ticks since boot (field 22 of
+/// `/proc/PID/stat`; `None`: gone, or a zombie waiting to be reaped).
 fn start_time(pid: u32) -> Option<String> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name (field 2) may hold spaces; fields after it are plain.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_whitespace().nth(19).map(str::to_owned)
+    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace();
+    if fields.next()? == "Z" {
+        return None;
+    }
+    fields.nth(18).map(str::to_owned)
 }
 
-/// Whether HEAD is the operation's commit: the child of the HEAD it started from, holding every
-/// new content.
+/// Whether HEAD is the operation's commit: the child of the HEAD it started from, with the
+/// operation's trailers, holding every new content.
 fn made_the_commit(git: &Git, journal: &Journal) -> Result<bool, TransactionError> {
     let head = git.head()?;
     if head.id == journal.head
         || git.resolve(&format!("{}^", head.id)).map(|p| p.id).ok() != Some(journal.head.clone())
     {
         return Ok(false);
+    }
+    if let Some(message) = &journal.message {
+        if git.commit_details(&head.id)?.trailers != crate::git::trailers(message) {
+            return Ok(false);
+        }
     }
     for entry in &journal.files {
         let held = git

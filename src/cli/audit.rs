@@ -30,6 +30,10 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
             None => (Some(git.resolve(text)?.id), None),
         },
     };
+    if since_rev.is_none() {
+        // From the edge of a shallow clone, every flag would read as created there, unreviewed.
+        git.whole_history("audit reads the history from its first commit (or from --since REV)")?;
+    }
     let bar = progress("reading history");
     let entries = history::walk(&git, &flags_dir, since_rev.as_deref(), &|n| {
         bar.set_position(n)
@@ -44,7 +48,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     };
     let entries: Vec<&Entry> = entries.iter().filter(in_scope).collect();
 
-    let mut findings = audit::findings(&repo.config, &entries);
+    let mut findings = audit::findings(&git, &entries)?;
     let mut rows = Vec::new();
     for entry in &entries {
         let break_glass = audit::is_break_glass(entry);

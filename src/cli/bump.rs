@@ -4,10 +4,9 @@ use anyhow::{Context, bail};
 
 use super::write::{Confirm, WriteArgs, execute, open_flag};
 use super::{Global, Outcome, say};
-use crate::change::bump::{Level, classify};
+use crate::change::bump::{Level, classify, shortfall, version, version_base};
 use crate::change::edit::{self, Scalar};
-use crate::change::{FileWrite, Operation, Workspace};
-use crate::history;
+use crate::change::{FileWrite, Operation};
 use crate::repo::parse_bytes;
 use crate::yaml::Node;
 
@@ -53,32 +52,33 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
             vec!["asked for a patch bump".to_owned()],
         ),
         How::Auto => {
-            let Some(base) = version_base(&ws, &file.path)? else {
+            let Some(base) = version_base(&ws.git, &file.path)? else {
                 bail!(
                     "{} has no committed version to compare with; say major, minor or patch",
                     file.path
                 );
             };
             let base_version = version(&base).context("the committed version is not semver")?;
-            let (level, reasons) = classify(&base, &current);
-            if level == Level::None {
-                say(format_args!(
-                    "{} in {}: nothing but state changed since {base_version}; no bump needed.",
-                    args.flag, args.env
-                ))?;
-                return Ok(Outcome::Clean);
+            match shortfall(&base, &current) {
+                Some(short) => (short.target, short.reasons),
+                None => {
+                    let (level, reasons) = classify(&base, &current);
+                    if level == Level::None {
+                        say(format_args!(
+                            "{} in {}: nothing but state changed since {base_version}; no bump needed.",
+                            args.flag, args.env
+                        ))?;
+                    } else {
+                        say(format_args!(
+                            "{} in {}: {current_version} already covers the {level} change since {base_version} ({}).",
+                            args.flag,
+                            args.env,
+                            reasons.join("; ")
+                        ))?;
+                    }
+                    return Ok(Outcome::Clean);
+                }
             }
-            let target = level.apply(&base_version);
-            if current_version >= target {
-                say(format_args!(
-                    "{} in {}: {current_version} already covers the {level} change since {base_version} ({}).",
-                    args.flag,
-                    args.env,
-                    reasons.join("; ")
-                ))?;
-                return Ok(Outcome::Clean);
-            }
-            (target, reasons)
         }
     };
     let text = String::from_utf8(before.clone())?;
@@ -108,28 +108,4 @@ fn root(path: &str, bytes: &[u8]) -> anyhow::Result<Node> {
     parse_bytes(path, bytes)
         .map(|p| p.root)
         .map_err(|f| anyhow::anyhow!("{path}: {}; run flagctl validate", f.message))
-}
-
-fn version(node: &Node) -> Option<semver::Version> {
-    node.get("version")
-        .and_then(Node::as_str)
-        .and_then(|v| semver::Version::parse(v).ok())
-}
-
-/// The file as of the commit that set its committed version (the oldest of the newest run of
-/// commits holding that version).
-fn version_base(ws: &Workspace, path: &str) -> anyhow::Result<Option<Node>> {
-    let mut base: Option<Node> = None;
-    let mut held: Option<semver::Version> = None;
-    for revision in history::revisions(&ws.git, path)? {
-        let Some(node) = revision?.root else { break };
-        let v = version(&node);
-        match (&held, v) {
-            (None, Some(v)) => held = Some(v),
-            (Some(h), Some(v)) if *h == v => {}
-            _ => break,
-        }
-        base = Some(node);
-    }
-    Ok(base)
 }

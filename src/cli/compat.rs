@@ -2,10 +2,9 @@
 //! (their `requires` excludes it), or the flags × `app_versions` matrix.
 
 use anyhow::bail;
-use serde_json::json;
 
 use super::{Global, Outcome, printed};
-use crate::finding::Finding;
+use crate::eval::compat;
 use crate::report::{self, Listing, Report, Table, View};
 
 #[derive(Debug, clap::Args)]
@@ -40,61 +39,24 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         bail!("name an app version with --app VERSION, or list app_versions in flagctl.yaml");
     }
     let env = crate::eval::load(&repo, &args.env)?;
-    let mut findings = Vec::new();
-    let mut rows = Vec::new();
-    let mut json_rows = Vec::new();
-    for (name, compiled) in &env.flags {
-        let (requires, enabled) = match &compiled.program {
-            Ok(p) => (p.metadata.requires.clone(), p.enabled),
-            Err(_) => continue,
-        };
-        let range = requires.as_deref().map(semver::VersionReq::parse);
-        let usable: Vec<Option<bool>> = versions
-            .iter()
-            .map(|v| match &range {
-                None => Some(true),
-                Some(Ok(req)) => Some(req.matches(v)),
-                Some(Err(_)) => None,
-            })
-            .collect();
-        for (version, ok) in versions.iter().zip(&usable) {
-            if *ok == Some(false) && enabled {
-                findings.push(
-                    Finding::of(
-                        crate::eval::CompatCode::Unsupported,
-                        format!(
-                            "app {version} cannot use \"{name}\" (requires {}), which is enabled in {}",
-                            requires.as_deref().unwrap_or_default(),
-                            env.name
-                        ),
-                    )
-                    .at(&compiled.path, crate::yaml::Pos::START)
-                    .in_flag(Some(name), Some(&env.name))
-                    .help("that app gets its code default; keep the flag off for it, or widen `requires`"),
-                );
-            }
-        }
-        let cell = |ok: &Option<bool>| match ok {
-            Some(true) => "yes",
-            Some(false) => "no",
-            None => "invalid range",
-        };
-        let excluded = usable.iter().any(|u| *u != Some(true));
-        if args.matrix || excluded {
+    let (flags, findings) = compat::judge(&env, &versions);
+    let cell = |ok: &Option<bool>| match ok {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "invalid range",
+    };
+    let rows = flags
+        .iter()
+        .filter(|f| args.matrix || f.excludes_any())
+        .map(|f| {
             let mut row = vec![
-                name.clone(),
-                requires.clone().unwrap_or_else(|| "any".to_owned()),
+                f.flag.clone(),
+                f.requires.clone().unwrap_or_else(|| "any".to_owned()),
             ];
-            row.extend(usable.iter().map(|u| cell(u).to_owned()));
-            rows.push(row);
-        }
-        json_rows.push(json!({
-            "flag": name,
-            "requires": requires,
-            "enabled": enabled,
-            "versions": versions.iter().zip(&usable).map(|(v, u)| (v.to_string(), json!(u))).collect::<serde_json::Map<_, _>>(),
-        }));
-    }
+            row.extend(f.usable.iter().map(|u| cell(u).to_owned()));
+            row
+        })
+        .collect();
     let mut columns = vec!["flag", "requires"];
     // Table headers are static text; a handful of version headers live until the process ends.
     columns.extend(
@@ -106,7 +68,10 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         key: "compat",
         columns,
         rows,
-        listing: Listing::Rows(json!(json_rows)),
+        listing: Listing::Compat {
+            flags: &flags,
+            versions: &versions,
+        },
     };
     let report = Report::new("compat", &findings, env.flags.len(), repo.root.clone())
         .with_view(View::Table(&table));

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{Global, Outcome, printed};
+use crate::escape::terminal;
 use crate::eval::{self, Environment, Resolution};
 use crate::finding::did_you_mean;
 use crate::report::{self, Format, Report};
@@ -105,6 +106,7 @@ fn kind(value: &Value) -> &'static str {
 }
 
 fn write_human(out: &mut impl Write, flag: &str, env: &str, r: &Resolution) -> io::Result<()> {
+    let (flag, env) = (terminal(flag), terminal(env));
     match r.value {
         Some(value) => writeln!(out, "{flag} in {env}: {value}")?,
         None => writeln!(
@@ -113,19 +115,19 @@ fn write_human(out: &mut impl Write, flag: &str, env: &str, r: &Resolution) -> i
         )?,
     }
     if let Some(variant) = r.variant {
-        writeln!(out, "  variant  {variant}")?;
+        writeln!(out, "  variant  {}", terminal(variant))?;
     }
     writeln!(out, "  reason   {}", r.reason)?;
     writeln!(
         out,
         "  rule     {}",
-        r.rule.unwrap_or(match r.reason {
+        terminal(r.rule.unwrap_or(match r.reason {
             eval::Reason::TargetingMatch | eval::Reason::Default => "(fallthrough)",
             _ => "(none)",
-        })
+        }))
     )?;
     if let Some(error) = &r.error {
-        writeln!(out, "  error    {error}")?;
+        writeln!(out, "  error    {}", terminal(&error.to_string()))?;
     }
     Ok(())
 }

@@ -18,20 +18,23 @@ pub struct Args {
     /// FLAGCTL_WEBHOOK_SECRET) instead of printing it
     #[arg(long, value_name = "URL")]
     post: Option<String>,
-    /// Attempts per event after the first, with exponential backoff
-    #[arg(long, default_value_t = 4)]
+    /// Attempts per event after the first, with exponential backoff (at most 100)
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(0..=100))]
     retries: u32,
-    /// Wait before the first retry, in milliseconds (doubling each time)
-    #[arg(long, default_value_t = 500)]
+    /// Wait before the first retry, in milliseconds (doubling each time, up to 5 minutes)
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(0..=300_000))]
     backoff_ms: u64,
-    /// Seconds to wait for the webhook to answer one request
-    #[arg(long, default_value_t = 10)]
+    /// Seconds to wait for the webhook to answer one request (1 to 3600)
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     timeout: u64,
 }
 
 pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let repo = global.repository()?;
     let git = super::git_of(&repo)?;
+    // Sequence numbers count every event from the first commit, and the edge of a shallow clone
+    // would read as every flag created.
+    git.whole_history("events are numbered from the first commit")?;
     let flags_dir = repo.flags_path();
     let after = match &args.since {
         Some(rev) => match git.first_parent_position(rev)? {
@@ -63,17 +66,24 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         timeout: Duration::from_secs(args.timeout),
     };
     let Delivered { delivered, failure } = events::deliver(&hook, &lines);
+    let shown = events::redact(url);
     let Some(failure) = failure else {
-        eprintln!("delivered {delivered} events to {url}");
+        eprintln!("delivered {delivered} events to {shown}");
         return Ok(Outcome::Clean);
     };
-    eprintln!(
-        "error: delivering event {} to {url} failed after {} attempts ({}); {delivered} delivered",
-        failure.sequence, failure.attempts, failure.last_error
-    );
-    match failure.resume {
-        Some(commit) => eprintln!("resume with: flagctl events --since {commit} --post {url}"),
-        None => eprintln!("resume with: flagctl events --post {url}"),
-    }
-    Ok(Outcome::Failed)
+    let since = failure
+        .resume
+        .map(|commit| format!("--since {commit} "))
+        .unwrap_or_default();
+    // The command could not do its work: an error (exit 2), not a finding.
+    bail!(
+        "delivering event {} to {shown} failed after {} ({}); {delivered} delivered; resume with: flagctl events {since}--post {shown}",
+        failure.sequence,
+        if failure.attempts == 1 {
+            "1 attempt".to_owned()
+        } else {
+            format!("{} attempts", failure.attempts)
+        },
+        failure.last_error
+    )
 }

@@ -19,6 +19,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         super::environment(&repo.config, env)?;
     }
     let git = super::git_of(&repo)?;
+    git.whole_history("a flag's log reads its history from the first commit")?;
     let envs: Vec<&str> = match &args.env {
         Some(env) => vec![env.as_str()],
         None => repo.config.environment_names(),

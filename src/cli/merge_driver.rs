@@ -7,9 +7,10 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::Context;
 
 use super::{Global, Outcome};
+use crate::escape::terminal;
 use crate::finding::Severity;
 use crate::lint::Linter;
-use crate::merge::{self, Labels, Merged, escape};
+use crate::merge::{self, Labels, Merged};
 use crate::repo::{MAX_FILE_BYTES, Repository, SourceFile};
 
 #[derive(Debug, clap::Args)]
@@ -29,8 +30,9 @@ pub struct Args {
 }
 
 pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
-    let shown = escape(&args.path);
-    let say = |message: &str| eprintln!("flagctl merge-driver: {shown}: {message}");
+    let shown = terminal(&args.path);
+    // Messages quote lint errors and values of the user's files; escaping twice changes nothing.
+    let say = |message: &str| eprintln!("flagctl merge-driver: {shown}: {}", terminal(message));
     let read = |path: &Path| -> anyhow::Result<Vec<u8>> {
         let file =
             std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;

@@ -31,7 +31,7 @@ mod toggle;
 mod validate;
 mod write;
 
-use std::io::{self, IsTerminal};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -169,7 +169,7 @@ impl Global {
         let repo = Repository::discover(&self.start_dir())?;
         if let Some(git) = crate::git::Git::open(&repo.root) {
             if let Some(note) = crate::change::transaction::recover(&repo.root, &git)? {
-                eprintln!("flagctl: {note}");
+                eprintln!("flagctl: {}", crate::escape::terminal(&note.to_string()));
             }
         }
         Ok(repo)
@@ -187,20 +187,29 @@ pub fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
         }
     };
+    let color = cli.global.color;
     match run(cli) {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Failed) => ExitCode::from(1),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            let color = if io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
-                crate::report::palette::severity(crate::finding::Severity::Error)
-            } else {
-                anstyle::Style::new()
-            };
-            eprintln!("{color}error{color:#}: {err:#}");
+            say_error(&format!("{err:#}"), color);
             ExitCode::from(2)
         }
     }
+}
+
+/// `error: message` on stderr, `error` colored as `--color` and `NO_COLOR` say. Errors quote
+/// what the user gave: the message is shown on one line, escaped, so it can neither drive the
+/// terminal nor start a CI workflow command on a line of its own.
+pub fn say_error(message: &str, color: ColorChoice) {
+    let style = crate::report::palette::severity(crate::finding::Severity::Error);
+    let mut err = anstream::AutoStream::new(io::stderr().lock(), color.into());
+    let _ = writeln!(
+        err,
+        "{style}error{style:#}: {}",
+        crate::escape::terminal(message)
+    );
 }
 
 fn run(cli: Cli) -> anyhow::Result<Outcome> {

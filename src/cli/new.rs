@@ -48,6 +48,12 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
             args.name.escape_debug()
         );
     }
+    if let Some(why) = crate::grammar::flag_name_problem(&args.name) {
+        bail!(
+            "{} cannot be a flag's name: {why}",
+            crate::grammar::quoted(&args.name)
+        );
+    }
     if let Some(why) = crate::paths::component_problem(&args.template) {
         bail!(
             "\"{}\" is not a template name (templates/<name>.yaml): {why}",

@@ -9,6 +9,7 @@ use super::write::{Confirm, WriteArgs, execute};
 use super::{Global, Outcome, printed};
 use crate::change::Workspace;
 use crate::change::promote::{self, Selection};
+use crate::escape::terminal;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -66,7 +67,11 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         args.allow_backport,
     )?;
     for skipped in &plan.skipped {
-        eprintln!("skipped {}: {}", skipped.name, skipped.reason);
+        eprintln!(
+            "skipped {}: {}",
+            terminal(&skipped.name),
+            terminal(&skipped.reason.to_string())
+        );
     }
     if let Some(path) = &args.plan {
         let op = plan.operation();

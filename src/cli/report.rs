@@ -2,8 +2,6 @@
 
 use std::path::PathBuf;
 
-use serde_json::json;
-
 use super::{Global, Outcome, printed, progress};
 use crate::dashboard::{self, Head, Inputs, TestRun};
 use crate::git::Git;
@@ -70,14 +68,10 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         key: "report",
         columns: vec!["WROTE", "BYTES"],
         rows,
-        listing: Listing::Rows(json!({
-            "files": written.iter().map(|w| json!({"path": w.path.display().to_string(), "bytes": w.bytes})).collect::<Vec<_>>(),
-            "flags": summary.flags,
-            "environments": summary.environments,
-            "average_health": summary.average_health,
-            "drifting": summary.drifting,
-            "stale": summary.stale,
-        })),
+        listing: Listing::Site {
+            files: &written,
+            summary,
+        },
     };
     // The page shows every finding; the terminal gets the files and the tally.
     let shown: &[crate::finding::Finding] = match global.format {

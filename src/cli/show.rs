@@ -5,6 +5,7 @@ use std::io::Write;
 use anyhow::bail;
 
 use super::{Global, Outcome, printed};
+use crate::escape::terminal;
 use crate::history;
 use crate::time::Date;
 
@@ -77,10 +78,10 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     // The file alone on stdout, byte for byte (to redirect or diff); where it came from on stderr.
     eprintln!(
         "{} as of commit {} ({}, {})",
-        change.path,
+        terminal(&change.path),
         &entry.commit.id[..12],
         entry.commit.time.strftime("%Y-%m-%d %H:%M UTC"),
-        entry.commit.author
+        terminal(&entry.commit.author)
     );
     let mut out = std::io::stdout().lock();
     printed(out.write_all(&bytes))?;

@@ -100,7 +100,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         key: "stale",
         columns,
         rows,
-        listing: Listing::Rows(serde_json::to_value(&staleness.flags)?),
+        listing: Listing::Stale(&staleness.flags),
     };
     let report = Report::new("stale", &findings, inventory.files, repo.root.clone())
         .with_view(View::Table(&table));

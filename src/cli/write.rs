@@ -89,7 +89,10 @@ pub fn execute(
     }
     let findings = ws.validate(&op.files)?;
     if !findings.is_empty() {
-        eprintln!("error: the change would leave invalid flag files; nothing was written");
+        super::say_error(
+            "the change would leave invalid flag files; nothing was written",
+            global.color,
+        );
         let proposed = op
             .files
             .iter()
@@ -120,6 +123,7 @@ pub fn execute(
     let commit = transaction::apply(
         &ws.repo.root,
         &ws.git,
+        &ws.lock,
         &op.files,
         (!args.no_commit).then_some(message.as_str()),
     )

@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::drift::{self, Ages, Cell, Detail, Pair};
 use crate::finding::{Counts, Finding, Severity};
 use crate::git::GitError;
-use crate::history::{ChangeKind, Entry, Holdings, event_type};
+use crate::history::{ChangeKind, Entry, Holdings};
 use crate::inventory::Inventory;
 use crate::stale::{self, Lives, StaleFlag};
 
@@ -446,7 +446,7 @@ fn last_changes(entries: &[Entry]) -> Vec<Change> {
                 .map(|c| ChangeLine {
                     env: c.env.clone(),
                     flag: c.flag.clone(),
-                    kind: event_type(entry, c),
+                    kind: crate::events::kind(entry, c),
                     from_version: c.version.from.clone(),
                     to_version: c.version.to.clone(),
                     enabled: c.enabled.to,

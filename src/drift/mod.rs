@@ -206,7 +206,14 @@ pub fn compare_aged(
     }
     date_pending(inventory, &mut findings, &aged, ages, now)?;
     let (in_sync, pending) = count_flags(&findings, &all_names, &unsynced, &pending);
-    findings.retain(|f| !config.ignores(f));
+    // An entry for a drift code matches nothing only where the whole chain was compared.
+    let whole_chain = pairs.iter().map(|p| (&p.upstream, &p.downstream)).eq(config
+        .environments
+        .windows(2)
+        .map(|w| (&w[0].name, &w[1].name)));
+    config.silence(&mut findings, |code| {
+        whole_chain && code.starts_with("drift/")
+    });
     findings.sort_by_cached_key(drift_order);
     Ok(Drift {
         findings,

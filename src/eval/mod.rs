@@ -5,6 +5,7 @@
 //! evaluated directly: every operator follows `@openfeature/flagd-core` 4 and its JSONLogic engine
 //! ([`js`]), including missing attributes (`null`), mixed types, and comparisons that throw.
 
+pub mod compat;
 pub mod hash;
 pub mod js;
 pub mod load;

@@ -6,9 +6,9 @@ mod webhook;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::history::{Entry, event_type};
+use crate::history::{ChangeKind, Entry, FlagChange};
 
-pub use webhook::{Delivered, Failure, Webhook, deliver};
+pub use webhook::{Delivered, Failure, Webhook, deliver, redact};
 
 /// One change to one flag file, as a webhook receives it. Field order is fixed.
 #[derive(Debug, Serialize)]
@@ -23,11 +23,35 @@ pub struct Event<'a> {
     pub env: &'a str,
     pub flag: &'a str,
     pub path: &'a str,
+    /// Where the file was before it moved (`flag.moved`, or a move that also changed it).
+    pub from_path: Option<&'a str>,
     pub from_version: Option<&'a str>,
     pub to_version: Option<&'a str>,
     pub enabled: Option<bool>,
     pub reason: Option<&'a str>,
     pub promoted_from: Option<&'a str>,
+}
+
+/// The kind of event a change is (SPEC §7).
+pub fn kind(entry: &Entry, change: &FlagChange) -> &'static str {
+    let command = entry.trailer("Flagctl-Command").unwrap_or_default();
+    if change.kind == ChangeKind::Deleted {
+        "flag.retired"
+    } else if entry.trailer("Flagctl-Promoted-From").is_some() {
+        "flag.promoted"
+    } else if entry.trailer("Flagctl-Rolled-Back-To").is_some() || command.starts_with("rollback ")
+    {
+        "flag.rolled_back"
+    } else if change.kind == ChangeKind::Created {
+        "flag.created"
+    } else if change.moved {
+        // The flag is what it was; only where its file sits changed.
+        "flag.moved"
+    } else if change.fields == ["enabled"] {
+        "flag.toggled"
+    } else {
+        "flag.updated"
+    }
 }
 
 /// An event ready to print or send.
@@ -55,13 +79,14 @@ pub fn events(entries: &[Entry], after: Option<usize>) -> Result<Vec<Delivery>, 
             let event = Event {
                 sequence,
                 id: format!("{}:{}", entry.commit.id, change.path),
-                kind: event_type(entry, change),
+                kind: kind(entry, change),
                 commit: &entry.commit.id,
                 time: entry.commit.time.to_string(),
                 author: &entry.commit.author,
                 env: &change.env,
                 flag: &change.flag,
                 path: &change.path,
+                from_path: change.old_path.as_deref(),
                 from_version: change.version.from.as_deref(),
                 to_version: change.version.to.as_deref(),
                 enabled: change.enabled.to,

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::change::bump::{Level, classify};
+use crate::change::bump;
 use crate::config::Config;
 use crate::finding::{Finding, Severity};
 use crate::git::{Git, GitError};
@@ -58,10 +58,6 @@ impl crate::finding::Codes for Code {
 #[derive(Debug, thiserror::Error)]
 pub enum GateError {
     #[error(
-        "the base {rev:?} is not in this clone: its history is shallow; fetch it (git fetch --unshallow, or git fetch origin {rev})"
-    )]
-    ShallowBase { rev: String },
-    #[error(
         "the base {rev:?} is not an ancestor of HEAD (a stale or unrelated base): rebase onto it, or pass the merge base (git merge-base HEAD {rev})"
     )]
     NotAncestor { rev: String },
@@ -84,12 +80,10 @@ pub struct Verdict {
 pub fn check(repo: &Repository, git: &Git, base: &str) -> Result<Verdict, GateError> {
     let base_commit = match git.resolve(base) {
         Ok(commit) => commit,
-        Err(_) if git.is_shallow() => {
-            return Err(GateError::ShallowBase {
-                rev: base.to_owned(),
-            });
+        Err(e) => {
+            git.whole_history(&format!("the base {base:?} is not in this clone"))?;
+            return Err(e.into());
         }
-        Err(e) => return Err(e.into()),
     };
     if !git.head_contains(&base_commit.id)? {
         return Err(GateError::NotAncestor {
@@ -216,36 +210,44 @@ fn net_change_findings(
         .unwrap_or_default()
         .to_owned();
     let version_pos = new.get("version").map_or(Pos::START, |v| v.pos);
-    let version = |node: &Node| {
-        node.get("version")
-            .and_then(Node::as_str)
-            .and_then(|v| semver::Version::parse(v).ok())
-    };
     let at = |f: Finding, pos: Pos| f.at(path, pos).in_flag(Some(&flag), Some(env));
-    if let (Some(before), Some(after)) = (version(old), version(new)) {
-        let (needed, reasons) = classify(old, new);
-        if after < before {
-            if !rollback {
-                out.push(
-                    at(Finding::of(Code::VersionDecrease, format!("version went down from {before} to {after}")), version_pos)
-                        .help("versions only grow; to undo a change, use `flagctl rollback` or bump past it"),
-                );
-            }
-        } else if Level::between(&before, &after) < needed {
-            let suggested = needed.apply(&before);
+    if let (Some(before), Some(after)) = (bump::version(old), bump::version(new))
+        && after < before
+    {
+        if !rollback {
             out.push(
                 at(
-                    Finding::of(Code::BumpNeeded,
-                        format!(
-                            "this change needs a {needed} bump ({}), but the version went from {before} to {after}",
-                            reasons.join("; ")
-                        ),
+                    Finding::of(
+                        Code::VersionDecrease,
+                        format!("version went down from {before} to {after}"),
                     ),
                     version_pos,
                 )
-                .help(format!("set version {suggested}: flagctl bump {flag} --env {env}")),
+                .help(
+                    "versions only grow; to undo a change, use `flagctl rollback` or bump past it",
+                ),
             );
         }
+    } else if let Some(short) = bump::shortfall(old, new) {
+        out.push(
+            at(
+                Finding::of(
+                    Code::BumpNeeded,
+                    format!(
+                        "this change needs a {} bump ({}), but the version went from {} to {}",
+                        short.needed,
+                        short.reasons.join("; "),
+                        short.before,
+                        short.after
+                    ),
+                ),
+                version_pos,
+            )
+            .help(format!(
+                "set version {}: flagctl bump {flag} --env {env}",
+                short.target
+            )),
+        );
     }
     let lifecycle = |node: &Node| {
         node.get("lifecycle")

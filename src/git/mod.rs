@@ -14,6 +14,14 @@ pub enum GitError {
     Command { command: String, stderr: String },
     #[error("revision \"{0}\" does not exist in this repository")]
     NoRevision(String),
+    #[error("{0}")]
+    Busy(Busy),
+    /// What a command needs lies beyond the edge of a shallow clone: there, every file would look
+    /// created by the edge commit.
+    #[error(
+        "{needs}, but this clone is shallow: its history is cut short; fetch the rest (git fetch --unshallow)"
+    )]
+    Shallow { needs: String },
 }
 
 /// Set for git's children (hooks) while flagctl runs an operation: the process id that owns it.
@@ -23,6 +31,8 @@ pub const OPERATION_ENV: &str = "FLAGCTL_OPERATION";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Busy {
     Detached,
+    /// Another git process holds the index (its lock file).
+    IndexLocked(PathBuf),
     InOperation(String),
     NoCommit,
 }
@@ -36,6 +46,11 @@ impl std::fmt::Display for Busy {
             Busy::InOperation(what) => write!(
                 f,
                 "the repository is in the middle of a {what}; finish or abort it first (git {what} --continue / --abort)"
+            ),
+            Busy::IndexLocked(lock) => write!(
+                f,
+                "git is busy: {} exists, so another git process is changing this repository; try again when it is done (if no git is running, remove that file)",
+                lock.display()
             ),
             Busy::NoCommit => {
                 f.write_str("the repository has no commit yet; commit the flag repository first")
@@ -167,6 +182,9 @@ impl Git {
         if self.repo.head_detached().unwrap_or(false) {
             return Some(Busy::Detached);
         }
+        if self.index_lock().exists() {
+            return Some(Busy::IndexLocked(self.index_lock()));
+        }
         if self.head().is_err() {
             return Some(Busy::NoCommit);
         }
@@ -262,6 +280,17 @@ impl Git {
     /// Whether this clone's history is cut short.
     pub fn is_shallow(&self) -> bool {
         self.repo.is_shallow()
+    }
+
+    /// Refuses, in a shallow clone, a command that `needs` the history from its first commit
+    /// (what it would report of the clone's edge commit never happened).
+    pub fn whole_history(&self, needs: &str) -> Result<(), GitError> {
+        if self.is_shallow() {
+            return Err(GitError::Shallow {
+                needs: needs.to_owned(),
+            });
+        }
+        Ok(())
     }
 
     /// Walks HEAD's first-parent history once, oldest first (from the root, or after `since`),
@@ -657,6 +686,11 @@ impl Git {
         self.repo.path().join("flagctl")
     }
 
+    /// The lock file a git process holds while it changes the index (and, in a commit, HEAD).
+    pub fn index_lock(&self) -> PathBuf {
+        self.repo.path().join("index.lock")
+    }
+
     fn run(&self, args: &[String]) -> Result<String, GitError> {
         let output = std::process::Command::new("git")
             // A hook that runs flagctl must not take this operation's journal for a crashed one.
@@ -668,6 +702,9 @@ impl Git {
             .map_err(GitError::Spawn)?;
         if output.status.success() {
             Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        } else if String::from_utf8_lossy(&output.stderr).contains("index.lock") {
+            // Another git process took the index first: that, not git's wording, is the cause.
+            Err(GitError::Busy(Busy::IndexLocked(self.index_lock())))
         } else {
             Err(GitError::Command {
                 command: args.join(" "),

@@ -59,6 +59,9 @@ pub struct FlagChange {
     pub fields: Vec<String>,
     /// A side that could not be parsed (reported; the walk goes on).
     pub unparsable: bool,
+    /// A pure move within its environment (say into a group folder): renamed, byte for byte the
+    /// same file.
+    pub moved: bool,
 }
 
 impl FlagChange {
@@ -222,11 +225,12 @@ fn flag_change(
     if !is_flag_path(flags_dir, Some(&path)) {
         return None;
     }
-    let env = path
-        .strip_prefix(&format!("{flags_dir}/"))?
-        .split('/')
-        .next()?
-        .to_owned();
+    let env_of = |p: &str| {
+        p.strip_prefix(&format!("{flags_dir}/"))
+            .and_then(|rest| rest.split('/').next())
+            .map(str::to_owned)
+    };
+    let env = env_of(&path)?;
     let empty = Side::default();
     let side = |id: &Option<String>| id.as_deref().and_then(|id| sides.get(id)).unwrap_or(&empty);
     let (old, new) = (side(&delta.old), side(&delta.new));
@@ -245,6 +249,9 @@ fn flag_change(
         (Some(a), Some(b)) if a != b => ChangeKind::Renamed,
         _ => ChangeKind::Updated,
     };
+    let moved = kind == ChangeKind::Renamed
+        && delta.old == delta.new
+        && delta.old_path.as_deref().and_then(env_of).as_ref() == Some(&env);
     let mut fields: Vec<String> = Vec::new();
     for (key, _) in old.fields.iter().chain(&new.fields) {
         let before = old.fields.iter().find(|(k, _)| k == key).map(|(_, v)| v);
@@ -275,6 +282,7 @@ fn flag_change(
         },
         fields,
         unparsable: old.unparsable || new.unparsable,
+        moved,
     })
 }
 
@@ -346,25 +354,6 @@ impl Holdings {
         } else {
             Since::Known(time)
         }
-    }
-}
-
-/// The kind of event a change is, for `events` (SPEC §7).
-pub fn event_type(entry: &Entry, change: &FlagChange) -> &'static str {
-    let command = entry.trailer("Flagctl-Command").unwrap_or_default();
-    if change.kind == ChangeKind::Deleted {
-        "flag.retired"
-    } else if entry.trailer("Flagctl-Promoted-From").is_some() {
-        "flag.promoted"
-    } else if entry.trailer("Flagctl-Rolled-Back-To").is_some() || command.starts_with("rollback ")
-    {
-        "flag.rolled_back"
-    } else if change.kind == ChangeKind::Created {
-        "flag.created"
-    } else if change.fields == ["enabled"] {
-        "flag.toggled"
-    } else {
-        "flag.updated"
     }
 }
 

@@ -12,6 +12,7 @@ mod lifecycle;
 mod missing_serve;
 mod name_mismatch;
 mod naming;
+mod owner;
 mod regex;
 mod requires_range;
 mod rollout_negative;
@@ -74,6 +75,7 @@ pub enum Code {
     Expired,
     InvalidDate,
     Regex,
+    Owner,
 }
 
 impl Code {
@@ -96,6 +98,7 @@ impl Code {
             Code::Expired => &expired::RULE,
             Code::InvalidDate => &invalid_date::RULE,
             Code::Regex => &regex::RULE,
+            Code::Owner => &owner::RULE,
         }
     }
 }
@@ -168,6 +171,9 @@ struct Checked {
     /// Duplicate keys and schema violations (without a path: each file gets its own).
     findings: Vec<Finding>,
 }
+
+/// A flag file's findings, and its name when it has one (for the duplicate-name rule).
+type FlagOutcome = (Vec<Finding>, Option<FlagName>);
 
 /// A segment file's findings, and its (override environment, name) when it has one.
 type SegmentOutcome = (Vec<Finding>, Option<(Option<String>, String)>);
@@ -272,7 +278,7 @@ impl Linter {
                 .map_or(&shared, |(_, names)| names)
         };
         let chains = crate::repo::chains(&flag_files);
-        let mut flag_results: Vec<(usize, (Vec<Finding>, Option<FlagName>))> = chains
+        let mut flag_results: Vec<(usize, FlagOutcome)> = chains
             .par_iter()
             .flat_map_iter(|chain| {
                 let contents = repo.read_chain(&flag_files, chain);
@@ -307,7 +313,13 @@ impl Linter {
                 check(&names, &mut findings);
             }
         }
-        findings.retain(|f| !repo.config.ignores(f));
+        // The whole repository is judged (a narrowed PATH only narrows what is shown).
+        repo.config.silence(&mut findings, |code| {
+            matches!(
+                code.split_once('/').map(|(engine, _)| engine),
+                Some("yaml" | "fs" | "schema" | "rule")
+            )
+        });
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         Validation {
             findings,
@@ -448,7 +460,9 @@ impl Linter {
         );
         let segment = Segment::from_node(&root);
         let name = segment.name.map(|name| {
-            if name.value != file.stem {
+            if let Some(finding) = naming::segment_finding(&name.value, &file.path, name.pos) {
+                findings.push(finding);
+            } else if name.value != file.stem {
                 findings.push(
                     Finding::new(
                         name_mismatch::RULE.code,

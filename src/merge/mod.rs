@@ -18,6 +18,7 @@ mod write;
 
 use std::fmt;
 
+use crate::escape::terminal;
 use crate::finding::Finding;
 use crate::yaml::{Node, Value};
 
@@ -78,7 +79,7 @@ impl fmt::Display for Conflict {
                 f,
                 "{} : each side is valid, the merge is not: {code}: {}",
                 self.field,
-                escape(message)
+                terminal(message)
             )?,
         }
         write!(
@@ -201,7 +202,10 @@ pub fn merge(
     let base = Version::read(Side::Base, base)?;
     let ours = Version::read(Side::Ours, ours)?;
     let theirs = Version::read(Side::Theirs, theirs)?;
-    let flag = ours.name().or(theirs.name()).map(escape);
+    let flag = ours
+        .name()
+        .or(theirs.name())
+        .map(|name| terminal(name).into_owned());
     let crlf = pick_flag(base.crlf, ours.crlf, theirs.crlf);
     let bom = pick_flag(base.bom, ours.bom, theirs.bom);
     let finish = |text: String| {
@@ -316,21 +320,5 @@ pub(crate) fn show(node: &Node) -> String {
     } else {
         short
     };
-    escape(&short)
-}
-
-/// User text made safe for a terminal: control, bidirectional and other invisible format
-/// characters are written as escapes.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        let invisible = c.is_control()
-            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}');
-        if invisible {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    terminal(&short).into_owned()
 }

@@ -132,10 +132,10 @@ impl Plan {
                 kind: ConflictKind::BothChanged,
                 ours: sides
                     .block(Side::Ours, None)
-                    .map(|t| super::escape(t.trim())),
+                    .map(|t| crate::escape::terminal(t.trim()).into_owned()),
                 theirs: sides
                     .block(Side::Theirs, None)
-                    .map(|t| super::escape(t.trim())),
+                    .map(|t| crate::escape::terminal(t.trim()).into_owned()),
             });
         }
         for key in merged_order(
@@ -280,8 +280,8 @@ impl Plan {
             self.conflicts.push(Conflict {
                 field: "rules".to_owned(),
                 kind: ConflictKind::RuleOrder,
-                ours: Some(super::escape(&o.join(", "))),
-                theirs: Some(super::escape(&t.join(", "))),
+                ours: Some(crate::escape::terminal(&o.join(", ")).into_owned()),
+                theirs: Some(crate::escape::terminal(&t.join(", ")).into_owned()),
             });
         }
         let plan = RulePlan {
@@ -450,7 +450,10 @@ fn field_name(key: &str) -> String {
 }
 
 fn quoted(text: &str) -> String {
-    format!("\"{}\"", super::escape(&text.replace('"', "\\\"")))
+    format!(
+        "\"{}\"",
+        crate::escape::terminal(&text.replace('"', "\\\""))
+    )
 }
 
 /// The value a merged top-level key should hold, when conflicts are resolved toward

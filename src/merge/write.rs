@@ -14,7 +14,7 @@ use crate::yaml::Node;
 
 fn unwritable(field: &str) -> Unmergeable {
     Unmergeable::Unwritable {
-        field: super::escape(field),
+        field: crate::escape::terminal(field).into_owned(),
     }
 }
 

@@ -6,9 +6,11 @@ use serde_json::Value as Json;
 use similar::{ChangeTag, TextDiff};
 
 use super::human::{Sources, write_finding};
+use super::markdown::{self, cell, code};
 use super::palette::{self, ADDED, BOLD, DIM, GUTTER, OK, REMOVED};
-use super::{Report, View, markdown, plural};
+use super::{Report, View, plural};
 use crate::drift;
+use crate::escape::{is_invisible, terminal};
 use crate::finding::{Code, Finding, Severity};
 
 pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
@@ -28,7 +30,12 @@ pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
             if current.is_some() {
                 writeln!(out)?;
             }
-            writeln!(out, "{BOLD}{} → {}{BOLD:#}", pair.0, pair.1)?;
+            writeln!(
+                out,
+                "{BOLD}{} → {}{BOLD:#}",
+                terminal(&pair.0),
+                terminal(&pair.1)
+            )?;
             current = Some(pair);
         }
         write_drift(out, f)?;
@@ -97,12 +104,16 @@ fn write_drift(out: &mut impl Write, f: &Finding) -> io::Result<()> {
     writeln!(
         out,
         "  {style}{symbol}{style:#} {BOLD}{}{BOLD:#}  {}  {DIM}[{}]{DIM:#}",
-        f.flag.as_deref().unwrap_or_default(),
-        f.message,
+        terminal(f.flag.as_deref().unwrap_or_default()),
+        terminal(&f.message),
         f.code
     )?;
     if let (Some(path), Some(line), Some(col)) = (&f.path, f.line, f.column) {
-        writeln!(out, "      {GUTTER}-->{GUTTER:#} {path}:{line}:{col}")?;
+        writeln!(
+            out,
+            "      {GUTTER}-->{GUTTER:#} {}:{line}:{col}",
+            terminal(path)
+        )?;
     }
     for field in f
         .extra
@@ -117,7 +128,7 @@ fn write_drift(out: &mut impl Write, f: &Finding) -> io::Result<()> {
             .unwrap_or_default();
         let before = text(field.get("upstream"));
         let after = text(field.get("downstream"));
-        writeln!(out, "      {BOLD}{name}{BOLD:#}")?;
+        writeln!(out, "      {BOLD}{}{BOLD:#}", terminal(name))?;
         // Upstream is where the flag is going from: show what promoting would change downstream.
         for change in TextDiff::from_lines(&after, &before).iter_all_changes() {
             let line = change.value().trim_end_matches('\n');
@@ -130,7 +141,11 @@ fn write_drift(out: &mut impl Write, f: &Finding) -> io::Result<()> {
     }
     if let Some(help) = &f.help {
         if f.severity > Severity::Info {
-            writeln!(out, "      {GUTTER}={GUTTER:#} {BOLD}help{BOLD:#}: {help}")?;
+            writeln!(
+                out,
+                "      {GUTTER}={GUTTER:#} {BOLD}help{BOLD:#}: {}",
+                terminal(help)
+            )?;
         }
     }
     Ok(())
@@ -169,7 +184,8 @@ fn scalar(v: &Json) -> String {
 fn needs_quotes(s: &str) -> bool {
     s.is_empty()
         || s.trim() != s
-        || s.contains([':', '#', '\n', '"', '\''])
+        || s.contains([':', '#', '"', '\''])
+        || s.chars().any(is_invisible)
         || matches!(s, "true" | "false" | "null" | "~")
         || s.parse::<f64>().is_ok()
 }
@@ -180,10 +196,10 @@ fn yaml_lines(v: &Json, indent: usize, out: &mut Vec<String>) {
         Json::Object(map) if !map.is_empty() => {
             for (k, child) in map {
                 if is_block(child) {
-                    out.push(format!("{pad}{k}:"));
+                    out.push(format!("{pad}{}:", terminal(k)));
                     yaml_lines(child, indent + 1, out);
                 } else {
-                    out.push(format!("{pad}{k}: {}", scalar(child)));
+                    out.push(format!("{pad}{}: {}", terminal(k), scalar(child)));
                 }
             }
         }
@@ -235,8 +251,8 @@ pub fn write_markdown(out: &mut impl Write, report: &Report) -> io::Result<()> {
             (Severity::Error, _) => "❌",
         };
         let place = match upstream(f) {
-            Some(up) => format!("{up} → {}", f.env.as_deref().unwrap_or_default()),
-            None => f.path.clone().map(|p| format!("`{p}`")).unwrap_or_default(),
+            Some(up) => cell(&format!("{up} → {}", f.env.as_deref().unwrap_or_default())),
+            None => f.path.as_deref().map(code).unwrap_or_default(),
         };
         let change: Vec<String> = f
             .extra
@@ -261,7 +277,8 @@ pub fn write_markdown(out: &mut impl Write, report: &Report) -> io::Result<()> {
                     }
                 };
                 format!(
-                    "`{name}`: {} → {}",
+                    "{}: {} → {}",
+                    code(name),
                     cell(&short(field.get("downstream"))),
                     cell(&short(field.get("upstream")))
                 )
@@ -269,18 +286,14 @@ pub fn write_markdown(out: &mut impl Write, report: &Report) -> io::Result<()> {
             .collect();
         writeln!(
             out,
-            "| {icon} | `{}` | {place} | {} <sub>{}</sub> | {} |",
-            f.flag.as_deref().unwrap_or_default(),
+            "| {icon} | {} | {place} | {} <sub>{}</sub> | {} |",
+            code(f.flag.as_deref().unwrap_or_default()),
             cell(&f.message),
             f.code,
             change.join("<br>")
         )?;
     }
     Ok(())
-}
-
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
 }
 
 /// The summary without its colored mark.

@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use super::{Report, plural, tally};
+use crate::escape::terminal;
 use crate::finding::Severity;
 
 pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
@@ -14,7 +15,7 @@ pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
         };
         let mut properties = Vec::new();
         if let Some(path) = &f.path {
-            properties.push(format!("file={}", property(path)));
+            properties.push(format!("file={}", property(&terminal(path))));
         }
         if let Some(line) = f.line {
             properties.push(format!("line={line}"));
@@ -26,10 +27,11 @@ pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
             "title={}",
             property(&format!("flagctl {}", f.code))
         ));
-        let mut message = f.message.clone();
+        // User text is shown escaped; the one line break is flagctl's own, before the help.
+        let mut message = terminal(&f.message).into_owned();
         if let Some(help) = &f.help {
             message.push_str("\nhelp: ");
-            message.push_str(help);
+            message.push_str(&terminal(help));
         }
         writeln!(
             out,

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::palette::{self, BOLD, GUTTER, OK};
 use super::{Report, plural, tally};
+use crate::escape::{push_shown, terminal};
 use crate::finding::{Finding, Severity};
 
 /// Longest stretch of a source line shown in a snippet.
@@ -54,18 +55,26 @@ pub(super) fn write_finding(
         "{style}{}[{}]{style:#}{BOLD}: {}{BOLD:#}",
         f.severity.as_str(),
         f.code,
-        f.message
+        terminal(&f.message)
     )?;
     let (Some(path), Some(line)) = (&f.path, f.line) else {
         if let Some(help) = &f.help {
-            writeln!(out, "  {GUTTER}={GUTTER:#} {BOLD}help{BOLD:#}: {help}")?;
+            writeln!(
+                out,
+                "  {GUTTER}={GUTTER:#} {BOLD}help{BOLD:#}: {}",
+                terminal(help)
+            )?;
         }
         return writeln!(out);
     };
     let column = f.column.unwrap_or(1);
     let number = line.to_string();
     let pad = " ".repeat(number.len());
-    writeln!(out, "{pad}{GUTTER}-->{GUTTER:#} {path}:{line}:{column}")?;
+    writeln!(
+        out,
+        "{pad}{GUTTER}-->{GUTTER:#} {}:{line}:{column}",
+        terminal(path)
+    )?;
     if let Some(text) = sources.line(root, path, line) {
         let (shown, caret_at) = window(&text, column as usize);
         let width = token_width(&shown, caret_at);
@@ -83,15 +92,46 @@ pub(super) fn write_finding(
         )?;
     }
     if let Some(help) = &f.help {
-        writeln!(out, "{pad} {GUTTER}={GUTTER:#} {BOLD}help{BOLD:#}: {help}")?;
+        writeln!(
+            out,
+            "{pad} {GUTTER}={GUTTER:#} {BOLD}help{BOLD:#}: {}",
+            terminal(help)
+        )?;
     }
     writeln!(out)
 }
 
 /// The part of `line` to show around 1-based `column`, and the caret's 0-based offset in it.
+/// Invisible characters are shown escaped (tabs stay, to line the caret up).
 fn window(line: &str, column: usize) -> (String, usize) {
+    let (shown, at) = visible(line, column);
+    cut(&shown, at)
+}
+
+/// `line` with its invisible characters escaped, and 0-based character `column - 1` where it
+/// lands in that text.
+fn visible(line: &str, column: usize) -> (String, usize) {
+    let target = column.saturating_sub(1);
+    let mut shown = String::with_capacity(line.len());
+    let mut at = None;
+    for (i, c) in line.chars().enumerate() {
+        if i == target {
+            at = Some(shown.chars().count());
+        }
+        if c == '\t' {
+            shown.push(c);
+        } else {
+            push_shown(&mut shown, c);
+        }
+    }
+    let at = at.unwrap_or_else(|| shown.chars().count());
+    (shown, at)
+}
+
+/// At most [`SNIPPET_WIDTH`] characters of `line` around 0-based `at`, and `at` in them.
+fn cut(line: &str, at: usize) -> (String, usize) {
     let chars: Vec<char> = line.chars().collect();
-    let at = column.saturating_sub(1).min(chars.len());
+    let at = at.min(chars.len());
     if chars.len() <= SNIPPET_WIDTH {
         return (line.to_owned(), at);
     }
@@ -200,5 +240,12 @@ mod tests {
         let (shown, at) = window(&line, 5_000);
         assert!(shown.chars().count() <= SNIPPET_WIDTH + 2);
         assert_eq!(shown.chars().nth(at), Some('x'));
+    }
+
+    #[test]
+    fn snippets_show_control_characters_escaped_and_keep_the_caret_on_its_token() {
+        let (shown, at) = window("key\u{1b}[2J: \tvalue", 11);
+        assert_eq!(shown, "key\\u{1b}[2J: \tvalue");
+        assert_eq!(shown.chars().skip(at).collect::<String>(), "value");
     }
 }

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+use crate::escape::{Markup, markup};
 use crate::eval::spec::CaseOutcome;
 use crate::finding::Finding;
 
@@ -25,30 +26,34 @@ pub fn write(out: &mut impl Write, outcomes: &[CaseOutcome], broken: &[Finding])
         writeln!(
             out,
             r#"  <testsuite name="{}" tests="{}" failures="{failed}" errors="0">"#,
-            escape(spec),
+            markup(spec, Markup::Attribute),
             cases.len()
         )?;
         for case in cases {
             let name = format!("{} [{}] {}", case.flag, case.env, case.name);
-            let file = format!(r#" file="{}" line="{}""#, escape(spec), case.pos.line);
+            let file = format!(
+                r#" file="{}" line="{}""#,
+                markup(spec, Markup::Attribute),
+                case.pos.line
+            );
             match &case.failure {
                 None => writeln!(
                     out,
                     r#"    <testcase name="{}" classname="{}"{file}/>"#,
-                    escape(&name),
-                    escape(&case.flag)
+                    markup(&name, Markup::Attribute),
+                    markup(&case.flag, Markup::Attribute)
                 )?,
                 Some(message) => {
                     writeln!(
                         out,
                         r#"    <testcase name="{}" classname="{}"{file}>"#,
-                        escape(&name),
-                        escape(&case.flag)
+                        markup(&name, Markup::Attribute),
+                        markup(&case.flag, Markup::Attribute)
                     )?;
                     writeln!(
                         out,
                         r#"      <failure message="{}" type="test/failed"/>"#,
-                        escape(message)
+                        markup(message, Markup::Attribute)
                     )?;
                     writeln!(out, "    </testcase>")?;
                 }
@@ -61,46 +66,16 @@ pub fn write(out: &mut impl Write, outcomes: &[CaseOutcome], broken: &[Finding])
         writeln!(
             out,
             r#"  <testsuite name="{}" tests="1" failures="0" errors="1">"#,
-            escape(path)
+            markup(path, Markup::Attribute)
         )?;
         writeln!(
             out,
             r#"    <testcase name="{}" classname="spec"><error message="{}" type="{}"/></testcase>"#,
-            escape(path),
-            escape(&finding.message),
-            escape(finding.code.as_str())
+            markup(path, Markup::Attribute),
+            markup(&finding.message, Markup::Attribute),
+            markup(finding.code.as_str(), Markup::Attribute)
         )?;
         writeln!(out, "  </testsuite>")?;
     }
     writeln!(out, "</testsuites>")
-}
-
-/// Text as XML attribute content; characters XML 1.0 cannot hold are dropped.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            '\t' | '\r' => out.push(' '),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn attribute_text_is_escaped() {
-        assert_eq!(
-            super::escape("a<b & \"c\"\u{1}"),
-            "a&lt;b &amp; &quot;c&quot;"
-        );
-    }
 }

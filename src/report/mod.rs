@@ -89,8 +89,18 @@ pub enum Listing<'a> {
     Log(Vec<(&'a Entry, &'a FlagChange, Option<String>)>),
     /// `audit`: each commit.
     Audit(Vec<&'a Entry>),
-    /// A listing not yet given a version-1 struct (`stale`, `report`), printed as it is built.
-    Rows(serde_json::Value),
+    /// `stale`: the stale flags.
+    Stale(&'a [crate::stale::StaleFlag]),
+    /// `compat`: each flag against the app versions asked about.
+    Compat {
+        flags: &'a [crate::eval::compat::Compatibility],
+        versions: &'a [semver::Version],
+    },
+    /// `report`: the files written and the dashboard's tally.
+    Site {
+        files: &'a [html::Written],
+        summary: &'a crate::dashboard::Summary,
+    },
 }
 
 impl<'a> Report<'a> {

@@ -6,9 +6,10 @@ use similar::{ChangeTag, TextDiff};
 
 use super::palette::{ADDED, BOLD, DIM, GUTTER, REMOVED};
 use crate::change::FileWrite;
+use crate::escape::terminal;
 
 pub fn write(out: &mut impl Write, subject: &str, files: &[FileWrite]) -> io::Result<()> {
-    writeln!(out, "{BOLD}{subject}{BOLD:#}\n")?;
+    writeln!(out, "{BOLD}{}{BOLD:#}\n", terminal(subject))?;
     for file in files {
         let before = String::from_utf8_lossy(file.before.as_deref().unwrap_or_default());
         let after = String::from_utf8_lossy(file.after.as_deref().unwrap_or_default());
@@ -20,13 +21,13 @@ pub fn write(out: &mut impl Write, subject: &str, files: &[FileWrite]) -> io::Re
         writeln!(
             out,
             "{GUTTER}---{GUTTER:#} {BOLD}{}{BOLD:#}{what}",
-            file.path
+            terminal(&file.path)
         )?;
         let diff = TextDiff::from_lines(before.as_ref(), after.as_ref());
         for group in diff.grouped_ops(3) {
             for op in group {
                 for change in diff.iter_changes(&op) {
-                    let line = change.value().trim_end_matches(['\n', '\r']);
+                    let line = terminal(change.value().trim_end_matches(['\n', '\r']));
                     match change.tag() {
                         ChangeTag::Delete => writeln!(out, "{REMOVED}-{line}{REMOVED:#}")?,
                         ChangeTag::Insert => writeln!(out, "{ADDED}+{line}{ADDED:#}")?,

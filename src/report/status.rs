@@ -1,11 +1,13 @@
 //! `flagctl status`: one line per flag, one column per environment.
 
+use std::borrow::Cow;
 use std::io::{self, IsTerminal, Write};
 
 use super::human::{Sources, write_finding};
 use super::palette::{BOLD, DIM};
 use super::{Report, diff};
 use crate::drift::{self, Cell, StatusRow};
+use crate::escape::terminal;
 
 /// Width of the table on a terminal that does not say (`COLUMNS`).
 const DEFAULT_WIDTH: usize = 100;
@@ -21,9 +23,9 @@ pub fn write(out: &mut impl Write, report: &Report, rows: &[StatusRow]) -> io::R
     {
         write_finding(out, f, &report.root, &mut sources)?;
     }
-    let envs: Vec<&str> = rows
+    let envs: Vec<Cow<str>> = rows
         .first()
-        .map(|r| r.environments.iter().map(|c| c.env.as_str()).collect())
+        .map(|r| r.environments.iter().map(|c| terminal(&c.env)).collect())
         .unwrap_or_default();
     // On a terminal, fit its width; elsewhere, never cut anything.
     let fit = io::stdout().is_terminal().then(|| {
@@ -47,7 +49,7 @@ pub fn write(out: &mut impl Write, report: &Report, rows: &[StatusRow]) -> io::R
     }
     let longest = rows
         .iter()
-        .map(|r| r.name.chars().count())
+        .map(|r| terminal(&r.name).chars().count())
         .max()
         .unwrap_or(4)
         .max(4);
@@ -64,7 +66,7 @@ pub fn write(out: &mut impl Write, report: &Report, rows: &[StatusRow]) -> io::R
     }
     writeln!(out, "{BOLD}{}{BOLD:#}", header.trim_end())?;
     for (row, texts) in rows.iter().zip(&cells) {
-        let mut line = format!("{:<name_width$}", cut(&row.name, name_width));
+        let mut line = format!("{:<name_width$}", cut(&terminal(&row.name), name_width));
         let last = texts.len().saturating_sub(1);
         for (i, ((text, style), width)) in texts.iter().zip(&widths).enumerate() {
             let text = cut(text, *width);
@@ -94,10 +96,10 @@ fn cell_text(cell: &Cell) -> (String, anstyle::Style) {
         (Some(severity), Some(code)) => diff::mark(severity, code),
         _ => (" ", anstyle::Style::new()),
     };
-    let version = cell.version.as_deref().unwrap_or("?");
+    let version = terminal(cell.version.as_deref().unwrap_or("?"));
     let serving = match (cell.enabled, cell.serves.as_deref()) {
         (Some(false), _) => "disabled".to_owned(),
-        (Some(true), Some(serves)) if !serves.is_empty() => format!("→ {serves}"),
+        (Some(true), Some(serves)) if !serves.is_empty() => format!("→ {}", terminal(serves)),
         (Some(true), _) => "enabled".to_owned(),
         (None, _) => "?".to_owned(),
     };

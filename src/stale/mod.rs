@@ -405,7 +405,11 @@ pub fn judge(
             "flag ages are unknown: {why}; lifetimes are not judged where the age is unknown"
         )).help("run in a full clone (git fetch --unshallow)"));
     }
-    out.findings.retain(|f| !config.ignores(f));
+    // `stale/unreferenced` is judged only where the code was searched.
+    config.silence(&mut out.findings, |code| {
+        code.starts_with("stale/")
+            && (mentions.is_some() || code != <&str>::from(Code::Unreferenced))
+    });
     out
 }
 

@@ -2,10 +2,9 @@
 //! pass its rules, files that link elsewhere, plans edited by hand, unbounded input. Every test
 //! asserts the repository afterwards: HEAD, `git status`, every file, and what lies outside.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use crate::support::{Repo, Run, project_root};
+use crate::support::{Outside, Repo, project_root};
 
 const CONFIG: &str = "\
 environments:
@@ -43,69 +42,6 @@ pub fn fixture() -> Repo {
     }
     repo.commit("init");
     repo
-}
-
-/// A folder beside the repository that no command may touch: every file's bytes, inode and
-/// mode, compared before and after.
-pub struct Outside {
-    pub path: PathBuf,
-}
-
-impl Outside {
-    pub fn of(repo: &Repo) -> Outside {
-        let path = repo.path().parent().expect("parent").join("outside");
-        std::fs::create_dir_all(&path).expect("outside folder");
-        Outside { path }
-    }
-
-    pub fn snapshot(&self) -> BTreeMap<String, (Vec<u8>, u64, u32)> {
-        let mut out = BTreeMap::new();
-        snapshot(&self.path, &self.path, &mut out);
-        out
-    }
-
-    #[track_caller]
-    pub fn assert_unchanged(&self, before: &BTreeMap<String, (Vec<u8>, u64, u32)>, run: &Run) {
-        assert_eq!(
-            &self.snapshot(),
-            before,
-            "files outside the repository changed\n{}",
-            run.show()
-        );
-    }
-}
-
-fn snapshot(base: &Path, dir: &Path, out: &mut BTreeMap<String, (Vec<u8>, u64, u32)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let rel = path
-            .strip_prefix(base)
-            .expect("below")
-            .to_string_lossy()
-            .into_owned();
-        let meta = std::fs::symlink_metadata(&path).expect("metadata");
-        let (inode, mode) = inode_and_mode(&meta);
-        if meta.is_dir() {
-            out.insert(format!("{rel}/"), (Vec::new(), inode, mode));
-            snapshot(base, &path, out);
-        } else {
-            out.insert(rel, (std::fs::read(&path).unwrap_or_default(), inode, mode));
-        }
-    }
-}
-
-#[cfg(unix)]
-fn inode_and_mode(meta: &std::fs::Metadata) -> (u64, u32) {
-    use std::os::unix::fs::MetadataExt;
-    (meta.ino(), meta.mode())
-}
-
-#[cfg(not(unix))]
-fn inode_and_mode(_meta: &std::fs::Metadata) -> (u64, u32) {
-    (0, 0)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -303,37 +239,12 @@ fn an_environment_folder_linked_out_of_the_repository_is_found_and_never_written
     run.expect(1);
     assert!(run.stdout.contains("fs/symlink-escape"), "{}", run.show());
 
-    for args in [
-        &[
-            "set",
-            "feature_a",
-            "--env",
-            "prod",
-            "description=x",
-            "--reason",
-            "r",
-        ][..],
-        &[
-            "toggle",
-            "feature_a",
-            "--env",
-            "prod",
-            "on",
-            "--reason",
-            "r",
-        ][..],
-        &[
-            "new",
-            "feature_b",
-            "-t",
-            "release",
-            "--env",
-            "prod",
-            "--reason",
-            "r",
-        ][..],
+    for line in [
+        "set feature_a --env prod description=x --reason r",
+        "toggle feature_a --env prod on --reason r",
+        "new feature_b -t release --env prod --reason r",
     ] {
-        let run = repo.run(args);
+        let run = repo.run_line(line);
         run.refused(&[]);
         outside.assert_unchanged(&before, &run);
     }
@@ -360,16 +271,8 @@ fn a_flag_file_linking_to_another_environment_is_found_and_neither_is_written() 
     );
     repo.run(&["toggle", "feature_a", "--env", "staging", "on"])
         .refused(&["link"]);
-    repo.run(&[
-        "toggle",
-        "feature_a",
-        "--env",
-        "prod",
-        "on",
-        "--reason",
-        "r",
-    ])
-    .refused(&["link"]);
+    repo.run_line("toggle feature_a --env prod on --reason r")
+        .refused(&["link"]);
 }
 
 #[test]
@@ -536,4 +439,188 @@ fn a_change_cannot_silence_its_own_gate() {
         "{}",
         run.show()
     );
+}
+
+#[test]
+fn an_owner_cannot_write_a_codeowners_rule_of_its_own() {
+    let repo = fixture();
+    repo.edit(
+        "flags/prod/feature_a.yaml",
+        "owner: team-test",
+        "owner: \"team\\n/flagctl.yaml @mallory\"",
+    );
+    repo.commit("a forged owner");
+    let run = repo.run(&["validate", "--format", "json"]);
+    run.expect(1);
+    assert_eq!(
+        crate::support::placed(&run.report()),
+        vec![(
+            "rule/owner".to_owned(),
+            "flags/prod/feature_a.yaml".to_owned(),
+            4,
+            8
+        )],
+        "{}",
+        run.show()
+    );
+    let run = repo.run(&["codeowners"]);
+    run.refused(&["flags/prod/feature_a.yaml:4:8", "owner"]);
+    assert!(!run.stderr.contains("\n/flagctl.yaml"), "{}", run.show());
+
+    // Every other shape that would end the word, start a comment or name another path.
+    for owner in [
+        "team /flagctl.yaml",
+        "team#x",
+        "/flagctl.yaml",
+        "*",
+        "@org/",
+        "team\\r",
+        "team\\e[2J",
+        "a@b@c",
+    ] {
+        repo.write(
+            "flags/prod/feature_a.yaml",
+            flag("feature_a", "1.0.0", false)
+                .replace("owner: team-test", &format!("owner: \"{owner}\"")),
+        );
+        let run = repo.run(&["validate", "--format", "json"]);
+        run.expect(1);
+        assert_eq!(
+            crate::support::codes(&run.report()),
+            vec!["rule/owner"],
+            "{owner}"
+        );
+        repo.run(&["codeowners"])
+            .refused(&["flags/prod/feature_a.yaml:4:8"]);
+    }
+    repo.run(&["explain", "rule/owner"]).expect(0);
+}
+
+#[test]
+fn owners_of_every_allowed_shape_reach_codeowners_as_one_word() {
+    let repo = fixture();
+    for (env, owner) in [
+        ("dev", "team-web"),
+        ("staging", "\"@acme/web\""),
+        ("prod", "ann.author+flags@example.com"),
+    ] {
+        repo.edit(
+            &format!("flags/{env}/feature_a.yaml"),
+            "owner: team-test",
+            &format!("owner: {owner}"),
+        );
+    }
+    repo.write(
+        "flags/dev/check out/feature_b.yaml",
+        flag("feature_b", "1.0.0", false),
+    );
+    repo.commit("owners");
+    repo.run(&["validate"]).expect(0);
+    let run = repo.run(&["codeowners"]);
+    run.expect(0);
+    let lines: Vec<&str> = run.stdout.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(
+        lines,
+        vec![
+            "/flags/dev/check\\ out/feature_b.yaml @team-test",
+            "/flags/dev/feature_a.yaml @team-web",
+            "/flags/prod/feature_a.yaml ann.author+flags@example.com",
+            "/flags/staging/feature_a.yaml @acme/web",
+        ],
+        "{}",
+        run.show()
+    );
+}
+
+#[test]
+fn a_path_codeowners_would_read_as_a_glob_is_refused() {
+    let repo = fixture();
+    repo.write(
+        "flags/prod/a*/feature_b.yaml",
+        flag("feature_b", "1.0.0", false),
+    );
+    repo.commit("a folder named like a glob");
+    repo.run(&["codeowners"])
+        .refused(&["flags/prod/a*/feature_b.yaml", "`*`"]);
+}
+
+#[test]
+fn approvers_are_owners_checked_where_they_are_written() {
+    let repo = fixture();
+    repo.write(
+        "flagctl.yaml",
+        format!("{CONFIG}    approvers: [\"@acme/rm\", \"@acme/sre\\n/flagctl.yaml @mallory\"]\n"),
+    );
+    repo.commit("a forged approver");
+    for args in [
+        &["validate"][..],
+        &["codeowners"],
+        &["toggle", "feature_a", "--env", "dev", "on"],
+    ] {
+        repo.run(args).refused(&["flagctl.yaml:7:", "not an owner"]);
+    }
+}
+
+#[test]
+fn a_flag_name_is_one_word_whatever_the_naming_pattern_allows() {
+    let repo = fixture();
+    repo.write("flagctl.yaml", format!("{CONFIG}naming: '.*'\n"));
+    repo.write("flags/dev/a#b.yaml", flag("\"a#b\"", "1.0.0", false));
+    repo.commit("a name with a comment sign");
+    let run = repo.run(&["validate", "--format", "json"]);
+    run.expect(1);
+    assert_eq!(
+        crate::support::placed(&run.report()),
+        vec![(
+            "rule/naming".to_owned(),
+            "flags/dev/a#b.yaml".to_owned(),
+            1,
+            7
+        )],
+        "{}",
+        run.show()
+    );
+    for name in ["a b", "a#b", "_a", "a*"] {
+        repo.run(&["new", name, "-t", "release"])
+            .refused(&["cannot be a flag's name"]);
+    }
+}
+
+#[test]
+fn a_segment_name_is_one_word_too() {
+    let repo = fixture();
+    for (stem, name, column) in [
+        ("a b", "\"a b\"", 7),
+        ("x", "\"staff\\n/flagctl.yaml @mallory\"", 7),
+        ("_hidden", "_hidden", 7),
+    ] {
+        repo.write(
+            &format!("segments/{stem}.yaml"),
+            format!(
+                "name: {name}\ndescription: Employees\nwhen:\n  - {{ attribute: email, op: ends_with, value: \"@example.com\" }}\n"
+            ),
+        );
+        repo.commit("a segment whose name is not a word");
+        let run = repo.run(&["validate", "--format", "json"]);
+        run.expect(1);
+        assert_eq!(
+            crate::support::placed(&run.report()),
+            vec![(
+                "rule/naming".to_owned(),
+                format!("segments/{stem}.yaml"),
+                1,
+                column
+            )],
+            "{}",
+            run.show()
+        );
+        assert!(
+            run.stdout.contains("cannot be a segment's name"),
+            "{}",
+            run.show()
+        );
+        repo.remove(&format!("segments/{stem}.yaml"));
+        repo.commit("gone");
+    }
+    repo.run(&["validate"]).expect(0);
 }

@@ -158,7 +158,7 @@ fn set_commits_only_the_changed_line_with_trailers_as_the_configured_identity() 
             .trim(),
         format!("{NAME} <{EMAIL}>|{NAME} <{EMAIL}>")
     );
-    assert_eq!(repo.numstat("HEAD"), [format!("1\t1\t{path}")]);
+    repo.assert_one_line_changed(&path);
     // Comments, blank lines and every other byte stay as they were.
     assert_eq!(
         repo.text(&path),
@@ -190,11 +190,8 @@ fn the_commit_holds_only_the_flag_file_not_what_the_user_had_staged() {
     let out = repo.run_line("toggle feature_banner --env dev on");
     out.expect(0);
     assert_eq!(repo.rev("HEAD~1"), old_head);
-    assert_eq!(
-        repo.numstat("HEAD"),
-        [format!("1\t1\t{}", banner_path("dev"))],
-        "flagctl's commit must not sweep in the user's unrelated staged changes"
-    );
+    // flagctl's commit must not sweep in the user's unrelated staged changes.
+    repo.assert_one_line_changed(&banner_path("dev"));
     assert_eq!(
         repo.git(&["diff", "--cached", "--name-only"]).trim(),
         "README.md",
@@ -218,10 +215,7 @@ fn toggle_with_break_glass_says_so_in_the_commit() {
             "Flagctl-Break-Glass: true",
         ]
     );
-    assert_eq!(
-        repo.numstat("HEAD"),
-        [format!("1\t1\t{}", banner_path("prod"))]
-    );
+    repo.assert_one_line_changed(&banner_path("prod"));
     assert_eq!(
         repo.text(&banner_path("prod")),
         banner("1.0.0", "A banner on the home page", "approved", true)
@@ -246,7 +240,7 @@ fn a_crlf_file_stays_crlf() {
         repo.text(&path),
         crlf.replace("enabled: true", "enabled: false")
     );
-    assert_eq!(repo.numstat("HEAD"), [format!("1\t1\t{path}")]);
+    repo.assert_one_line_changed(&path);
 }
 
 #[test]
@@ -268,12 +262,7 @@ fn a_commit_hook_that_runs_flagctl_does_not_undo_the_change() {
     let out = repo.run_line("set experiment_flow --env staging rollout.a=30 rollout.b=70");
     out.expect(0);
     repo.assert_one_commit_on(&old_head, &out);
-    assert_eq!(
-        repo.numstat("HEAD"),
-        [format!("1\t1\t{path}")],
-        "the commit holds the change\n{}",
-        out.show()
-    );
+    repo.assert_one_line_changed(&path);
     assert_eq!(
         repo.text(&path),
         original.replace("rollout: { a: 50, b: 50 }", "rollout: { a: 30, b: 70 }")
@@ -318,7 +307,7 @@ fn a_promotion_keeps_the_target_crlf() {
         repo.text(&prod),
         crlf.replace("version: 1.0.0", "version: 1.1.0")
     );
-    assert_eq!(repo.numstat("HEAD"), [format!("1\t1\t{prod}")]);
+    repo.assert_one_line_changed(&prod);
 }
 
 #[test]
@@ -342,10 +331,7 @@ fn a_flag_repository_in_a_subfolder_of_the_work_tree_commits_its_own_paths() {
     let out = sub("set experiment_flow --env dev rollout.a=30 rollout.b=70");
     out.expect(0);
     repo.assert_one_commit_on(&old_head, &out);
-    assert_eq!(
-        repo.numstat("HEAD"),
-        [format!("1\t1\tops/flags-repo/{}", flow_path("dev"))]
-    );
+    repo.assert_one_line_changed(&format!("ops/flags-repo/{}", flow_path("dev")));
     let old_head = repo.head();
     let out = sub("promote staging prod --all --yes --reason r");
     out.expect(0);
@@ -354,10 +340,7 @@ fn a_flag_repository_in_a_subfolder_of_the_work_tree_commits_its_own_paths() {
         repo.trailers("HEAD").last().map(String::as_str),
         Some(format!("Flagctl-Promoted-From: staging@{old_head}").as_str())
     );
-    assert_eq!(
-        repo.numstat("HEAD"),
-        [format!("1\t1\tops/flags-repo/{}", flow_path("prod"))]
-    );
+    repo.assert_one_line_changed(&format!("ops/flags-repo/{}", flow_path("prod")));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -714,7 +697,7 @@ fn bump_auto_is_patch_for_a_committed_description_change() {
         repo.text(&path),
         edited.replace("version: 1.0.0", "version: 1.0.1")
     );
-    assert_eq!(repo.numstat("HEAD"), [format!("1\t1\t{path}")]);
+    repo.assert_one_line_changed(&path);
 }
 
 #[test]
@@ -740,8 +723,83 @@ fn bump_major_minor_patch_set_the_version_as_asked() {
         out.expect(0);
         repo.assert_one_commit_on(&old_head, &out);
         assert_eq!(repo.text(&path), flow(version, true, 50, 50), "{how}");
-        assert_eq!(repo.numstat("HEAD"), [format!("1\t1\t{path}")], "{how}");
+        repo.assert_one_line_changed(&path);
     }
+}
+
+/// Each kind of `set` edit, the version it leaves (from 1.0.0) and why: the result must pass
+/// `check`'s version rule, which `set` applies itself.
+#[test]
+fn set_bumps_the_version_as_check_will_ask() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["lifecycle=deprecated"], "1.0.1"),
+        (&["description=One page or two"], "1.0.1"),
+        (&["owner=team-growth"], "1.0.1"),
+        (&["annotations.jira=PAY-1"], "1.0.1"),
+        (&["variants.c=twopage"], "1.1.0"),
+        (&["variants.b=onepage_v2"], "2.0.0"),
+        (&["default=b"], "2.0.0"),
+        (&["requires=>=4.0.0"], "2.0.0"),
+        (&["enabled=false"], "1.0.0"),
+        (&["rollout.a=30", "rollout.b=70"], "1.0.0"),
+        (&["rules.0.serve=a"], "1.0.0"),
+        (&["enabled=false", "owner=team-growth"], "1.0.1"),
+        (&["owner=team-growth", "default=b"], "2.0.0"),
+    ];
+    let path = flow_path("dev");
+    for (assignments, version) in cases {
+        let repo = fixture();
+        repo.branch("base");
+        let mut args = vec!["set", "experiment_flow", "--env", "dev"];
+        args.extend_from_slice(assignments);
+        let out = repo.run(&args);
+        out.expect(0);
+        let text = repo.text(&path);
+        assert!(
+            text.contains(&format!("\nversion: {version}\n")),
+            "{assignments:?} should leave {version}:\n{text}"
+        );
+        let check = repo.run(&["check", "--base", "base", "--format", "json"]);
+        check.expect(0);
+        assert!(
+            !check.stdout.contains("check/bump-needed"),
+            "{assignments:?}: {}",
+            check.show()
+        );
+    }
+
+    // Each committed version describes the change since the one before, as `bump auto` does.
+    let repo = fixture();
+    repo.branch("base");
+    for (assignment, version, bumped) in [
+        ("lifecycle=deprecated", "1.0.1", true),
+        ("owner=team-growth", "1.0.2", true),
+        ("enabled=false", "1.0.2", false),
+        ("default=b", "2.0.0", true),
+    ] {
+        repo.run(&["set", "experiment_flow", "--env", "dev", assignment])
+            .expect(0);
+        assert!(
+            repo.text(&path)
+                .contains(&format!("\nversion: {version}\n")),
+            "{assignment}: {}",
+            repo.text(&path)
+        );
+        assert!(
+            repo.subject("HEAD")
+                .contains(&format!("; version {version} ("))
+                == bumped,
+            "the subject says why: {}",
+            repo.subject("HEAD")
+        );
+        repo.run(&["check", "--base", "base"]).expect(0);
+    }
+    // `bump auto` then finds nothing left to do.
+    let before = repo.state();
+    let out = repo.run_line("bump experiment_flow --env dev");
+    out.expect(0);
+    assert!(out.stdout.contains("no bump needed"), "{}", out.show());
+    repo.assert_unchanged(&before, &out);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,17 +7,12 @@
 //! dated one hour after the previous one from 2026-01-01T00:00:00Z unless a test sets the date),
 //! `FLAGCTL_NOW` after every commit.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use hmac::{KeyInit, Mac};
 use serde_json::Value as Json;
-use sha2::Sha256;
 
+use crate::support::webhook::{Answer, Hook, SECRET, assert_signed, key};
 use crate::support::{NAME, Repo, Run, findings, snapshots};
 
 const CONFIG: &str = "\
@@ -733,12 +728,10 @@ fn check_follows_a_moved_file_back_to_the_base() {
     assert_eq!(check(&repo, &base, 0), Vec::<String>::new());
 }
 
-/// The fixture with the dev banner's description changed and bumped to 1.0.1 by flagctl.
+/// The fixture with the dev banner's description changed by `set`, which bumps it to 1.0.1.
 fn bumped_banner() -> Repo {
     let repo = fixture();
     repo.run_line("set feature_banner --env dev description=Bigger --reason copy --yes")
-        .expect(0);
-    repo.run_line("bump feature_banner --env dev --reason b --yes")
         .expect(0);
     assert!(repo.text(&banner_path("dev")).contains("version: 1.0.1"));
     repo
@@ -1219,6 +1212,75 @@ fn audit_reports_policy_violations_found_in_history() {
     assert_eq!(codes, Vec::<String>::new());
 }
 
+/// Each commit is judged by the policy of its own time: a later relaxation excuses nothing, a
+/// later tightening condemns nothing, and a policy that could not be read then is said to be so
+/// (at its line and column) rather than replaced by today's.
+#[test]
+fn audit_judges_each_commit_by_the_policy_of_that_commit() {
+    let repo = fixture();
+    let strict = prod_change(&repo, &[]);
+    let relaxed_config = CONFIG.replace("    require_reason: true\n    approvals: 1\n", "");
+    repo.write("flagctl.yaml", &relaxed_config);
+    repo.commit("prod needs no review for now");
+    let relaxed = prod_change(&repo, &[]);
+    repo.write("flagctl.yaml", "environments: [\n");
+    repo.commit("a broken policy");
+    let broken = prod_change(&repo, &[]);
+    repo.write("flagctl.yaml", CONFIG);
+    repo.commit("prod is reviewed again");
+
+    let out = repo.run(&["audit", "--format", "json"]);
+    out.expect(1);
+    let doc = out.json();
+    let mut found: Vec<(String, String)> = findings(&doc)
+        .iter()
+        .map(|f| {
+            let text = |k: &str| f[k].as_str().unwrap_or_default().to_owned();
+            (text("code"), text("commit"))
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("audit/policy-unreadable".to_owned(), broken.clone()),
+            ("check/approvals-missing".to_owned(), strict.clone()),
+            ("check/reason-missing".to_owned(), strict.clone()),
+        ],
+        "{}",
+        out.show()
+    );
+    assert!(!found.iter().any(|(_, c)| *c == relaxed));
+    let unreadable = findings(&doc)
+        .iter()
+        .find(|f| f["code"] == "audit/policy-unreadable")
+        .cloned()
+        .expect("the broken policy is reported");
+    assert_eq!(unreadable["severity"], "warning");
+    assert_eq!(unreadable["path"], "flagctl.yaml");
+    // The file as it was, line and column included, not today's file.
+    assert!(
+        unreadable["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("(flagctl.yaml:2:")),
+        "{unreadable:#}"
+    );
+    assert_eq!(unreadable["line"], Json::Null);
+    // The same in the human format, where errors are labelled as such and fail the run.
+    let human = repo.run(&["audit"]);
+    human.expect(1);
+    assert!(
+        human.stdout.contains("check/reason-missing"),
+        "{}",
+        human.show()
+    );
+    assert!(
+        human.stdout.contains("audit/policy-unreadable"),
+        "{}",
+        human.show()
+    );
+}
+
 #[test]
 fn audit_reports_a_break_glass_change_until_an_approved_change_follows() {
     let repo = fixture();
@@ -1321,12 +1383,15 @@ fn event_history(repo: &Repo) -> Vec<(String, &'static str)> {
         ],
         "set",
     );
+    // `set` already raised the patch version the description needed; a minor bump is asked
+    // for by name.
     run(
         &[
             "bump",
             "feature_banner",
             "--env",
             "dev",
+            "minor",
             "--reason",
             "bump",
             "--yes",
@@ -1432,21 +1497,22 @@ fn events_are_json_lines_of_every_kind() {
             Some("1.0.0"),
             Some("1.0.0"),
         ),
+        // `set` of metadata bumps the patch version itself, as `check` will ask.
         (
             "set",
             "flag.updated",
             "dev",
             b,
             Some("1.0.0"),
-            Some("1.0.0"),
+            Some("1.0.1"),
         ),
         (
             "bump",
             "flag.updated",
             "dev",
             b,
-            Some("1.0.0"),
             Some("1.0.1"),
+            Some("1.1.0"),
         ),
         (
             "promote",
@@ -1454,14 +1520,14 @@ fn events_are_json_lines_of_every_kind() {
             "staging",
             b,
             Some("1.0.0"),
-            Some("1.0.1"),
+            Some("1.1.0"),
         ),
         (
             "rollback",
             "flag.rolled_back",
             "staging",
             b,
-            Some("1.0.1"),
+            Some("1.1.0"),
             Some("1.0.0"),
         ),
         (
@@ -1469,8 +1535,8 @@ fn events_are_json_lines_of_every_kind() {
             "flag.updated",
             "dev",
             b,
-            Some("1.0.1"),
-            Some("1.0.1"),
+            Some("1.1.0"),
+            Some("1.1.0"),
         ),
         (
             "deprecate",
@@ -1488,7 +1554,7 @@ fn events_are_json_lines_of_every_kind() {
             Some("1.0.0"),
             Some("1.0.0"),
         ),
-        ("retire", "flag.retired", "dev", b, Some("1.0.1"), None),
+        ("retire", "flag.retired", "dev", b, Some("1.1.0"), None),
         ("retire", "flag.retired", "prod", b, Some("1.0.0"), None),
         ("retire", "flag.retired", "staging", b, Some("1.0.0"), None),
     ];
@@ -1526,6 +1592,63 @@ fn events_are_json_lines_of_every_kind() {
     );
 }
 
+/// A flag file moved into a group folder, byte for byte: the flag is what it was, so the event
+/// says it moved (from where, to where) rather than that it changed.
+#[test]
+fn a_pure_move_into_a_group_folder_is_a_move_event() {
+    let repo = fixture();
+    let grouped = "flags/dev/home/feature_banner.yaml";
+    std::fs::create_dir_all(repo.join("flags/dev/home")).expect("group folder");
+    repo.git(&["mv", &banner_path("dev"), grouped]);
+    let moved = repo.commit_with("group the banner", &[]);
+    // Moved back out and changed in the same commit: an update that says where it came from.
+    repo.git(&["mv", grouped, &banner_path("dev")]);
+    repo.edit(&banner_path("dev"), "enabled: false", "enabled: true");
+    repo.edit(&banner_path("dev"), "version: 1.0.0", "version: 1.0.1");
+    let changed = repo.commit_with("ungroup the banner and turn it on", &[]);
+
+    let out = repo.run(&["events", "--since", "HEAD~2"]);
+    out.expect(0);
+    let events = parse_lines(&out.stdout);
+    let seen: Vec<(&str, &str, &str, &str, &str)> = events
+        .iter()
+        .map(|e| {
+            let text = |k: &str| e[k].as_str().unwrap_or("-");
+            (
+                text("commit"),
+                text("type"),
+                text("from_path"),
+                text("path"),
+                text("to_version"),
+            )
+        })
+        .collect();
+    let dev = banner_path("dev");
+    assert_eq!(
+        seen,
+        [
+            (moved.as_str(), "flag.moved", dev.as_str(), grouped, "1.0.0"),
+            (
+                changed.as_str(),
+                "flag.updated",
+                grouped,
+                dev.as_str(),
+                "1.0.1"
+            ),
+        ],
+        "{}",
+        out.show()
+    );
+    assert_eq!(events[0]["from_version"], "1.0.0");
+    assert_eq!(events[0]["env"], "dev");
+    assert_eq!(events[0]["flag"], "feature_banner");
+
+    // Every other event names no earlier path.
+    let all = parse_lines(&repo.run(&["events"]).expect(0).stdout);
+    let with_from: Vec<&Json> = all.iter().filter(|e| !e["from_path"].is_null()).collect();
+    assert_eq!(with_from.len(), 2, "{all:#?}");
+}
+
 #[test]
 fn events_are_deterministic_and_since_keeps_the_sequence() {
     let repo = fixture();
@@ -1561,167 +1684,6 @@ fn events_are_deterministic_and_since_keeps_the_sequence() {
 // events --post: a webhook in a test thread
 // ---------------------------------------------------------------------------------------------
 
-const SECRET: &str = "s3cret";
-
-/// What the webhook answers.
-#[derive(Clone, Copy)]
-enum Answer {
-    /// 500 to the first `n` requests, then 200.
-    FailFirst(usize),
-    /// 200 to the first `n` requests, then 500.
-    SucceedFirst(usize),
-    /// Reads nothing and answers nothing; holds the connection open.
-    Silent,
-}
-
-#[derive(Debug, Clone)]
-struct Request {
-    method: String,
-    target: String,
-    /// Lower-case names.
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Request {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// A tiny HTTP/1.1 server on 127.0.0.1, one request per connection.
-struct Hook {
-    addr: SocketAddr,
-    requests: Arc<Mutex<Vec<Request>>>,
-    /// Connections accepted (the silent webhook reads no request).
-    connections: Arc<AtomicUsize>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Hook {
-    fn start(answer: Answer) -> Hook {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a port");
-        let addr = listener.local_addr().expect("address");
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let connections = Arc::new(AtomicUsize::new(0));
-        let thread = {
-            let (requests, stop, connections) =
-                (requests.clone(), stop.clone(), connections.clone());
-            std::thread::spawn(move || {
-                let mut held = Vec::new();
-                let mut served = 0usize;
-                for stream in listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    connections.fetch_add(1, Ordering::SeqCst);
-                    if let Answer::Silent = answer {
-                        held.push(stream);
-                        continue;
-                    }
-                    let Some(request) = read_request(&stream) else {
-                        continue;
-                    };
-                    requests.lock().expect("lock").push(request);
-                    let ok = match answer {
-                        Answer::FailFirst(n) => served >= n,
-                        Answer::SucceedFirst(n) => served < n,
-                        Answer::Silent => false,
-                    };
-                    served += 1;
-                    let status = if ok {
-                        "200 OK"
-                    } else {
-                        "500 Internal Server Error"
-                    };
-                    let mut stream = stream;
-                    let _ = write!(
-                        stream,
-                        "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                    );
-                    let _ = stream.flush();
-                }
-                drop(held);
-            })
-        };
-        Hook {
-            addr,
-            requests,
-            connections,
-            stop,
-            thread: Some(thread),
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}/hook", self.addr)
-    }
-
-    fn requests(&self) -> Vec<Request> {
-        self.requests.lock().expect("lock").clone()
-    }
-}
-
-impl Drop for Hook {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wake the accept loop.
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-/// Reads a request head and its `Content-Length` body.
-fn read_request(stream: &TcpStream) -> Option<Request> {
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let mut parts = line.split_whitespace();
-    let method = parts.next()?.to_owned();
-    let target = parts.next()?.to_owned();
-    let mut headers = Vec::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        let (name, value) = line.split_once(':')?;
-        headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
-    }
-    let length: usize = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).ok()?;
-    Some(Request {
-        method,
-        target,
-        headers,
-        body: String::from_utf8(body).ok()?,
-    })
-}
-
-fn signature(body: &str) -> String {
-    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).expect("any key");
-    mac.update(body.as_bytes());
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
-}
-
 /// The fixture plus a toggle and a set in dev: 8 events (6 created, toggled, updated).
 fn eight_events() -> (Repo, Vec<String>) {
     let repo = fixture();
@@ -1750,34 +1712,6 @@ fn post(repo: &Repo, hook: &Hook, extra: &[&str]) -> Run {
         out.show()
     );
     out
-}
-
-#[track_caller]
-fn assert_signed(request: &Request) {
-    assert_eq!(request.method, "POST");
-    assert_eq!(request.target, "/hook");
-    let header = request
-        .header("x-flagctl-signature")
-        .unwrap_or_else(|| panic!("a signature header in {request:?}"));
-    assert_eq!(header, signature(&request.body));
-    let hex_part = header.strip_prefix("sha256=").expect("sha256= prefix");
-    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).expect("any key");
-    mac.update(request.body.as_bytes());
-    mac.verify_slice(&hex::decode(hex_part).expect("hex"))
-        .expect("the HMAC verifies");
-    assert!(
-        request
-            .header("idempotency-key")
-            .is_some_and(|k| !k.is_empty()),
-        "an Idempotency-Key in {request:?}"
-    );
-}
-
-fn key(request: &Request) -> String {
-    request
-        .header("idempotency-key")
-        .unwrap_or_default()
-        .to_owned()
 }
 
 #[test]
@@ -1824,7 +1758,7 @@ fn events_post_final_failure_names_the_resume_point() {
     // Events 1–7 (init and the toggle) are delivered, event 8 (the set) never is.
     let hook = Hook::start(Answer::SucceedFirst(7));
     let out = post(&repo, &hook, &["--retries", "2"]);
-    out.expect(1);
+    out.refused(&[]);
     let requests = hook.requests();
     assert_eq!(requests.len(), 7 + 3, "{}", out.show());
     assert!(requests[7..].iter().all(|r| r.body == lines[7]));
@@ -1849,7 +1783,7 @@ fn events_post_a_failure_after_since_names_the_event_by_its_sequence() {
     let toggle = repo.rev("HEAD~1");
     let hook = Hook::start(Answer::SucceedFirst(0));
     let out = post(&repo, &hook, &["--since", &toggle, "--retries", "0"]);
-    out.expect(1);
+    out.refused(&[]);
     assert!(
         out.stderr.contains("event 8"),
         "the failed event is sequence 8, as `events` numbers it\n{}",
@@ -1858,12 +1792,13 @@ fn events_post_a_failure_after_since_names_the_event_by_its_sequence() {
 }
 
 #[test]
-fn events_post_to_a_failing_webhook_exits_1() {
+fn events_post_to_a_failing_webhook_exits_2() {
     let (repo, lines) = eight_events();
     let hook = Hook::start(Answer::SucceedFirst(0));
     let started = Instant::now();
     let out = post(&repo, &hook, &[]);
-    out.expect(1);
+    // The command could not do its work: an error, and nothing written.
+    out.refused(&[]);
     assert!(started.elapsed() < Duration::from_secs(10));
     let requests = hook.requests();
     assert_eq!(requests.len(), 5, "the first attempt and 4 retries");
@@ -1884,7 +1819,7 @@ fn events_post_to_a_webhook_that_never_answers_times_out() {
     let hook = Hook::start(Answer::Silent);
     let started = Instant::now();
     let out = post(&repo, &hook, &["--timeout", "1", "--retries", "1"]);
-    out.expect(1);
+    out.refused(&[]);
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "bounded by the timeout: {:?}",

@@ -6,6 +6,7 @@
 //! the caller's shell), from the project root or a repository built in a temporary folder.
 
 mod action;
+mod apply_fuzz;
 mod attack;
 mod broken;
 mod change;
@@ -17,13 +18,17 @@ mod editor;
 mod explain;
 mod formats;
 mod history;
+mod hostile_output;
 mod init;
+mod interrupt;
 mod loader_props;
 mod merge;
 mod props;
 mod repos;
 mod sarif;
 mod serve;
+mod shallow;
 mod snippets;
 mod support;
 mod validate;
+mod webhook;

@@ -6,7 +6,7 @@
 //! - `set`'s editor changes only the lines of the keys it sets: every other byte of the file
 //!   (comments, key order, quoting, CRLF) stays as it was.
 
-use flagctl::change::bump::{Level, classify};
+use flagctl::change::bump::{Level, classify, shortfall};
 use flagctl::change::edit::{Scalar, set};
 use flagctl::yaml::{self, Node};
 use proptest::prelude::*;
@@ -573,6 +573,23 @@ proptest! {
             "edits {:?}, reasons {:?}\n--- before\n{}\n--- after\n{}", applied, reasons, before, after
         );
         prop_assert_eq!(reasons.is_empty(), expected == Level::None, "{:?}", reasons);
+
+        // The version rule `check` applies and `set` follows: the unchanged version falls
+        // short by exactly the level, and the version it names as the target passes.
+        let short = shortfall(&root(&before), &root(&after));
+        let (major, minor, patch) = old.version;
+        let base = semver::Version::new(major.into(), minor.into(), patch.into());
+        prop_assert_eq!(
+            short.as_ref().map(|s| (s.needed, s.target.clone())),
+            (expected != Level::None).then(|| (expected, expected.apply(&base)))
+        );
+        if let Some(short) = short {
+            let mut bumped = new.clone();
+            let t = &short.target;
+            bumped.version = (t.major as u32, t.minor as u32, t.patch as u32);
+            let bumped = bumped.write(&new_style);
+            prop_assert!(shortfall(&root(&before), &root(&bumped)).is_none(), "{}", bumped);
+        }
     }
 }
 

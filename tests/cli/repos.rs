@@ -242,7 +242,95 @@ fn ignore_matches_the_code_not_just_the_flag() {
     let doc = out.report();
     out.expect(1);
     let codes: Vec<_> = placed(&doc).into_iter().map(|(c, ..)| c).collect();
-    assert_eq!(codes, ["rule/unknown-segment"]);
+    // The entry silenced nothing, which is itself reported.
+    assert_eq!(codes, ["config/unused-ignore", "rule/unknown-segment"]);
+}
+
+const IGNORING: &str = "\
+environments:
+  - name: dev
+  - name: staging
+  - name: prod
+ignore:
+  - code: rule/expired
+    flag: ops_kill_switch
+    reason: a permanent kill switch
+  - code: rule/expired
+    flag: feature_gone
+    reason: retired last month
+  - code: drift/state
+    flag: ops_kill_switch
+    reason: prod runs it differently
+";
+
+/// As ruff reports an unused `noqa`: an entry that silenced nothing is a finding at its line and
+/// column in flagctl.yaml, from the commands that judge its code over the whole repository.
+#[test]
+fn an_ignore_entry_that_silences_nothing_is_reported() {
+    let repo = Repo::with_git();
+    repo.write("flagctl.yaml", IGNORING);
+    for env in ["dev", "staging", "prod"] {
+        repo.flag(
+            &format!("flags/{env}/ops_kill_switch.yaml"),
+            "expires: 2020-01-01\n",
+        );
+    }
+    repo.commit("init");
+    let unused = |args: &[&str]| -> Vec<(String, String, u64, u64)> {
+        let out = repo.run(args);
+        out.expect(0);
+        placed(&out.report())
+            .into_iter()
+            .filter(|(code, ..)| code == "config/unused-ignore")
+            .collect()
+    };
+    let at = |line: u64| {
+        (
+            "config/unused-ignore".to_owned(),
+            "flagctl.yaml".to_owned(),
+            line,
+            11,
+        )
+    };
+    // validate judges rule/ codes: the feature_gone entry; the ops_kill_switch one silenced both
+    // environments' expiry.
+    assert_eq!(unused(&["validate", "--format", "json"]), [at(9)]);
+    // diff judges drift/ codes over the whole chain: the environments agree, so nothing to
+    // silence.
+    assert_eq!(unused(&["diff", "--format", "json"]), [at(12)]);
+    assert_eq!(unused(&["status", "--format", "json"]), [at(12)]);
+    assert_eq!(unused(&["diff", "dev", "prod", "--format", "json"]), []);
+    // A narrowed run judged only part of the repository, so it cannot tell.
+    assert_eq!(unused(&["validate", "flags/dev", "--format", "json"]), []);
+    assert_eq!(unused(&["diff", "staging", "prod", "--format", "json"]), []);
+    // Not a failure, unless warnings are.
+    repo.run(&["validate", "--strict"]).expect(1);
+
+    // In every format, at flagctl.yaml:9:11.
+    for format in ["human", "github", "markdown", "sarif", "gitlab"] {
+        let out = repo.run(&["validate", "--format", format, "--color", "never"]);
+        out.expect(0);
+        assert!(
+            out.stdout.contains("config/unused-ignore") && out.stdout.contains("flagctl.yaml"),
+            "{format}: {}",
+            out.show()
+        );
+        assert!(
+            [
+                "flagctl.yaml:9:11",
+                "line=9,col=11",
+                "\"startLine\": 9",
+                "\"begin\": 9"
+            ]
+            .iter()
+            .any(|place| out.stdout.contains(place)),
+            "{format} names the place: {}",
+            out.show()
+        );
+    }
+    let explained = repo.run(&["explain", "config/unused-ignore"]);
+    explained.expect(0);
+    assert!(explained.stdout.contains("noqa"), "{}", explained.show());
 }
 
 #[test]

@@ -13,7 +13,9 @@ pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
         flags: None,
         log: None,
         audit: None,
-        rows: Default::default(),
+        stale: None,
+        compat: None,
+        report: None,
         summary: v1::Summary {
             errors: report.counts.errors,
             warnings: report.counts.warnings,
@@ -39,8 +41,19 @@ pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
             Listing::Audit(entries) => {
                 doc.audit = Some(entries.iter().map(|e| v1::AuditRow::from(*e)).collect());
             }
-            Listing::Rows(rows) => {
-                doc.rows.insert(table.key, rows);
+            Listing::Stale(flags) => {
+                doc.stale = Some(flags.iter().map(v1::StaleRow::from).collect());
+            }
+            Listing::Compat { flags, versions } => {
+                doc.compat = Some(
+                    flags
+                        .iter()
+                        .map(|f| v1::CompatRow::new(f, versions))
+                        .collect(),
+                );
+            }
+            Listing::Site { files, summary } => {
+                doc.report = Some(v1::SiteRow::new(files, summary));
             }
         },
         View::Diff { in_sync, pending } => {

@@ -25,9 +25,15 @@ pub struct Report<'a> {
     /// `audit`: one row per commit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audit: Option<Vec<AuditRow<'a>>>,
-    /// `stale`, `report`: their rows under the listing's key (not yet frozen structs).
-    #[serde(flatten)]
-    pub rows: std::collections::BTreeMap<&'static str, &'a Json>,
+    /// `stale`: the stale flags (with `--code`, every flag, with its references).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stale: Option<Vec<StaleRow<'a>>>,
+    /// `compat`: each flag against the app versions asked about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compat: Option<Vec<CompatRow<'a>>>,
+    /// `report`: the files written and the dashboard's tally.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<SiteRow>,
     pub summary: Summary,
 }
 
@@ -245,6 +251,119 @@ impl<'a> From<&'a FlagChange> for Change<'a> {
                 from: c.version.from.as_deref(),
                 to: c.version.to.as_deref(),
             },
+        }
+    }
+}
+
+/// One stale flag (`stale`).
+#[derive(Serialize)]
+pub struct StaleRow<'a> {
+    /// Days since the flag was born.
+    pub age_days: Option<i64>,
+    pub born: Option<&'a str>,
+    pub changed: Option<&'a str>,
+    pub codes: &'a [&'static str],
+    /// With `--code`: where the code first mentions the flag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_reference: Option<Location<'a>>,
+    pub flag: &'a str,
+    pub kind: &'static str,
+    pub owner: Option<&'a str>,
+    /// With `--code`: how often the code mentions the flag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub references: Option<usize>,
+}
+
+/// A place in a file.
+#[derive(Serialize)]
+pub struct Location<'a> {
+    pub column: u32,
+    pub line: u32,
+    pub path: &'a str,
+}
+
+impl<'a> From<&'a crate::stale::StaleFlag> for StaleRow<'a> {
+    fn from(f: &'a crate::stale::StaleFlag) -> Self {
+        StaleRow {
+            age_days: f.age_days,
+            born: f.born.as_deref(),
+            changed: f.changed.as_deref(),
+            codes: &f.codes,
+            first_reference: f.first_reference.as_ref().map(|l| Location {
+                column: l.column,
+                line: l.line,
+                path: &l.path,
+            }),
+            flag: &f.flag,
+            kind: f.kind,
+            owner: f.owner.as_deref(),
+            references: f.references,
+        }
+    }
+}
+
+/// One flag against the app versions asked about (`compat`).
+#[derive(Serialize)]
+pub struct CompatRow<'a> {
+    pub enabled: bool,
+    pub flag: &'a str,
+    pub requires: Option<&'a str>,
+    /// Per app version: whether it can use the flag (`null`: `requires` is not a valid range).
+    pub versions: std::collections::BTreeMap<String, Option<bool>>,
+}
+
+impl<'a> CompatRow<'a> {
+    pub fn new(flag: &'a crate::eval::compat::Compatibility, versions: &[semver::Version]) -> Self {
+        CompatRow {
+            enabled: flag.enabled,
+            flag: &flag.flag,
+            requires: flag.requires.as_deref(),
+            versions: versions
+                .iter()
+                .map(ToString::to_string)
+                .zip(flag.usable.iter().copied())
+                .collect(),
+        }
+    }
+}
+
+/// What `report` wrote, and the dashboard's tally.
+#[derive(Serialize)]
+pub struct SiteRow {
+    pub average_health: u32,
+    /// Flags with drift (declared differences aside).
+    pub drifting: usize,
+    pub environments: usize,
+    pub files: Vec<WrittenFile>,
+    pub flags: usize,
+    pub stale: usize,
+}
+
+/// A file `report` wrote.
+#[derive(Serialize)]
+pub struct WrittenFile {
+    pub bytes: u64,
+    pub path: String,
+}
+
+impl SiteRow {
+    pub fn new(
+        files: &[crate::report::html::Written],
+        summary: &crate::dashboard::Summary,
+    ) -> Self {
+        SiteRow {
+            average_health: summary.average_health,
+            drifting: summary.drifting,
+            environments: summary.environments,
+            files: files
+                .iter()
+                .map(|w| WrittenFile {
+                    bytes: w.bytes,
+                    path: w.path.display().to_string(),
+                })
+                .collect(),
+            flags: summary.flags,
+            stale: summary.stale,
         }
     }
 }

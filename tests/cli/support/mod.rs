@@ -21,8 +21,11 @@
 //! - [`Run`] (`run.rs`): what one run of flagctl left behind: exit code, stdout, stderr,
 //!   [`Run::show`] for failure messages, [`Run::expect`], [`Run::json`] / [`Run::report`], and
 //!   [`Run::refused`], the one check of a refusal.
+//! - [`Outside`] (`outside.rs`): a folder beside a `Repo` whose files (bytes, inode, mode) no
+//!   command may change.
 //! - `report.rs`: reading `--format json` reports ([`findings`], [`codes`], [`placed`], [`one`],
 //!   [`assert_has`]) and the report schema check.
+//! - `webhook.rs`: a webhook in a test thread for `events --post` ([`webhook::Hook`]).
 //! - [`snapshots`]: insta settings whose filters hide temporary paths, commit ids and dates.
 //!
 //! Every flagctl and git process runs with a scrubbed environment ([`SCRUBBED`]); the runs of a
@@ -32,13 +35,16 @@
 // Not every module uses every helper at every moment.
 #![allow(dead_code, unused_imports)]
 
+mod outside;
 mod repo;
 mod report;
 mod run;
 #[cfg(test)]
 mod selftest;
+pub mod webhook;
 
-pub use repo::{Clock, Cmd, EPOCH, GitState, NOW, Repo, State, copy_dir};
+pub use outside::{Outside, Snapshot};
+pub use repo::{Clock, Cmd, EPOCH, GitState, NOW, Repo, Started, State, copy_dir};
 pub use report::{
     assert_has, assert_valid_report, codes, findings, of_flag, one, placed, with_code,
 };

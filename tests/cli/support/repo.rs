@@ -477,6 +477,17 @@ impl Repo {
         assert_same(before, &self.state(), run);
     }
 
+    /// Asserts that HEAD's commit changed one line of `path` and nothing else: the minimal diff
+    /// a writing command promises (SPEC §6).
+    #[track_caller]
+    pub fn assert_one_line_changed(&self, path: &str) {
+        assert_eq!(
+            self.numstat("HEAD"),
+            [format!("1\t1\t{path}")],
+            "one line of {path} changed, nothing else"
+        );
+    }
+
     /// Asserts that `run` made exactly one commit on top of `old_head` and left the work tree
     /// clean.
     #[track_caller]
@@ -555,6 +566,20 @@ impl Cmd<'_> {
         Cmd { cmd, ..self }
     }
 
+    /// Starts flagctl without waiting for it: for several runs at once, or to kill one midway.
+    /// Its stdin is empty; stdout and stderr are kept for [`Started::wait`].
+    pub fn spawn(mut self) -> Started {
+        let command = describe(self.cmd.get_program(), self.cmd.get_args());
+        let child = self
+            .cmd
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{command} does not start: {e}"));
+        Started { child, command }
+    }
+
     /// Runs flagctl to completion (noting the repository's state first, for
     /// [`Run::refused`]).
     pub fn run(self) -> Run {
@@ -573,6 +598,30 @@ impl Cmd<'_> {
                 before,
             }),
         )
+    }
+}
+
+/// A run of flagctl under way: [`Cmd::spawn`].
+pub struct Started {
+    child: std::process::Child,
+    command: String,
+}
+
+impl Started {
+    /// The process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills flagctl as `kill -9` does (its children, such as git, run on).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+    }
+
+    /// Waits for the end of the run. (What it changed is the test's to check: a run among
+    /// others has no state of its own to compare with [`Run::refused`].)
+    pub fn wait(self) -> Run {
+        finish(self.child.wait_with_output(), self.command, None)
     }
 }
 
@@ -659,8 +708,30 @@ fn capture(root: &Path, home: &Path) -> State {
     State { files, git }
 }
 
-/// Every file below `dir` (but the top-level names in `skip`) into `out`, by path from `base`.
+/// Every file below `dir` (but the top-level names in `skip`) into `out`, by path from `base`;
+/// a symbolic link as `-> TARGET`.
 fn walk(base: &Path, dir: &Path, skip: &[&str], out: &mut BTreeMap<String, Vec<u8>>) {
+    visit(base, dir, skip, &mut |rel, path, meta| {
+        if meta.is_file() {
+            out.insert(rel.to_owned(), std::fs::read(path).unwrap_or_default());
+        } else if meta.is_symlink() {
+            let target = std::fs::read_link(path).unwrap_or_default();
+            out.insert(
+                rel.to_owned(),
+                format!("-> {}", target.display()).into_bytes(),
+            );
+        }
+    });
+}
+
+/// Calls `each` with every entry below `dir` (but the top-level names in `skip`; links are not
+/// followed), its path from `base` with `/`, and its own metadata; a folder before what it holds.
+pub(super) fn visit(
+    base: &Path,
+    dir: &Path,
+    skip: &[&str],
+    each: &mut dyn FnMut(&str, &Path, &std::fs::Metadata),
+) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -674,16 +745,12 @@ fn walk(base: &Path, dir: &Path, skip: &[&str], out: &mut BTreeMap<String, Vec<u
         if skip.contains(&rel.as_str()) {
             continue;
         }
-        let Ok(kind) = entry.file_type() else {
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
             continue;
         };
-        if kind.is_dir() {
-            walk(base, &path, skip, out);
-        } else if kind.is_symlink() {
-            let target = std::fs::read_link(&path).unwrap_or_default();
-            out.insert(rel, format!("-> {}", target.display()).into_bytes());
-        } else {
-            out.insert(rel, std::fs::read(&path).unwrap_or_default());
+        each(&rel, &path, &meta);
+        if meta.is_dir() {
+            visit(base, &path, skip, each);
         }
     }
 }
