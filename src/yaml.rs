@@ -426,48 +426,58 @@ fn too_deep(pos: Pos) -> YamlError {
 
 fn parse_events(text: &str) -> Result<Document, YamlError> {
     let mut parser = Parser::new_from_str(text).keep_tags(true);
-    let mut tree = Builder {
-        stack: Vec::new(),
-        anchors: HashMap::new(),
-        alias_budget: MAX_ALIAS_NODES,
-        doc: Document::default(),
-        documents: 0,
-    };
+    let mut builder = TreeBuilder::default();
     while let Some(next) = parser.next_event() {
-        let (event, span) = next.map_err(|e| YamlError {
-            code: Code::Syntax,
-            message: e.info().to_owned(),
-            help: None,
-            pos: Pos {
-                line: u32::try_from(e.marker().line()).unwrap_or(u32::MAX),
-                column: u32::try_from(e.marker().col() + 1).unwrap_or(u32::MAX),
-            },
-        })?;
-        tree.event(event, Pos::from_span(&span))?;
+        let (event, span) = next.map_err(|e| syntax_error(&e))?;
+        builder.event(event, Pos::from_span(&span))?;
     }
-    Ok(tree.doc)
+    Ok(builder.doc)
 }
 
-/// The tree being built from parser events.
-struct Builder {
-    /// The collections open around the next value.
+/// The parser's own error, as a `yaml/syntax` finding where it gave up.
+fn syntax_error(e: &saphyr_parser::ScanError) -> YamlError {
+    YamlError {
+        code: Code::Syntax,
+        message: e.info().to_owned(),
+        help: None,
+        pos: Pos {
+            line: u32::try_from(e.marker().line()).unwrap_or(u32::MAX),
+            column: u32::try_from(e.marker().col() + 1).unwrap_or(u32::MAX),
+        },
+    }
+}
+
+/// The tree under construction: open collections, anchored values, the alias budget left.
+struct TreeBuilder {
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
-    /// Nodes aliases may still copy.
     alias_budget: usize,
-    doc: Document,
     documents: usize,
+    doc: Document,
 }
 
-impl Builder {
-    fn event(&mut self, event: Event, pos: Pos) -> Result<(), YamlError> {
+impl Default for TreeBuilder {
+    fn default() -> Self {
+        TreeBuilder {
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            alias_budget: MAX_ALIAS_NODES,
+            documents: 0,
+            doc: Document::default(),
+        }
+    }
+}
+
+impl TreeBuilder {
+    /// Takes one parser event: opens or closes a collection, or completes a value.
+    fn event(&mut self, event: Event<'_>, pos: Pos) -> Result<(), YamlError> {
         let (node, anchor) = match event {
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {
                 return Ok(());
             }
             Event::DocumentStart(_) => return self.document_start(pos),
             Event::SequenceStart(anchor, _) => {
-                return self.open(pos, anchor, FrameKind::Seq(Vec::new()));
+                return self.open(FrameKind::Seq(Vec::new()), anchor, pos);
             }
             Event::MappingStart(anchor, _) => {
                 let map = FrameKind::Map {
@@ -475,19 +485,21 @@ impl Builder {
                     pending_key: None,
                     seen: None,
                 };
-                return self.open(pos, anchor, map);
+                return self.open(map, anchor, pos);
             }
-            Event::SequenceEnd | Event::MappingEnd => match self.stack.pop() {
-                Some(frame) => close(frame),
+            Event::SequenceEnd | Event::MappingEnd => match self.close() {
+                Some(closed) => closed,
                 None => return Ok(()),
             },
             Event::Scalar(text, style, anchor, tag) => {
                 let verbatim =
                     style != ScalarStyle::Plain || tag.as_ref().is_some_and(|t| t.suffix == "str");
+                // The scanner hands over an owned string: moved into the tree, not copied.
+                let text = text.into_owned();
                 let value = if verbatim {
-                    Value::Str(text.into_owned())
+                    Value::Str(text)
                 } else {
-                    resolve_plain(&text)
+                    resolve_plain(text)
                 };
                 (Node { value, pos }, anchor)
             }
@@ -499,7 +511,7 @@ impl Builder {
         self.attach(node)
     }
 
-    /// A flag file holds one document.
+    /// A flag file holds one document; a second `---` is a finding.
     fn document_start(&mut self, pos: Pos) -> Result<(), YamlError> {
         self.documents += 1;
         if self.documents > 1 {
@@ -515,8 +527,7 @@ impl Builder {
         Ok(())
     }
 
-    /// Opens a collection, no deeper than [`MAX_DEPTH`].
-    fn open(&mut self, pos: Pos, anchor: usize, kind: FrameKind) -> Result<(), YamlError> {
+    fn open(&mut self, kind: FrameKind, anchor: usize, pos: Pos) -> Result<(), YamlError> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(too_deep(pos));
         }
@@ -524,7 +535,23 @@ impl Builder {
         Ok(())
     }
 
-    /// A copy of the anchored node `id`, within the alias budget.
+    /// The collection just closed, with its anchor.
+    fn close(&mut self) -> Option<(Node, usize)> {
+        let frame = self.stack.pop()?;
+        let value = match frame.kind {
+            FrameKind::Seq(items) => Value::Seq(items),
+            FrameKind::Map { entries, .. } => Value::Map(entries),
+        };
+        Some((
+            Node {
+                value,
+                pos: frame.pos,
+            },
+            frame.anchor,
+        ))
+    }
+
+    /// A copy of the anchored value, paid for from the alias budget.
     fn alias(&mut self, id: usize, pos: Pos) -> Result<Node, YamlError> {
         let Some(target) = self.anchors.get(&id) else {
             return Err(YamlError {
@@ -549,8 +576,8 @@ impl Builder {
         Ok(copy)
     }
 
-    /// Puts a finished node where it belongs: the root, a list's next item, a mapping's next
-    /// key or the value of its pending key.
+    /// Puts a completed value where it belongs: the root, the next item of a list, or a key or
+    /// value of a mapping.
     fn attach(&mut self, node: Node) -> Result<(), YamlError> {
         match self.stack.last_mut() {
             None => self.doc.root = Some(node),
@@ -582,22 +609,7 @@ impl Builder {
     }
 }
 
-/// The node of a closed collection, and its anchor.
-fn close(frame: Frame) -> (Node, usize) {
-    let value = match frame.kind {
-        FrameKind::Seq(items) => Value::Seq(items),
-        FrameKind::Map { entries, .. } => Value::Map(entries),
-    };
-    (
-        Node {
-            value,
-            pos: frame.pos,
-        },
-        frame.anchor,
-    )
-}
-
-/// A mapping key as text: a scalar as written in the core schema; a collection is refused.
+/// The text of a mapping key; a list or mapping as a key is a finding.
 fn key_text(node: Node) -> Result<String, YamlError> {
     Ok(match node.value {
         Value::Str(s) => s,
@@ -616,8 +628,8 @@ fn key_text(node: Node) -> Result<String, YamlError> {
     })
 }
 
-/// Adds `key: value` to a mapping being built, unless the key is already there: then the first
-/// one stays and the duplicate is returned as an error to report.
+/// Adds `key: value` to a mapping being built, unless the key is already there: then the
+/// first is kept and the duplicate is returned as a finding.
 fn insert_entry(
     entries: &mut Vec<Entry>,
     seen: &mut Option<HashSet<String>>,
@@ -651,8 +663,8 @@ fn insert_entry(
 }
 
 /// YAML 1.2 core schema resolution of a plain scalar.
-fn resolve_plain(text: &str) -> Value {
-    match text {
+fn resolve_plain(text: String) -> Value {
+    match text.as_str() {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" => return Value::Bool(true),
         "false" | "False" | "FALSE" => return Value::Bool(false),
@@ -663,29 +675,29 @@ fn resolve_plain(text: &str) -> Value {
         ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
         _ => {}
     }
-    let first = text.as_bytes()[0];
+    resolve_number(&text).unwrap_or(Value::Str(text))
+}
+
+/// A plain scalar read as a core-schema integer or float, if it is one.
+fn resolve_number(text: &str) -> Option<Value> {
+    let first = *text.as_bytes().first()?;
     if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
-        return Value::Str(text.to_owned());
+        return None;
     }
     if let Some(hex) = text.strip_prefix("0x") {
-        if let Ok(i) = i64::from_str_radix(hex, 16) {
-            return Value::Int(i);
-        }
+        i64::from_str_radix(hex, 16).ok().map(Value::Int)
     } else if let Some(oct) = text.strip_prefix("0o") {
-        if let Ok(i) = i64::from_str_radix(oct, 8) {
-            return Value::Int(i);
-        }
+        i64::from_str_radix(oct, 8).ok().map(Value::Int)
     } else if is_core_int(text) {
-        return text.parse::<i64>().map_or_else(
+        Some(text.parse::<i64>().map_or_else(
             |_| Value::Float(text.parse().unwrap_or(f64::NAN)),
             Value::Int,
-        );
+        ))
     } else if is_core_float(text) {
-        if let Ok(f) = text.parse::<f64>() {
-            return Value::Float(f);
-        }
+        text.parse::<f64>().ok().map(Value::Float)
+    } else {
+        None
     }
-    Value::Str(text.to_owned())
 }
 
 /// `[-+]?[0-9]+`

@@ -17,11 +17,7 @@ pub struct Args {
 }
 
 pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
-    let repo = global.repository()?;
-    if let Some(env) = &args.env {
-        super::environment(&repo.config, env)?;
-    }
-    let git = super::git_of(&repo)?;
+    let (repo, git) = super::history_repo(global, args.env.as_deref())?;
     let flags_dir = repo.flags_path();
     let (since_rev, since_date) = match &args.since {
         None => (None, None),

@@ -16,8 +16,7 @@ pub struct Args {
 }
 
 pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
-    let repo = global.repository()?;
-    let git = super::git_of(&repo)?;
+    let (repo, git) = super::history_repo(global, None)?;
     let now = crate::time::now()?;
     let verdict = gate::check(&repo, &git, &args.base)?;
     let mut findings = verdict.findings;

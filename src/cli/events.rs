@@ -30,8 +30,7 @@ pub struct Args {
 }
 
 pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
-    let repo = global.repository()?;
-    let git = super::git_of(&repo)?;
+    let (repo, git) = super::history_repo(global, None)?;
     // Sequence numbers count every event from the first commit, and the edge of a shallow clone
     // would read as every flag created.
     git.whole_history("events are numbered from the first commit")?;

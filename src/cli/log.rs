@@ -14,11 +14,7 @@ pub struct Args {
 }
 
 pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
-    let repo = global.repository()?;
-    if let Some(env) = &args.env {
-        super::environment(&repo.config, env)?;
-    }
-    let git = super::git_of(&repo)?;
+    let (repo, git) = super::history_repo(global, args.env.as_deref())?;
     git.whole_history("a flag's log reads its history from the first commit")?;
     let envs: Vec<&str> = match &args.env {
         Some(env) => vec![env.as_str()],

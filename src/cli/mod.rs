@@ -270,6 +270,20 @@ fn git_of(repo: &Repository) -> anyhow::Result<crate::git::Git> {
     })
 }
 
+/// The repository and its git history, for a command that reads the history of one environment
+/// (`env`, which must be one of the repository's) or of all.
+fn history_repo(
+    global: &Global,
+    env: Option<&str>,
+) -> anyhow::Result<(Repository, crate::git::Git)> {
+    let repo = global.repository()?;
+    if let Some(env) = env {
+        environment(&repo.config, env)?;
+    }
+    let git = git_of(&repo)?;
+    Ok((repo, git))
+}
+
 /// The environment named `name`, or an error listing the known ones.
 fn environment<'c>(config: &'c Config, name: &str) -> anyhow::Result<&'c Environment> {
     config.environment(name).ok_or_else(|| {

@@ -23,9 +23,7 @@ pub struct Args {
 }
 
 pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
-    let repo = global.repository()?;
-    super::environment(&repo.config, &args.env)?;
-    let git = super::git_of(&repo)?;
+    let (repo, git) = super::history_repo(global, Some(&args.env))?;
     let entries = crate::history::of_flag(&git, &repo, &args.flag, &[args.env.as_str()])?;
     // Newest first: the file as each commit left it.
     let states: Vec<(&history::Entry, &history::FlagChange)> = entries

@@ -734,14 +734,20 @@ impl Git {
         let head = self.repo.head()?.peel_to_commit()?;
         let head_tree = head.tree()?;
         // A file whose version (or existence) in the work tree is not yet HEAD's has no age yet.
+        let mut folders = Folders::new(&self.repo);
         let mut last_blob: Vec<Option<git2::Oid>> = Vec::with_capacity(queries.len());
-        for (i, q) in queries.iter().enumerate() {
-            let entry = head_tree.get_path(&self.git_path(&q.path)).ok();
-            let committed = entry.as_ref().and_then(|e| self.blob(e.id()));
-            let holds = match (&committed, &q.version) {
+        for (i, (q, path)) in queries.iter().zip(&paths).enumerate() {
+            let entry = folders.entry_at(&head_tree, path);
+            let committed = entry
+                .as_ref()
+                .filter(|e| e.kind() == Some(git2::ObjectType::Blob));
+            let holds = match (committed, &q.version) {
                 (None, _) => false,
                 (Some(_), None) => true,
-                (Some(bytes), Some(v)) => version_of(bytes).as_deref() == Some(v.as_str()),
+                (Some(e), Some(v)) => self
+                    .blob(e.id())
+                    .and_then(|bytes| version_of(&bytes))
+                    .is_some_and(|found| found == *v),
             };
             if !holds {
                 answers[i] = Some(Since::Unknown(Unknown::Uncommitted));
@@ -771,11 +777,11 @@ impl Git {
                 if answers[i].is_some() {
                     continue;
                 }
-                let mut id = tree.get_path(path).ok().map(|e| e.id());
+                let mut id = folders.entry_at(&tree, path).map(|e| e.id());
                 if id.is_none() {
                     // A move into a group folder is not a change: follow the file back.
                     if let Some(old) = self.moved_from(&tree, &child_tree, path)? {
-                        id = tree.get_path(&old).ok().map(|e| e.id());
+                        id = folders.entry_at(&tree, &old).map(|e| e.id());
                         *path = old;
                     }
                 }
@@ -858,6 +864,51 @@ impl Git {
 
     fn blob(&self, id: git2::Oid) -> Option<Vec<u8>> {
         self.repo.find_blob(id).ok().map(|b| b.content().to_vec())
+    }
+}
+
+/// Path lookups in commits' trees, each folder read once: libgit2 keeps only small trees in its
+/// cache, so a group folder of a hundred flags would be read and inflated again for every file.
+struct Folders<'r> {
+    repo: &'r git2::Repository,
+    read: std::collections::HashMap<git2::Oid, git2::Tree<'r>>,
+}
+
+impl<'r> Folders<'r> {
+    /// Enough for every folder of a large repository's commit; past it the memo starts over, so
+    /// that a long history walk does not keep every tree it met.
+    const MAX_FOLDERS: usize = 4096;
+
+    fn new(repo: &'r git2::Repository) -> Self {
+        Folders {
+            repo,
+            read: std::collections::HashMap::new(),
+        }
+    }
+
+    /// The entry `path` names in `tree` (as `Tree::get_path`), if any.
+    fn entry_at(&mut self, tree: &git2::Tree<'r>, path: &Path) -> Option<git2::TreeEntry<'static>> {
+        let mut parts = path.components().peekable();
+        let mut folder = tree.clone();
+        loop {
+            let name = parts.next()?.as_os_str().to_str()?;
+            let entry = folder.get_name(name)?.to_owned();
+            if parts.peek().is_none() {
+                return Some(entry);
+            }
+            let id = entry.id();
+            folder = match self.read.get(&id) {
+                Some(known) => known.clone(),
+                None => {
+                    let read = self.repo.find_tree(id).ok()?;
+                    if self.read.len() >= Self::MAX_FOLDERS {
+                        self.read.clear();
+                    }
+                    self.read.insert(id, read.clone());
+                    read
+                }
+            };
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::support::{Outside, Repo, project_root};
+use crate::support::{Outside, Repo, Run, project_root};
 
 const CONFIG: &str = "\
 environments:
@@ -450,19 +450,7 @@ fn an_owner_cannot_write_a_codeowners_rule_of_its_own() {
         "owner: \"team\\n/flagctl.yaml @mallory\"",
     );
     repo.commit("a forged owner");
-    let run = repo.run(&["validate", "--format", "json"]);
-    run.expect(1);
-    assert_eq!(
-        crate::support::placed(&run.report()),
-        vec![(
-            "rule/owner".to_owned(),
-            "flags/prod/feature_a.yaml".to_owned(),
-            4,
-            8
-        )],
-        "{}",
-        run.show()
-    );
+    validate_finds_only(&repo, "rule/owner", "flags/prod/feature_a.yaml", (4, 8));
     let run = repo.run(&["codeowners"]);
     run.refused(&["flags/prod/feature_a.yaml:4:8", "owner"]);
     assert!(!run.stderr.contains("\n/flagctl.yaml"), "{}", run.show());
@@ -567,23 +555,25 @@ fn a_flag_name_is_one_word_whatever_the_naming_pattern_allows() {
     repo.write("flagctl.yaml", format!("{CONFIG}naming: '.*'\n"));
     repo.write("flags/dev/a#b.yaml", flag("\"a#b\"", "1.0.0", false));
     repo.commit("a name with a comment sign");
-    let run = repo.run(&["validate", "--format", "json"]);
-    run.expect(1);
-    assert_eq!(
-        crate::support::placed(&run.report()),
-        vec![(
-            "rule/naming".to_owned(),
-            "flags/dev/a#b.yaml".to_owned(),
-            1,
-            7
-        )],
-        "{}",
-        run.show()
-    );
+    validate_finds_only(&repo, "rule/naming", "flags/dev/a#b.yaml", (1, 7));
     for name in ["a b", "a#b", "_a", "a*"] {
         repo.run(&["new", name, "-t", "release"])
             .refused(&["cannot be a flag's name"]);
     }
+}
+
+/// Runs `validate` and asserts it fails with one finding: `code` at `path`, (line, column).
+#[track_caller]
+fn validate_finds_only(repo: &Repo, code: &str, path: &str, (line, column): (u64, u64)) -> Run {
+    let run = repo.run(&["validate", "--format", "json"]);
+    run.expect(1);
+    assert_eq!(
+        crate::support::placed(&run.report()),
+        vec![(code.to_owned(), path.to_owned(), line, column)],
+        "{}",
+        run.show()
+    );
+    run
 }
 
 #[test]
@@ -601,18 +591,11 @@ fn a_segment_name_is_one_word_too() {
             ),
         );
         repo.commit("a segment whose name is not a word");
-        let run = repo.run(&["validate", "--format", "json"]);
-        run.expect(1);
-        assert_eq!(
-            crate::support::placed(&run.report()),
-            vec![(
-                "rule/naming".to_owned(),
-                format!("segments/{stem}.yaml"),
-                1,
-                column
-            )],
-            "{}",
-            run.show()
+        let run = validate_finds_only(
+            &repo,
+            "rule/naming",
+            &format!("segments/{stem}.yaml"),
+            (1, column),
         );
         assert!(
             run.stdout.contains("cannot be a segment's name"),

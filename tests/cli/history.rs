@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value as Json;
 
 use crate::support::webhook::{Answer, Hook, SECRET, assert_signed, key};
-use crate::support::{NAME, Repo, Run, findings, snapshots};
+use crate::support::{NAME, Repo, Run, findings, one, snapshots};
 
 const CONFIG: &str = "\
 # The promotion chain of the history tests.
@@ -607,10 +607,7 @@ fn check_an_added_variant_needs_a_minor_bump() {
     let out = repo.run(&["check", "--base", &base, "--format", "json"]);
     out.expect(1);
     let doc = out.json();
-    let bump = findings(&doc)
-        .iter()
-        .find(|f| f["code"] == "check/bump-needed")
-        .unwrap_or_else(|| panic!("a check/bump-needed finding\n{doc:#}"));
+    let bump = one(&doc, "check/bump-needed");
     assert_eq!(bump["severity"], "error");
     assert_eq!(bump["path"], path.as_str());
     assert_eq!(bump["flag"], "experiment_flow");
@@ -645,10 +642,7 @@ fn check_a_changed_default_needs_a_major_bump() {
     let out = repo.run(&["check", "--base", &base, "--format", "json"]);
     out.expect(1);
     let doc = out.json();
-    let bump = findings(&doc)
-        .iter()
-        .find(|f| f["code"] == "check/bump-needed")
-        .unwrap_or_else(|| panic!("a check/bump-needed finding\n{doc:#}"));
+    let bump = one(&doc, "check/bump-needed");
     let message = bump["message"].as_str().expect("message");
     assert!(
         message.contains("major") && message.contains("default"),
@@ -718,10 +712,7 @@ fn check_follows_a_moved_file_back_to_the_base() {
     let out = repo.run(&["check", "--base", &base, "--format", "json"]);
     out.expect(1);
     let doc = out.json();
-    let bump = findings(&doc)
-        .iter()
-        .find(|f| f["code"] == "check/bump-needed")
-        .unwrap_or_else(|| panic!("a check/bump-needed finding\n{doc:#}"));
+    let bump = one(&doc, "check/bump-needed");
     assert_eq!(bump["path"], moved);
     repo.edit(moved, "version: 1.0.0", "version: 1.1.0");
     repo.commit_with("minor", &[]);
@@ -1251,11 +1242,7 @@ fn audit_judges_each_commit_by_the_policy_of_that_commit() {
         out.show()
     );
     assert!(!found.iter().any(|(_, c)| *c == relaxed));
-    let unreadable = findings(&doc)
-        .iter()
-        .find(|f| f["code"] == "audit/policy-unreadable")
-        .cloned()
-        .expect("the broken policy is reported");
+    let unreadable = one(&doc, "audit/policy-unreadable");
     assert_eq!(unreadable["severity"], "warning");
     assert_eq!(unreadable["path"], "flagctl.yaml");
     // The file as it was, line and column included, not today's file.
