@@ -2,13 +2,15 @@
 //! every distinct content parsed once (a file byte-identical to another needs no parse at all).
 //! Each flag keeps a fingerprint per top-level field, not its tree, so memory stays small.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::Arc;
 
 use rayon::prelude::*;
+use serde_json::Value as Json;
 
 use crate::finding::Finding;
-use crate::repo::{FileKind, Repository, parse_bytes};
+use crate::repo::{FileKind, Repository, SourceFile, parse_bytes};
 use crate::yaml::{Node, Pos};
 use crate::{lint, schema};
 
@@ -51,7 +53,7 @@ pub struct Digest {
     pub serves: String,
     pub rules: usize,
     /// Fingerprint of each top-level field but `version`, sorted by field name.
-    pub fields: Vec<(String, u64)>,
+    pub fields: Vec<(Cow<'static, str>, u64)>,
     /// Owner, kind, lifecycle, expiry and audience, when the loader was asked for them
     /// (`Inventory::load_with_traits`); drift does without.
     pub traits: Option<crate::model::Traits>,
@@ -63,12 +65,24 @@ pub struct FlagFile {
     pub env: String,
     pub path: String,
     pub digest: Arc<Digest>,
-    content: usize,
+    /// Which content it holds: files of one flag holding the very same bytes share it.
+    content: (usize, usize),
+    /// Whether it is reached through a symbolic link (reading it again checks where it leads).
+    linked: bool,
+    /// The values (as JSON) of the top-level fields in which this file differs from another
+    /// file of the same name, when the loader was asked for them (`Inventory::load_with_values`):
+    /// what `diff` shows, kept so that no file is read twice.
+    values: Vec<(String, Json)>,
 }
 
 impl FlagFile {
     pub fn name(&self) -> &str {
         &self.digest.name
+    }
+
+    /// The value of top-level `field` kept for showing a difference, if it was kept.
+    pub fn kept_value(&self, field: &str) -> Option<&Json> {
+        self.values.iter().find(|(k, _)| k == field).map(|(_, v)| v)
     }
 }
 
@@ -80,13 +94,29 @@ pub struct Inventory {
     /// comparison, not guessed at.
     pub left_out: HashSet<(String, String)>,
     pub files: usize,
-    contents: Vec<Arc<[u8]>>,
+    repo: Repository,
+}
+
+/// What the loader reads besides each flag's digest.
+#[derive(Clone, Copy, Default)]
+struct Wanted {
+    traits: bool,
+    values: bool,
+}
+
+/// One file of a chain, as loaded.
+enum Loaded {
+    Flag(FlagFile),
+    /// It could not be read: one finding says why.
+    Unreadable(Finding),
+    /// It was read but cannot be compared: the findings say why.
+    Incomparable(Vec<Finding>),
 }
 
 impl Inventory {
     /// Reads the flags of `envs` (names from the repository's chain).
     pub fn load(repo: &Repository, envs: &[&str]) -> Result<Inventory, crate::repo::RepoError> {
-        Inventory::read(repo, envs, false)
+        Inventory::read(repo, envs, Wanted::default())
     }
 
     /// As `load`, with each flag's `Traits` read in the same parse (for `stale` and `report`).
@@ -94,13 +124,33 @@ impl Inventory {
         repo: &Repository,
         envs: &[&str],
     ) -> Result<Inventory, crate::repo::RepoError> {
-        Inventory::read(repo, envs, true)
+        let wanted = Wanted {
+            traits: true,
+            values: false,
+        };
+        Inventory::read(repo, envs, wanted)
     }
 
+    /// As `load`, keeping the values of the fields in which a flag's files differ (for `diff`).
+    pub fn load_with_values(
+        repo: &Repository,
+        envs: &[&str],
+    ) -> Result<Inventory, crate::repo::RepoError> {
+        let wanted = Wanted {
+            traits: false,
+            values: true,
+        };
+        Inventory::read(repo, envs, wanted)
+    }
+
+    /// Reads the files of each flag together (its chain: the files of one stem across the
+    /// environments), all chains in parallel. A chain's files are parsed, compared and dropped
+    /// as one unit, so memory follows the largest chain, not the repository, and a file
+    /// byte-identical to another of its chain is parsed once.
     fn read(
         repo: &Repository,
         envs: &[&str],
-        traits: bool,
+        wanted: Wanted,
     ) -> Result<Inventory, crate::repo::RepoError> {
         let files: Vec<_> = repo
             .files()?
@@ -109,67 +159,162 @@ impl Inventory {
                 f.kind == FileKind::Flag && f.env.as_deref().is_some_and(|e| envs.contains(&e))
             })
             .collect();
-        let refs: Vec<&crate::repo::SourceFile> = files.iter().collect();
-        let read = repo.read_grouped(&refs);
-        let mut findings = Vec::new();
-        let mut left_out = HashSet::new();
-        let mut content_of: Vec<Option<usize>> = vec![None; files.len()];
-        for (i, finding) in read.unreadable {
-            let file = &files[i];
-            findings.push(tag(finding, file.env.as_deref(), &file.stem));
-            left_out.insert((file.env.clone().unwrap_or_default(), file.stem.clone()));
-        }
-        let mut contents: Vec<Arc<[u8]>> = Vec::with_capacity(read.groups.len());
-        for (id, (bytes, holders)) in read.groups.into_iter().enumerate() {
-            for i in holders {
-                content_of[i] = Some(id);
-            }
-            contents.push(Arc::from(bytes));
-        }
-        let digests: Vec<Result<Arc<Digest>, Vec<Finding>>> = contents
+        let chains = crate::repo::chains(&files);
+        let mut loaded: Vec<(usize, Loaded)> = chains
             .par_iter()
-            .map(|bytes| digest(bytes, traits).map(Arc::new))
+            .enumerate()
+            .flat_map_iter(|(id, chain)| load_chain(repo, &files, id, chain, wanted))
             .collect();
+        loaded.sort_unstable_by_key(|(i, _)| *i);
 
+        let mut findings = Vec::new();
+        let mut problems = Vec::new();
+        let mut left_out = HashSet::new();
         let mut flags = Vec::with_capacity(files.len());
-        for (file, content) in files.iter().zip(content_of) {
-            let Some(content) = content else { continue };
-            match &digests[content] {
-                Ok(digest) => flags.push(FlagFile {
-                    env: file.env.clone().unwrap_or_default(),
-                    path: file.path.clone(),
-                    digest: Arc::clone(digest),
-                    content,
-                }),
-                Err(problems) => {
-                    left_out.insert((file.env.clone().unwrap_or_default(), file.stem.clone()));
-                    findings.extend(problems.iter().map(|p| {
-                        let mut p = tag(p.clone(), file.env.as_deref(), &file.stem);
+        for (i, outcome) in loaded {
+            let file = &files[i];
+            let mut leave_out = || {
+                left_out.insert((file.env.clone().unwrap_or_default(), file.stem.clone()));
+            };
+            match outcome {
+                Loaded::Flag(flag) => flags.push(flag),
+                Loaded::Unreadable(finding) => {
+                    leave_out();
+                    findings.push(tag(finding, file.env.as_deref(), &file.stem));
+                }
+                Loaded::Incomparable(found) => {
+                    leave_out();
+                    problems.extend(found.into_iter().map(|p| {
+                        let mut p = tag(p, file.env.as_deref(), &file.stem);
                         p.path = Some(file.path.clone());
                         p
                     }));
                 }
             }
         }
+        // Unreadable files first, then the others in file order (as reported before reading
+        // and parsing were one step).
+        findings.append(&mut problems);
         Ok(Inventory {
             flags,
             findings,
             left_out,
             files: files.len(),
-            contents,
+            repo: repo.clone(),
         })
     }
 
-    /// The parsed tree of a flag file, for showing what differs.
+    /// The parsed tree of a flag file, for showing what differs (read again from the file).
     pub fn tree(&self, flag: &FlagFile) -> Option<Node> {
-        parse_bytes(&flag.path, &self.contents[flag.content])
-            .ok()
-            .map(|p| p.root)
+        self.repo.parse(&self.source(flag)).ok().map(|p| p.root)
+    }
+
+    /// The bytes of a flag file (read again from the file).
+    pub fn bytes(&self, flag: &FlagFile) -> Option<Vec<u8>> {
+        self.repo.read(&self.source(flag)).ok()
+    }
+
+    fn source(&self, flag: &FlagFile) -> SourceFile {
+        SourceFile {
+            kind: FileKind::Flag,
+            path: flag.path.clone(),
+            env: Some(flag.env.clone()),
+            stem: String::new(),
+            symlink: flag.linked,
+        }
     }
 
     /// Whether two flag files hold the very same bytes.
     pub fn same_bytes(&self, a: &FlagFile, b: &FlagFile) -> bool {
         a.content == b.content
+    }
+}
+
+/// Loads the files `chain` (indexes into `files`: one stem in several environments), chain
+/// number `id`: each distinct content parsed once, and with `wanted.values` the values of the
+/// fields in which its files differ kept before the trees are dropped.
+fn load_chain(
+    repo: &Repository,
+    files: &[SourceFile],
+    id: usize,
+    chain: &[usize],
+    wanted: Wanted,
+) -> Vec<(usize, Loaded)> {
+    let read = repo.read_chain(files, chain);
+    let mut out: Vec<(usize, Loaded)> = read
+        .unreadable
+        .into_iter()
+        .map(|(i, finding)| (i, Loaded::Unreadable(finding)))
+        .collect();
+    let mut trees: Vec<Option<Node>> = Vec::with_capacity(read.groups.len());
+    for (content, (bytes, holders)) in read.groups.into_iter().enumerate() {
+        let (tree, digest) = match digest(&bytes, wanted.traits) {
+            Ok((tree, digest)) => (Some(tree), Ok(Arc::new(digest))),
+            Err(problems) => (None, Err(problems)),
+        };
+        trees.push(tree);
+        for i in holders {
+            let file = &files[i];
+            let loaded = match &digest {
+                Ok(digest) => Loaded::Flag(FlagFile {
+                    env: file.env.clone().unwrap_or_default(),
+                    path: file.path.clone(),
+                    digest: Arc::clone(digest),
+                    content: (id, content),
+                    linked: file.symlink,
+                    values: Vec::new(),
+                }),
+                Err(problems) => Loaded::Incomparable(problems.clone()),
+            };
+            out.push((i, loaded));
+        }
+    }
+    if wanted.values {
+        keep_differing_values(&mut out, &trees);
+    }
+    out
+}
+
+/// Gives each flag file of a chain the values of the fields in which it differs from another
+/// file of the chain with the same name (and its version, when versions differ).
+fn keep_differing_values(chain: &mut [(usize, Loaded)], trees: &[Option<Node>]) {
+    let flags: Vec<(&Digest, usize)> = chain
+        .iter()
+        .filter_map(|(_, l)| match l {
+            Loaded::Flag(f) => Some((&*f.digest, f.content.1)),
+            _ => None,
+        })
+        .collect();
+    let mut wanted: Vec<Vec<String>> = vec![Vec::new(); flags.len()];
+    for (a, (da, ca)) in flags.iter().enumerate() {
+        for (db, cb) in &flags {
+            if ca == cb || da.name != db.name {
+                continue;
+            }
+            if da.version != db.version {
+                wanted[a].push("version".to_owned());
+            }
+            let theirs = |key: &str| db.fields.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
+            for (key, print) in &da.fields {
+                if theirs(key) != Some(*print) {
+                    wanted[a].push(key.to_string());
+                }
+            }
+        }
+    }
+    let mut n = 0;
+    for (_, loaded) in chain.iter_mut() {
+        let Loaded::Flag(flag) = loaded else { continue };
+        let fields = &mut wanted[n];
+        n += 1;
+        fields.sort_unstable();
+        fields.dedup();
+        if let Some(tree) = &trees[flag.content.1] {
+            flag.values = fields
+                .iter()
+                .filter_map(|f| tree.get(f).map(|v| (f.clone(), v.to_json())))
+                .collect();
+        }
     }
 }
 
@@ -180,7 +325,7 @@ fn tag(finding: Finding, env: Option<&str>, stem: &str) -> Finding {
 
 /// Reads what comparison needs from one content; a flag that cannot be compared yields the
 /// findings that say why (its path is filled in by the caller).
-fn digest(bytes: &[u8], traits: bool) -> Result<Digest, Vec<Finding>> {
+fn digest(bytes: &[u8], traits: bool) -> Result<(Node, Digest), Vec<Finding>> {
     const PATH: &str = "";
     let parsed = parse_bytes(PATH, bytes).map_err(|f| vec![*f])?;
     let root = parsed.root;
@@ -237,11 +382,16 @@ fn digest(bytes: &[u8], traits: bool) -> Result<Digest, Vec<Finding>> {
     let (Some((name, name_pos)), Some((version, version_pos))) = (name, version) else {
         return Err(problems);
     };
-    let mut fields: Vec<(String, u64)> = root.entry_fingerprints();
-    fields.retain(|(key, _)| key != "version");
+    let mut fields: Vec<(Cow<'static, str>, u64)> = root
+        .as_map()
+        .unwrap_or_default()
+        .iter()
+        .filter(|e| e.key != "version")
+        .map(|e| (field_name(&e.key), e.value.fingerprint()))
+        .collect();
     fields.sort_unstable();
     let enabled = root.get("enabled").and_then(Node::as_bool);
-    Ok(Digest {
+    let digest = Digest {
         name,
         name_pos,
         version,
@@ -254,7 +404,8 @@ fn digest(bytes: &[u8], traits: bool) -> Result<Digest, Vec<Finding>> {
             .map_or(0, <[Node]>::len),
         fields,
         traits: traits.then(|| crate::model::Traits::from_node(&root)),
-    })
+    };
+    Ok((root, digest))
 }
 
 /// What the flag serves when no rule matches, in a few characters (`on`, `10/90`).
@@ -274,5 +425,32 @@ fn serves(root: &Node, enabled: Option<bool>) -> String {
         "on".to_owned()
     } else {
         String::new()
+    }
+}
+
+/// A top-level key, shared when it is one of the schema's (as it almost always is): a
+/// repository's flags hold the same dozen keys thousands of times.
+fn field_name(key: &str) -> Cow<'static, str> {
+    const KNOWN: &[&str] = &[
+        "annotations",
+        "default",
+        "description",
+        "enabled",
+        "expires",
+        "kind",
+        "lifecycle",
+        "name",
+        "owner",
+        "requires",
+        "rollout",
+        "rules",
+        "serve",
+        "tags",
+        "type",
+        "variants",
+    ];
+    match KNOWN.iter().find(|k| **k == key) {
+        Some(known) => Cow::Borrowed(known),
+        None => Cow::Owned(key.to_owned()),
     }
 }

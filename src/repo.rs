@@ -374,68 +374,47 @@ impl Repository {
     }
 }
 
-/// Contents being grouped as files are read.
-#[derive(Default)]
-struct Grouping {
-    by_hash: std::collections::HashMap<u64, Vec<usize>>,
-    groups: Vec<(Vec<u8>, Vec<usize>)>,
-    unreadable: Vec<(usize, Finding)>,
-}
-
-/// Files read once each, in parallel, and grouped by content: a content several files share
-/// (a flag in sync across environments) is parsed and checked once.
+/// The files of one chain, read: each distinct content once, with the files that hold it.
 pub struct Contents {
-    /// Each distinct content, with the indexes of the files that hold it.
+    /// Each distinct content, with the indexes of the files that hold it (in chain order).
     pub groups: Vec<(Vec<u8>, Vec<usize>)>,
     /// Files that could not be read, by index, with the finding that says why.
     pub unreadable: Vec<(usize, Finding)>,
 }
 
+/// The indexes of `files` grouped into chains: the files of one stem (one flag, as its
+/// environments hold it), each chain in path order. Copies of a flag sit in its chain, so a
+/// chain is read, checked and dropped as one unit: memory follows the largest chain.
+pub fn chains<F: std::borrow::Borrow<SourceFile>>(files: &[F]) -> Vec<Vec<usize>> {
+    let mut by_stem: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+    for (i, file) in files.iter().enumerate() {
+        by_stem
+            .entry(file.borrow().stem.as_str())
+            .or_default()
+            .push(i);
+    }
+    by_stem.into_values().collect()
+}
+
 impl Repository {
-    /// Reads `files` (all of them: the result indexes into this slice).
-    pub fn read_grouped(&self, files: &[&SourceFile]) -> Contents {
-        use rayon::prelude::*;
-        use std::hash::{Hash, Hasher};
-        // Grouped as they are read, so that a copy is dropped at once: memory holds each
-        // distinct content once, not every file.
-        let state = std::sync::Mutex::new(Grouping::default());
-        files.par_iter().enumerate().for_each(|(index, file)| {
-            let read = self.read(file);
-            let mut state = state
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            match read {
-                Ok(bytes) => {
-                    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-                    bytes.hash(&mut hasher);
-                    let Grouping {
-                        by_hash, groups, ..
-                    } = &mut *state;
-                    let candidates = by_hash.entry(hasher.finish()).or_default();
-                    match candidates.iter().find(|&&g| groups[g].0 == bytes) {
-                        Some(&g) => groups[g].1.push(index),
-                        None => {
-                            candidates.push(groups.len());
-                            groups.push((bytes, vec![index]));
-                        }
-                    }
-                }
-                Err(finding) => state.unreadable.push((index, *finding)),
+    /// Reads the files `chain` (indexes into `files`), grouping byte-identical contents so
+    /// that each is parsed and checked once.
+    pub fn read_chain<F: std::borrow::Borrow<SourceFile>>(
+        &self,
+        files: &[F],
+        chain: &[usize],
+    ) -> Contents {
+        let mut groups: Vec<(Vec<u8>, Vec<usize>)> = Vec::new();
+        let mut unreadable = Vec::new();
+        for &i in chain {
+            match self.read(files[i].borrow()) {
+                Ok(bytes) => match groups.iter_mut().find(|(b, _)| *b == bytes) {
+                    Some((_, holders)) => holders.push(i),
+                    None => groups.push((bytes, vec![i])),
+                },
+                Err(finding) => unreadable.push((i, *finding)),
             }
-        });
-        let Grouping {
-            mut groups,
-            mut unreadable,
-            ..
-        } = state
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Reading in parallel finishes in any order; the result does not depend on it.
-        for (_, holders) in &mut groups {
-            holders.sort_unstable();
         }
-        groups.sort_unstable_by_key(|(_, holders)| holders[0]);
-        unreadable.sort_unstable_by_key(|(index, _)| *index);
         Contents { groups, unreadable }
     }
 }

@@ -18,7 +18,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let repo = global.repository()?;
     let pairs = super::pairs(&repo.config, &args.envs)?;
     let envs = super::envs_of(&pairs);
-    let inventory = Inventory::load(&repo, &envs)?;
+    let inventory = Inventory::load_with_values(&repo, &envs)?;
     let git = Git::open(&repo.root);
     let now = crate::time::now()?;
     let drift = drift::compare(
@@ -29,8 +29,11 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         now,
         drift::Detail::Fields,
     )?;
-    let report = Report::new("diff", &drift.findings, inventory.files, repo.root.clone())
-        .with_view(View::Diff {
+    // What the comparison kept is no longer needed: the report is built without it.
+    let files = inventory.files;
+    drop(inventory);
+    let report =
+        Report::new("diff", &drift.findings, files, repo.root.clone()).with_view(View::Diff {
             in_sync: drift.in_sync,
             pending: drift.pending,
         });

@@ -47,6 +47,9 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
             .collect()
     };
     let mut rows = drift::matrix(&inventory, &all, &drift);
+    // The report is built from the rows and findings alone.
+    let files = inventory.files;
+    drop(inventory);
     rows.retain(|row| {
         (args.flags.is_empty() || args.flags.iter().any(|f| row.name.contains(f.as_str())))
             && (!args.drift_only || row.drifts())
@@ -55,25 +58,22 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         row.environments.retain(|c| shown.contains(&c.env.as_str()));
     }
     // What is shown is what is reported, counted and judged.
+    let shown_flags: std::collections::HashSet<&str> =
+        rows.iter().map(|r| r.name.as_str()).collect();
     drift.findings.retain(|f| {
         f.flag
             .as_deref()
-            .is_none_or(|name| rows.iter().any(|r| r.name == name))
+            .is_none_or(|name| shown_flags.contains(name))
             && f.env.as_deref().is_none_or(|env| shown.contains(&env))
     });
     let in_sync = rows.iter().filter(|r| r.in_sync()).count();
     let pending = rows.iter().filter(|r| r.pending()).count();
-    let report = Report::new(
-        "status",
-        &drift.findings,
-        inventory.files,
-        repo.root.clone(),
-    )
-    .with_view(View::Status {
-        rows: &rows,
-        in_sync,
-        pending,
-    });
+    let report =
+        Report::new("status", &drift.findings, files, repo.root.clone()).with_view(View::Status {
+            rows: &rows,
+            in_sync,
+            pending,
+        });
     printed(report::print(&report, global.format, global.color))?;
     Ok(Outcome::from_counts(report.counts, global.strict))
 }

@@ -3,7 +3,7 @@
 
 mod status;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use jiff::{SignedDuration, Timestamp};
 use rayon::prelude::*;
@@ -152,8 +152,82 @@ pub fn compare_aged(
     detail: Detail,
 ) -> Result<Drift, GitError> {
     let mut findings = inventory.findings.clone();
+    let by_env = one_file_per_name(inventory, &mut findings);
+    let active = allowances(config, now, &mut findings);
+    let all_names: BTreeSet<&str> = inventory.flags.iter().map(FlagFile::name).collect();
+    let mut tally = Tally {
+        findings,
+        ..Tally::default()
+    };
+    let left_out: HashSet<(&str, &str)> = inventory
+        .left_out
+        .iter()
+        .map(|(env, name)| (env.as_str(), name.as_str()))
+        .collect();
+    for pair in pairs {
+        let max_lag = config.environment(&pair.downstream).and_then(|e| e.max_lag);
+        for &name in &all_names {
+            let broken = |env: &str| left_out.contains(&(env, name));
+            if broken(&pair.upstream) || broken(&pair.downstream) {
+                // Its findings say why; drift is not guessed at.
+                continue;
+            }
+            let up = by_env.get(&(pair.upstream.as_str(), name)).copied();
+            let down = by_env.get(&(pair.downstream.as_str(), name)).copied();
+            match (up, down) {
+                (None, None) => {}
+                (Some(up), None) => tally.unpromoted(pair, name, up, max_lag),
+                (None, Some(down)) => tally.orphan(pair, name, down),
+                (Some(up), Some(down)) => {
+                    if !inventory.same_bytes(up, down) {
+                        tally.differing(pair, name, up, down, max_lag, &active);
+                    }
+                }
+            }
+        }
+    }
 
-    // One file per (env, name); a second one is a finding and is left out.
+    let Tally {
+        mut findings,
+        unsynced,
+        pending,
+        aged,
+        deferred,
+    } = tally;
+    if detail == Detail::Fields {
+        // Field values for all findings at once, in parallel, after the comparison.
+        let values: Vec<(usize, Json)> = deferred
+            .par_iter()
+            .map(|(index, up, down, fields)| (*index, field_values(inventory, up, down, fields)))
+            .collect();
+        for (index, value) in values {
+            findings[index].extra.insert("fields".to_owned(), value);
+        }
+    }
+    date_pending(inventory, &mut findings, &aged, ages, now)?;
+    let (in_sync, pending) = count_flags(&findings, &all_names, &unsynced, &pending);
+    // An entry for a drift code matches nothing only where the whole chain was compared.
+    let whole_chain = pairs.iter().map(|p| (&p.upstream, &p.downstream)).eq(config
+        .environments
+        .windows(2)
+        .map(|w| (&w[0].name, &w[1].name)));
+    config.silence(&mut findings, |code| {
+        whole_chain && code.starts_with("drift/")
+    });
+    findings.sort_by_cached_key(drift_order);
+    Ok(Drift {
+        findings,
+        in_sync,
+        pending,
+    })
+}
+
+/// Each (environment, name) and its file; a second file of one name in one environment is a
+/// finding and is left out.
+fn one_file_per_name<'a>(
+    inventory: &'a Inventory,
+    findings: &mut Vec<Finding>,
+) -> HashMap<(&'a str, &'a str), &'a FlagFile> {
     let names: Vec<FlagName> = inventory
         .flags
         .iter()
@@ -164,14 +238,22 @@ pub fn compare_aged(
             pos: f.digest.name_pos,
         })
         .collect();
-    duplicate_names(&names, &mut findings);
+    duplicate_names(&names, findings);
     let mut by_env: HashMap<(&str, &str), &FlagFile> = HashMap::new();
     for flag in &inventory.flags {
         by_env
             .entry((flag.env.as_str(), flag.name()))
             .or_insert(flag);
     }
+    by_env
+}
 
+/// The `allow_drift` entries still in force; each one past its `until` date is a finding.
+fn allowances<'a>(
+    config: &'a Config,
+    now: Timestamp,
+    findings: &mut Vec<Finding>,
+) -> Vec<&'a AllowDrift> {
     let now_date_passed = |a: &AllowDrift| a.until.is_some_and(|d| d.is_past(now));
     for allowance in config.allow_drift.iter().filter(|a| now_date_passed(a)) {
         let until = allowance.until.map(|d| d.to_string()).unwrap_or_default();
@@ -190,260 +272,264 @@ pub fn compare_aged(
         .at(crate::config::CONFIG_FILE, allowance.pos);
         findings.push(f);
     }
-    let active: Vec<&AllowDrift> = config
+    config
         .allow_drift
         .iter()
         .filter(|a| !now_date_passed(a))
-        .collect();
+        .collect()
+}
 
-    let all_names: BTreeSet<&str> = inventory.flags.iter().map(FlagFile::name).collect();
-    let mut unsynced: BTreeSet<&str> = BTreeSet::new();
-    let mut pending: BTreeSet<&str> = BTreeSet::new();
-    // Pending promotions whose age decides their severity: (finding index, query).
-    let mut aged: Vec<(usize, HeldQuery, Option<Lifetime>)> = Vec::new();
-    // Findings that show field values: (finding index, upstream, downstream, fields).
-    let mut deferred: Vec<(usize, &FlagFile, &FlagFile, Vec<String>)> = Vec::new();
-
-    for pair in pairs {
-        let max_lag = config.environment(&pair.downstream).and_then(|e| e.max_lag);
-        for &name in &all_names {
-            let broken = |env: &str| {
-                inventory
-                    .left_out
-                    .contains(&(env.to_owned(), name.to_owned()))
-            };
-            if broken(&pair.upstream) || broken(&pair.downstream) {
-                // Its findings say why; drift is not guessed at.
-                continue;
-            }
-            let up = by_env.get(&(pair.upstream.as_str(), name)).copied();
-            let down = by_env.get(&(pair.downstream.as_str(), name)).copied();
-            match (up, down) {
-                (None, None) => {}
-                (Some(up), None) => {
-                    pending.insert(name);
-                    let f = finding(
-                        Code::Unpromoted,
-                        format!(
-                            "\"{name}\" {} is in {} but not yet in {}",
-                            up.digest.version, pair.upstream, pair.downstream
-                        ),
-                        pair,
-                        name,
-                    )
-                    .at(&up.path, up.digest.name_pos)
-                    .help(format!(
-                        "promote it: flagctl promote {} {} {name}",
-                        pair.upstream, pair.downstream
-                    ));
-                    aged.push((
-                        findings.len(),
-                        HeldQuery {
-                            path: up.path.clone(),
-                            version: None,
-                        },
-                        max_lag,
-                    ));
-                    findings.push(f);
-                }
-                (None, Some(down)) => {
-                    unsynced.insert(name);
-                    findings.push(
-                        finding(
-                            Code::Orphan,
-                            format!(
-                                "\"{name}\" is in {} but not in {}, upstream of it",
-                                pair.downstream, pair.upstream
-                            ),
-                            pair,
-                            name,
-                        )
-                        .at(&down.path, down.digest.name_pos)
-                        .help(format!(
-                            "add it to {} first and promote it, or retire it from {}",
-                            pair.upstream, pair.downstream
-                        )),
-                    );
-                }
-                (Some(up), Some(down)) => {
-                    if inventory.same_bytes(up, down) {
-                        continue;
-                    }
-                    let differing = differing_fields(up, down);
-                    let (u, d) = (&up.digest.version, &down.digest.version);
-                    // Field values need both files parsed again: done for all findings at once,
-                    // in parallel, after the comparison.
-                    let select = |only: fn(Category) -> bool| -> Vec<String> {
-                        differing
-                            .iter()
-                            .filter(|(_, c)| only(*c))
-                            .map(|(f, _)| f.clone())
-                            .collect()
-                    };
-                    if d < u {
-                        pending.insert(name);
-                        let f = finding(
-                            Code::Behind,
-                            format!(
-                                "{} has \"{name}\" {d}, {} has {u}",
-                                pair.downstream, pair.upstream
-                            ),
-                            pair,
-                            name,
-                        )
-                        .at(&down.path, down.digest.version_pos)
-                        .help(format!(
-                            "promote it: flagctl promote {} {} {name}",
-                            pair.upstream, pair.downstream
-                        ));
-                        deferred.push((findings.len(), up, down, select(|c| c != Category::State)));
-                        aged.push((
-                            findings.len(),
-                            HeldQuery {
-                                path: up.path.clone(),
-                                version: Some(u.to_string()),
-                            },
-                            max_lag,
-                        ));
-                        findings.push(f);
-                    } else if d > u {
-                        unsynced.insert(name);
-                        deferred.push((findings.len(), up, down, select(|c| c != Category::State)));
-                        findings.push(
-                            finding(
-                                Code::Ahead,
-                                format!("{} has \"{name}\" {d}, newer than {} {u}", pair.downstream, pair.upstream),
-                                pair,
-                                name,
-                            )
-                            .at(&down.path, down.digest.version_pos)
-                            .help(format!("bring the change to {} (a downstream hotfix is undone by the next promotion)", pair.upstream))
-                            ,
-                        );
-                    } else if differing.iter().any(|(_, c)| *c == Category::Contract) {
-                        unsynced.insert(name);
-                        deferred.push((
-                            findings.len(),
-                            up,
-                            down,
-                            select(|c| c == Category::Contract),
-                        ));
-                        findings.push(
-                            finding(
-                                Code::ContractMismatch,
-                                format!("\"{name}\" {u} has a different contract in {} and {}", pair.upstream, pair.downstream),
-                                pair,
-                                name,
-                            )
-                            .at(&down.path, down.digest.version_pos)
-                            .help("bump the version where the contract changed (flagctl bump), then promote")
-                            ,
-                        );
-                        continue;
-                    } else if differing.iter().any(|(_, c)| *c == Category::Metadata) {
-                        unsynced.insert(name);
-                        deferred.push((
-                            findings.len(),
-                            up,
-                            down,
-                            select(|c| c == Category::Metadata),
-                        ));
-                        findings.push(
-                            finding(
-                                Code::Metadata,
-                                format!(
-                                    "\"{name}\" {u} has different metadata in {} and {}",
-                                    pair.upstream, pair.downstream
-                                ),
-                                pair,
-                                name,
-                            )
-                            .at(&down.path, down.digest.version_pos)
-                            .help("bump the patch version where it changed, then promote"),
-                        );
-                    }
-                    // State may differ at any version; contracts must agree for it to be judged.
-                    if differing.iter().any(|(_, c)| *c == Category::Contract) {
-                        continue;
-                    }
-                    let state: Vec<&str> = differing
-                        .iter()
-                        .filter(|(_, c)| *c == Category::State)
-                        .map(|(f, _)| f.as_str())
-                        .collect();
-                    if state.is_empty() {
-                        continue;
-                    }
-                    let allowance = active.iter().find(|a| covers(a, name, pair, &state));
-                    let f = match allowance {
-                        Some(a) => finding(
-                            Code::Declared,
-                            format!(
-                                "\"{name}\" serves differently in {} ({}), as declared: {}",
-                                pair.downstream,
-                                state.join(", "),
-                                a.reason
-                            ),
-                            pair,
-                            name,
-                        ),
-                        None => {
-                            unsynced.insert(name);
-                            finding(
-                                Code::State,
-                                format!("\"{name}\" serves differently in {} and {} ({})", pair.upstream, pair.downstream, state.join(", ")),
-                                pair,
-                                name,
-                            )
-                            .help(format!(
-                                "declare it under `allow_drift` in flagctl.yaml with a reason, or align it: flagctl promote {} {} {name} --with-state",
-                                pair.upstream, pair.downstream
-                            ))
-                        }
-                    };
-                    let pos = down.digest.version_pos;
-                    deferred.push((findings.len(), up, down, select(|c| c == Category::State)));
-                    findings.push(f.at(&down.path, pos));
-                }
-            }
-        }
-    }
-
-    if detail == Detail::Findings {
-        deferred.clear();
-    }
-    let values: Vec<(usize, Json)> = deferred
-        .par_iter()
-        .map(|(index, up, down, fields)| (*index, field_values(inventory, up, down, fields)))
-        .collect();
-    for (index, value) in values {
-        findings[index].extra.insert("fields".to_owned(), value);
-    }
-    date_pending(&mut findings, &aged, ages, now)?;
-    let errors_for: BTreeSet<String> = findings
+/// (in sync, pending): flags identical in every pair, and flags whose only drift is a pending
+/// promotion, neither counting a flag with an error.
+fn count_flags(
+    findings: &[Finding],
+    all_names: &BTreeSet<&str>,
+    unsynced: &BTreeSet<&str>,
+    pending: &BTreeSet<&str>,
+) -> (usize, usize) {
+    let errors_for: BTreeSet<&str> = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
-        .filter_map(|f| f.flag.clone())
+        .filter_map(|f| f.flag.as_deref())
         .collect();
     let pending_count = pending.iter().filter(|n| !errors_for.contains(**n)).count();
     let in_sync = all_names
         .iter()
         .filter(|n| !unsynced.contains(*n) && !pending.contains(*n) && !errors_for.contains(**n))
         .count();
-    // An entry for a drift code matches nothing only where the whole chain was compared.
-    let whole_chain = pairs.iter().map(|p| (&p.upstream, &p.downstream)).eq(config
-        .environments
-        .windows(2)
-        .map(|w| (&w[0].name, &w[1].name)));
-    config.silence(&mut findings, |code| {
-        whole_chain && code.starts_with("drift/")
-    });
-    findings.sort_by_cached_key(drift_order);
-    Ok(Drift {
-        findings,
-        in_sync,
-        pending: pending_count,
-    })
+    (in_sync, pending_count)
+}
+
+/// A pending promotion whose age decides its severity.
+struct Aged<'a> {
+    /// Its finding.
+    index: usize,
+    /// The upstream file, held since when (at `version`, if given)?
+    file: &'a FlagFile,
+    version: Option<String>,
+    max_lag: Option<Lifetime>,
+}
+
+/// What the comparison has found so far.
+#[derive(Default)]
+struct Tally<'a> {
+    findings: Vec<Finding>,
+    /// Flags with drift.
+    unsynced: BTreeSet<&'a str>,
+    /// Flags waiting for a promotion.
+    pending: BTreeSet<&'a str>,
+    /// Pending promotions whose age decides their severity: (finding index, query, max lag).
+    aged: Vec<Aged<'a>>,
+    /// Findings that show field values: (finding index, upstream, downstream, fields).
+    deferred: Vec<(usize, &'a FlagFile, &'a FlagFile, Vec<String>)>,
+}
+
+impl<'a> Tally<'a> {
+    /// The flag is upstream only: a promotion is pending.
+    fn unpromoted(
+        &mut self,
+        pair: &Pair,
+        name: &'a str,
+        up: &'a FlagFile,
+        max_lag: Option<Lifetime>,
+    ) {
+        self.pending.insert(name);
+        let f = finding(
+            Code::Unpromoted,
+            format!(
+                "\"{name}\" {} is in {} but not yet in {}",
+                up.digest.version, pair.upstream, pair.downstream
+            ),
+            pair,
+            name,
+        )
+        .at(&up.path, up.digest.name_pos)
+        .help(format!(
+            "promote it: flagctl promote {} {} {name}",
+            pair.upstream, pair.downstream
+        ));
+        self.aged.push(Aged {
+            index: self.findings.len(),
+            file: up,
+            version: None,
+            max_lag,
+        });
+        self.findings.push(f);
+    }
+
+    /// The flag is downstream only.
+    fn orphan(&mut self, pair: &Pair, name: &'a str, down: &'a FlagFile) {
+        self.unsynced.insert(name);
+        self.findings.push(
+            finding(
+                Code::Orphan,
+                format!(
+                    "\"{name}\" is in {} but not in {}, upstream of it",
+                    pair.downstream, pair.upstream
+                ),
+                pair,
+                name,
+            )
+            .at(&down.path, down.digest.name_pos)
+            .help(format!(
+                "add it to {} first and promote it, or retire it from {}",
+                pair.upstream, pair.downstream
+            )),
+        );
+    }
+
+    /// Both environments have the flag, in different bytes: versions, then contract, metadata
+    /// and state.
+    fn differing(
+        &mut self,
+        pair: &Pair,
+        name: &'a str,
+        up: &'a FlagFile,
+        down: &'a FlagFile,
+        max_lag: Option<Lifetime>,
+        active: &[&AllowDrift],
+    ) {
+        let differing = differing_fields(up, down);
+        let (u, d) = (&up.digest.version, &down.digest.version);
+        let select = |only: fn(Category) -> bool| -> Vec<String> {
+            differing
+                .iter()
+                .filter(|(_, c)| only(*c))
+                .map(|(f, _)| f.clone())
+                .collect()
+        };
+        let has = |category: Category| differing.iter().any(|(_, c)| *c == category);
+        if d < u {
+            self.pending.insert(name);
+            let f = finding(
+                Code::Behind,
+                format!(
+                    "{} has \"{name}\" {d}, {} has {u}",
+                    pair.downstream, pair.upstream
+                ),
+                pair,
+                name,
+            )
+            .at(&down.path, down.digest.version_pos)
+            .help(format!(
+                "promote it: flagctl promote {} {} {name}",
+                pair.upstream, pair.downstream
+            ));
+            self.aged.push(Aged {
+                index: self.findings.len(),
+                file: up,
+                version: Some(u.to_string()),
+                max_lag,
+            });
+            self.push(f, up, down, select(|c| c != Category::State));
+        } else if d > u {
+            self.unsynced.insert(name);
+            let f = finding(
+                Code::Ahead,
+                format!(
+                    "{} has \"{name}\" {d}, newer than {} {u}",
+                    pair.downstream, pair.upstream
+                ),
+                pair,
+                name,
+            )
+            .at(&down.path, down.digest.version_pos)
+            .help(format!(
+                "bring the change to {} (a downstream hotfix is undone by the next promotion)",
+                pair.upstream
+            ));
+            self.push(f, up, down, select(|c| c != Category::State));
+        } else if has(Category::Contract) {
+            self.unsynced.insert(name);
+            let f = finding(
+                Code::ContractMismatch,
+                format!(
+                    "\"{name}\" {u} has a different contract in {} and {}",
+                    pair.upstream, pair.downstream
+                ),
+                pair,
+                name,
+            )
+            .at(&down.path, down.digest.version_pos)
+            .help("bump the version where the contract changed (flagctl bump), then promote");
+            self.push(f, up, down, select(|c| c == Category::Contract));
+            return;
+        } else if has(Category::Metadata) {
+            self.unsynced.insert(name);
+            let f = finding(
+                Code::Metadata,
+                format!(
+                    "\"{name}\" {u} has different metadata in {} and {}",
+                    pair.upstream, pair.downstream
+                ),
+                pair,
+                name,
+            )
+            .at(&down.path, down.digest.version_pos)
+            .help("bump the patch version where it changed, then promote");
+            self.push(f, up, down, select(|c| c == Category::Metadata));
+        }
+        // State may differ at any version; contracts must agree for it to be judged.
+        if !has(Category::Contract) {
+            let state = select(|c| c == Category::State);
+            self.state(pair, name, up, down, state, active);
+        }
+    }
+
+    /// The environments serve differently: declared in `allow_drift`, or drift.
+    fn state(
+        &mut self,
+        pair: &Pair,
+        name: &'a str,
+        up: &'a FlagFile,
+        down: &'a FlagFile,
+        state: Vec<String>,
+        active: &[&AllowDrift],
+    ) {
+        if state.is_empty() {
+            return;
+        }
+        let fields: Vec<&str> = state.iter().map(String::as_str).collect();
+        let f = match active.iter().find(|a| covers(a, name, pair, &fields)) {
+            Some(a) => finding(
+                Code::Declared,
+                format!(
+                    "\"{name}\" serves differently in {} ({}), as declared: {}",
+                    pair.downstream,
+                    fields.join(", "),
+                    a.reason
+                ),
+                pair,
+                name,
+            ),
+            None => {
+                self.unsynced.insert(name);
+                finding(
+                    Code::State,
+                    format!(
+                        "\"{name}\" serves differently in {} and {} ({})",
+                        pair.upstream,
+                        pair.downstream,
+                        fields.join(", ")
+                    ),
+                    pair,
+                    name,
+                )
+                .help(format!(
+                    "declare it under `allow_drift` in flagctl.yaml with a reason, or align it: flagctl promote {} {} {name} --with-state",
+                    pair.upstream, pair.downstream
+                ))
+            }
+        };
+        let f = f.at(&down.path, down.digest.version_pos);
+        self.push(f, up, down, state);
+    }
+
+    /// Adds a finding that shows the values of `fields` on both sides.
+    fn push(&mut self, f: Finding, up: &'a FlagFile, down: &'a FlagFile, fields: Vec<String>) {
+        self.deferred.push((self.findings.len(), up, down, fields));
+        self.findings.push(f);
+    }
 }
 
 /// Findings grouped as `diff` shows them: by pair (in chain order), then flag, then code.
@@ -482,13 +568,13 @@ fn differing_fields(up: &FlagFile, down: &FlagFile) -> Vec<(String, Category)> {
         .digest
         .fields
         .iter()
-        .map(|(k, v)| (k.as_str(), *v))
+        .map(|(k, v)| (k.as_ref(), *v))
         .collect();
     let b: BTreeMap<&str, u64> = down
         .digest
         .fields
         .iter()
-        .map(|(k, v)| (k.as_str(), *v))
+        .map(|(k, v)| (k.as_ref(), *v))
         .collect();
     let keys: BTreeSet<&str> = a.keys().chain(b.keys()).copied().collect();
     for key in keys {
@@ -501,50 +587,84 @@ fn differing_fields(up: &FlagFile, down: &FlagFile) -> Vec<(String, Category)> {
     out
 }
 
-/// The values of `fields` on both sides (and of `version` when it differs).
+/// The values of `fields` on both sides (and of `version` when it differs): those the loader
+/// kept, else read again from the files.
 fn field_values(inventory: &Inventory, up: &FlagFile, down: &FlagFile, fields: &[String]) -> Json {
+    let mut keys: Vec<&str> = Vec::with_capacity(fields.len() + 1);
+    if up.digest.version != down.digest.version {
+        keys.push("version");
+    }
+    keys.extend(fields.iter().map(String::as_str));
+    // `None`: not kept; `Some(None)`: the file has no such field.
+    let kept = |file: &FlagFile, key: &str| -> Option<Option<Json>> {
+        let present = key == "version" || file.digest.fields.iter().any(|(k, _)| k == key);
+        if present {
+            file.kept_value(key).cloned().map(Some)
+        } else {
+            Some(None)
+        }
+    };
+    let from_kept: Option<Vec<Json>> = keys
+        .iter()
+        .map(|key| Some(field_json(key, kept(up, key)?, kept(down, key)?)))
+        .collect();
+    if let Some(out) = from_kept {
+        return Json::Array(out);
+    }
     let (Some(a), Some(b)) = (inventory.tree(up), inventory.tree(down)) else {
         return Json::Array(Vec::new());
     };
     let value = |tree: &crate::yaml::Node, key: &str| tree.get(key).map(crate::yaml::Node::to_json);
-    let mut out = Vec::new();
-    if up.digest.version != down.digest.version {
-        out.push(field_json(
-            "version",
-            value(&a, "version"),
-            value(&b, "version"),
-        ));
-    }
-    for key in fields {
-        out.push(field_json(key, value(&a, key), value(&b, key)));
-    }
-    Json::Array(out)
+    Json::Array(
+        keys.iter()
+            .map(|key| field_json(key, value(&a, key), value(&b, key)))
+            .collect(),
+    )
 }
 
 /// Gives pending promotions their age from git, and the error severity past `max_lag`.
 fn date_pending(
+    inventory: &Inventory,
     findings: &mut Vec<Finding>,
-    aged: &[(usize, HeldQuery, Option<Lifetime>)],
+    aged: &[Aged],
     ages: Ages,
     now: Timestamp,
 ) -> Result<(), GitError> {
     if aged.is_empty() {
         return Ok(());
     }
-    let queries: Vec<HeldQuery> = aged.iter().map(|(_, q, _)| q.clone()).collect();
+    let queries: Vec<HeldQuery> = aged
+        .iter()
+        .map(|a| HeldQuery {
+            path: a.file.path.clone(),
+            version: a.version.clone(),
+        })
+        .collect();
     let answers = match ages {
         Ages::Known(since) => queries.iter().map(since).collect(),
-        Ages::Git(Some(git)) => git.held_since(&queries, |bytes| {
-            crate::repo::parse_bytes("", bytes).ok().and_then(|p| {
-                p.root
-                    .get("version")
-                    .and_then(|v| v.as_str().map(str::to_owned))
-            })
-        })?,
+        Ages::Git(Some(git)) => {
+            // A committed file is most often the file as it is: its version is known without
+            // parsing it again (read in parallel here, compared byte for byte there).
+            let known: HashMap<Vec<u8>, String> = aged
+                .par_iter()
+                .filter_map(|a| {
+                    let bytes = inventory.bytes(a.file)?;
+                    Some((bytes, a.file.digest.version.to_string()))
+                })
+                .collect();
+            git.held_since(&queries, |bytes| match known.get(bytes) {
+                Some(version) => Some(version.clone()),
+                None => crate::repo::parse_bytes("", bytes).ok().and_then(|p| {
+                    p.root
+                        .get("version")
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                }),
+            })?
+        }
         Ages::Git(None) => vec![Since::Unknown(Unknown::NoHistory); aged.len()],
     };
     let mut unknown: BTreeSet<Unknown> = BTreeSet::new();
-    for ((index, _, max_lag), since) in aged.iter().zip(answers) {
+    for (Aged { index, max_lag, .. }, since) in aged.iter().zip(answers) {
         let f = &mut findings[*index];
         match since {
             Since::Known(at) => {

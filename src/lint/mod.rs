@@ -172,6 +172,9 @@ struct Checked {
     findings: Vec<Finding>,
 }
 
+/// A flag file's findings, and its name when it has one (for the duplicate-name rule).
+type FlagOutcome = (Vec<Finding>, Option<FlagName>);
+
 /// A segment file's findings, and its (override environment, name) when it has one.
 type SegmentOutcome = (Vec<Finding>, Option<(Option<String>, String)>);
 
@@ -274,29 +277,34 @@ impl Linter {
                 .find(|(env, _)| Some(env) == file.env.as_ref())
                 .map_or(&shared, |(_, names)| names)
         };
-        let contents = repo.read_grouped(&flag_files);
-        let mut flag_results: Vec<(Vec<Finding>, Option<FlagName>)> = contents
-            .groups
+        let chains = crate::repo::chains(&flag_files);
+        let mut flag_results: Vec<(usize, FlagOutcome)> = chains
             .par_iter()
-            .flat_map_iter(|(bytes, holders)| {
-                let checked = self.check_once(bytes);
-                holders
-                    .iter()
-                    .map(|&i| {
-                        self.findings_for(repo, flag_files[i], &checked, segments_of(flag_files[i]))
-                    })
-                    .collect::<Vec<_>>()
+            .flat_map_iter(|chain| {
+                let contents = repo.read_chain(&flag_files, chain);
+                let mut out = Vec::with_capacity(chain.len());
+                for (bytes, holders) in &contents.groups {
+                    let checked = self.check_once(bytes);
+                    out.extend(holders.iter().map(|&i| {
+                        let file = flag_files[i];
+                        (
+                            i,
+                            self.findings_for(repo, file, &checked, segments_of(file)),
+                        )
+                    }));
+                }
+                out.extend(contents.unreadable.into_iter().map(|(i, finding)| {
+                    let file = flag_files[i];
+                    let finding = finding.in_flag(Some(&file.stem), file.env.as_deref());
+                    (i, (vec![finding], None))
+                }));
+                out
             })
             .collect();
-        for (i, finding) in contents.unreadable {
-            let file = flag_files[i];
-            flag_results.push((
-                vec![finding.in_flag(Some(&file.stem), file.env.as_deref())],
-                None,
-            ));
-        }
+        // Chains finish in any order; names (for duplicates) go in file order.
+        flag_results.sort_unstable_by_key(|(i, _)| *i);
         let mut names = Vec::with_capacity(flag_results.len());
-        for (mut found, name) in flag_results {
+        for (_, (mut found, name)) in flag_results {
             findings.append(&mut found);
             names.extend(name);
         }
@@ -361,9 +369,9 @@ impl Linter {
     /// The parse and schema check of one content, whichever files hold it.
     fn check_once(&self, bytes: &[u8]) -> Result<Checked, Box<Finding>> {
         let Parsed { root, mut findings } = crate::repo::parse_bytes("", bytes)?;
-        let json = root.to_json();
+        let mut json = None;
         for schema in &self.flag_schemas {
-            findings.extend(schema.check(&root, &json).into_iter().map(|v| {
+            findings.extend(schema.check_tree(&root, &mut json).into_iter().map(|v| {
                 Finding::of(v.code, v.message)
                     .at("", v.pos)
                     .maybe_help(v.help)
@@ -442,7 +450,7 @@ impl Linter {
         };
         findings.extend(
             self.segment_schema
-                .check(&root, &root.to_json())
+                .check_tree(&root, &mut None)
                 .into_iter()
                 .map(|v| {
                     Finding::of(v.code, v.message)

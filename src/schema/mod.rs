@@ -7,9 +7,11 @@ use serde_json::Value as Json;
 use crate::finding::{Severity, did_you_mean};
 use crate::yaml::{Node, Pos};
 
-pub const FLAG_SCHEMA: &str = include_str!("../schemas/flag.schema.json");
-pub const SEGMENT_SCHEMA: &str = include_str!("../schemas/segment.schema.json");
-pub const CONFIG_SCHEMA: &str = include_str!("../schemas/config.schema.json");
+mod builtin;
+
+pub const FLAG_SCHEMA: &str = include_str!("../../schemas/flag.schema.json");
+pub const SEGMENT_SCHEMA: &str = include_str!("../../schemas/segment.schema.json");
+pub const CONFIG_SCHEMA: &str = include_str!("../../schemas/config.schema.json");
 
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaError {
@@ -189,6 +191,8 @@ impl Code {
 pub struct Schema {
     validator: jsonschema::Validator,
     documents: Vec<Json>,
+    /// For a built-in schema: whether a tree holds it, answered without the validator.
+    holds: Option<fn(&Node) -> bool>,
 }
 
 /// A schema error, placed.
@@ -236,21 +240,30 @@ impl Schema {
         Ok(Schema {
             validator,
             documents,
+            holds: None,
         })
     }
 
     pub fn flag() -> Schema {
-        Self::compile("the built-in flag schema", FLAG_SCHEMA, &[])
-            .unwrap_or_else(|e| unreachable!("the built-in schema compiles: {e}"))
+        let schema = Self::compile("the built-in flag schema", FLAG_SCHEMA, &[])
+            .unwrap_or_else(|e| unreachable!("the built-in schema compiles: {e}"));
+        Schema {
+            holds: Some(builtin::flag_holds),
+            ..schema
+        }
     }
 
     pub fn segment() -> Schema {
-        Self::compile(
+        let schema = Self::compile(
             "the built-in segment schema",
             SEGMENT_SCHEMA,
             &[FLAG_SCHEMA],
         )
-        .unwrap_or_else(|e| unreachable!("the built-in schema compiles: {e}"))
+        .unwrap_or_else(|e| unreachable!("the built-in schema compiles: {e}"));
+        Schema {
+            holds: Some(builtin::segment_holds),
+            ..schema
+        }
     }
 
     pub fn config() -> Schema {
@@ -261,6 +274,16 @@ impl Schema {
     /// Whether this schema is the same document as `other` (so it need not run twice).
     pub fn same_as(&self, other: &Schema) -> bool {
         self.documents[0] == other.documents[0]
+    }
+
+    /// Every violation of `node`, in document order. The tree is converted to JSON (once, into
+    /// `json`, for the next schema too) only when it may break the schema: a built-in schema
+    /// answers for a tree that holds it directly.
+    pub fn check_tree(&self, node: &Node, json: &mut Option<Json>) -> Vec<Violation> {
+        if self.holds.is_some_and(|holds| holds(node)) {
+            return Vec::new();
+        }
+        self.check(node, json.get_or_insert_with(|| node.to_json()))
     }
 
     /// Every violation of `node` (already converted to `json`), in document order.
