@@ -335,6 +335,16 @@ fn apply_either_makes_the_planned_promotion_or_refuses_and_changes_nothing() {
             run.refused(&[]);
             return Ok(());
         }
+        // A plan that names no flag (its list emptied) promotes nothing, as `terraform apply`
+        // of an empty plan does: it says so and leaves everything as it was.
+        let names_no_flag = serde_json::from_slice::<Json>(&bytes)
+            .is_ok_and(|p| p["flags"].as_array().is_some_and(Vec::is_empty));
+        if names_no_flag {
+            prop_assert!(run.stdout.contains("Nothing to change"), "{}", shown());
+            prop_assert_eq!(repo.head(), head, "no commit\n{}", shown());
+            prop_assert_eq!(repo.porcelain(), "", "nothing written\n{}", shown());
+            return Ok(());
+        }
         repo.assert_one_commit_on(&head, &run);
         let changed = repo.git(&["diff", "--name-only", "HEAD~1", "HEAD"]);
         let mut written: Vec<&str> = expected.iter().map(|(p, _)| p.as_str()).collect();
