@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
 
-use crate::support::webhook::{Answer, Hook, SECRET, assert_signed, key};
+use crate::support::webhook::{Answer, Hook, assert_signed, events, key, post};
 use crate::support::{NAME, Repo, Run, findings, one, snapshots};
 
 const CONFIG: &str = "\
@@ -1677,35 +1677,15 @@ fn eight_events() -> (Repo, Vec<String>) {
     toggle_yes(&repo, "feature_banner --env dev on", "try it");
     repo.run_line("set feature_banner --env dev description=Bigger --reason copy --yes")
         .expect(0);
-    let lines: Vec<String> = repo
-        .run(&["events"])
-        .expect(0)
-        .stdout
-        .lines()
-        .map(str::to_owned)
-        .collect();
-    assert_eq!(lines.len(), 8);
+    let lines = events(&repo, 8);
     (repo, lines)
-}
-
-fn post(repo: &Repo, hook: &Hook, extra: &[&str]) -> Run {
-    let url = hook.url();
-    let mut args = vec!["events", "--post", url.as_str(), "--backoff-ms", "10"];
-    args.extend(extra);
-    let out = repo.cmd(&args).env("FLAGCTL_WEBHOOK_SECRET", SECRET).run();
-    assert!(
-        !out.stdout.contains(SECRET) && !out.stderr.contains(SECRET),
-        "the secret is never printed\n{}",
-        out.show()
-    );
-    out
 }
 
 #[test]
 fn events_post_delivers_every_event_in_order_signed_retrying_with_the_same_key() {
     let (repo, lines) = eight_events();
     let hook = Hook::start(Answer::FailFirst(2));
-    let out = post(&repo, &hook, &[]);
+    let out = post(&repo, &hook.url(), &[]);
     out.expect(0);
     let requests = hook.requests();
     assert_eq!(
@@ -1729,7 +1709,7 @@ fn events_post_delivers_every_event_in_order_signed_retrying_with_the_same_key()
 
     // Another run delivers the same events with the same keys.
     let again = Hook::start(Answer::FailFirst(0));
-    post(&repo, &again, &[]).expect(0);
+    post(&repo, &again.url(), &[]).expect(0);
     let requests = again.requests();
     assert_eq!(requests.iter().map(key).collect::<Vec<_>>(), keys);
     assert_eq!(
@@ -1744,7 +1724,7 @@ fn events_post_final_failure_names_the_resume_point() {
     let toggle = repo.rev("HEAD~1");
     // Events 1–7 (init and the toggle) are delivered, event 8 (the set) never is.
     let hook = Hook::start(Answer::SucceedFirst(7));
-    let out = post(&repo, &hook, &["--retries", "2"]);
+    let out = post(&repo, &hook.url(), &["--retries", "2"]);
     out.refused(&[]);
     let requests = hook.requests();
     assert_eq!(requests.len(), 7 + 3, "{}", out.show());
@@ -1759,7 +1739,7 @@ fn events_post_final_failure_names_the_resume_point() {
 
     // The resume command delivers the rest, numbered as in the full run.
     let rest = Hook::start(Answer::FailFirst(0));
-    post(&repo, &rest, &["--since", &toggle]).expect(0);
+    post(&repo, &rest.url(), &["--since", &toggle]).expect(0);
     let bodies: Vec<String> = rest.requests().into_iter().map(|r| r.body).collect();
     assert_eq!(bodies, lines[7..]);
 }
@@ -1769,7 +1749,7 @@ fn events_post_a_failure_after_since_names_the_event_by_its_sequence() {
     let (repo, _) = eight_events();
     let toggle = repo.rev("HEAD~1");
     let hook = Hook::start(Answer::SucceedFirst(0));
-    let out = post(&repo, &hook, &["--since", &toggle, "--retries", "0"]);
+    let out = post(&repo, &hook.url(), &["--since", &toggle, "--retries", "0"]);
     out.refused(&[]);
     assert!(
         out.stderr.contains("event 8"),
@@ -1783,7 +1763,7 @@ fn events_post_to_a_failing_webhook_exits_2() {
     let (repo, lines) = eight_events();
     let hook = Hook::start(Answer::SucceedFirst(0));
     let started = Instant::now();
-    let out = post(&repo, &hook, &[]);
+    let out = post(&repo, &hook.url(), &[]);
     // The command could not do its work: an error, and nothing written.
     out.refused(&[]);
     assert!(started.elapsed() < Duration::from_secs(10));
@@ -1805,7 +1785,7 @@ fn events_post_to_a_webhook_that_never_answers_times_out() {
     let (repo, _) = eight_events();
     let hook = Hook::start(Answer::Silent);
     let started = Instant::now();
-    let out = post(&repo, &hook, &["--timeout", "1", "--retries", "1"]);
+    let out = post(&repo, &hook.url(), &["--timeout", "1", "--retries", "1"]);
     out.refused(&[]);
     assert!(
         started.elapsed() < Duration::from_secs(10),

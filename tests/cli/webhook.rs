@@ -3,8 +3,8 @@
 //! clock can hold. The signature and idempotency key reach the host named and no other, no
 //! credential is ever echoed, and a delivery that fails is an error (exit 2).
 
-use crate::support::webhook::{Answer, Hook, SECRET, assert_signed};
-use crate::support::{Repo, Run, flag_yaml};
+use crate::support::webhook::{Answer, Hook, assert_signed, events, post};
+use crate::support::{Repo, flag_yaml};
 
 /// Two flags in dev, committed: two `flag.created` events.
 fn repo() -> (Repo, Vec<String>) {
@@ -13,32 +13,8 @@ fn repo() -> (Repo, Vec<String>) {
     repo.write("flags/dev/feature_a.yaml", flag_yaml("feature_a", ""));
     repo.write("flags/dev/feature_b.yaml", flag_yaml("feature_b", ""));
     repo.commit("init");
-    let lines: Vec<String> = repo
-        .run(&["events"])
-        .expect(0)
-        .stdout
-        .lines()
-        .map(str::to_owned)
-        .collect();
-    assert_eq!(lines.len(), 2);
+    let lines = events(&repo, 2);
     (repo, lines)
-}
-
-fn post(repo: &Repo, url: &str, extra: &[&str]) -> Run {
-    let mut args = vec!["events", "--post", url];
-    args.extend(extra);
-    if !extra.contains(&"--backoff-ms") {
-        args.extend(["--backoff-ms", "1"]);
-    }
-    let run = repo.cmd(&args).env("FLAGCTL_WEBHOOK_SECRET", SECRET).run();
-    for secret in [SECRET, "hunter2", "t0ken"] {
-        assert!(
-            !run.stdout.contains(secret) && !run.stderr.contains(secret),
-            "{secret:?} is never printed\n{}",
-            run.show()
-        );
-    }
-    run
 }
 
 #[test]

@@ -209,3 +209,32 @@ pub fn key(request: &Request) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// `flagctl events --post URL EXTRA…` with the signing secret set (and a 1 ms back-off unless
+/// `extra` sets one), asserting that neither the secret nor a credential the tests put in URLs
+/// (`hunter2`, `t0ken`) is ever printed.
+pub fn post(repo: &super::Repo, url: &str, extra: &[&str]) -> super::Run {
+    let mut args = vec!["events", "--post", url];
+    args.extend(extra);
+    if !extra.contains(&"--backoff-ms") {
+        args.extend(["--backoff-ms", "1"]);
+    }
+    let run = repo.cmd(&args).env("FLAGCTL_WEBHOOK_SECRET", SECRET).run();
+    for secret in [SECRET, "hunter2", "t0ken"] {
+        assert!(
+            !run.stdout.contains(secret) && !run.stderr.contains(secret),
+            "{secret:?} is never printed\n{}",
+            run.show()
+        );
+    }
+    run
+}
+
+/// The lines `flagctl events` prints in `repo` (one event each), asserting there are `count`.
+pub fn events(repo: &super::Repo, count: usize) -> Vec<String> {
+    let run = repo.run(&["events"]);
+    let run = run.expect(0);
+    let lines: Vec<String> = run.lines().into_iter().map(str::to_owned).collect();
+    assert_eq!(lines.len(), count, "{}", run.show());
+    lines
+}
