@@ -82,57 +82,9 @@ pub fn run(path: &str, text: &[u8], envs: &BTreeMap<String, Environment>, now: i
             .push(invalid(root.pos, "the spec names no `flag`".to_owned()));
         return;
     };
-    let named: Option<Vec<(String, Pos)>> = root.get("envs").map(|e| match e.as_seq() {
-        Some(items) => items
-            .iter()
-            .map(|i| (i.as_str().unwrap_or_default().to_owned(), i.pos))
-            .collect(),
-        None => vec![(e.as_str().unwrap_or_default().to_owned(), e.pos)],
+    let targets = targets(&root, flag, envs, &mut |pos, message| {
+        run.findings.push(invalid(pos, message));
     });
-    let targets: Vec<(&Environment, &Program)> = match named {
-        Some(named) => {
-            let mut targets = Vec::new();
-            for (name, pos) in named {
-                let Some(env) = envs.get(&name) else {
-                    run.findings
-                        .push(invalid(pos, format!("no environment \"{name}\"")));
-                    continue;
-                };
-                match program(env, flag) {
-                    Ok(p) => targets.push((env, p)),
-                    Err(why) => run.findings.push(invalid(pos, why)),
-                }
-            }
-            targets
-        }
-        None => {
-            let with_flag: Vec<&Environment> = envs
-                .values()
-                .filter(|e| e.flags.contains_key(flag))
-                .collect();
-            if with_flag.is_empty() {
-                let hint = crate::finding::did_you_mean(
-                    flag,
-                    envs.values()
-                        .flat_map(|e| e.flags.keys().map(String::as_str)),
-                )
-                .map(|h| format!(" (did you mean \"{h}\"?)"))
-                .unwrap_or_default();
-                run.findings.push(invalid(
-                    root.get("flag").map_or(root.pos, |n| n.pos),
-                    format!("no environment has a flag \"{flag}\"{hint}"),
-                ));
-            }
-            let mut targets = Vec::new();
-            for env in with_flag {
-                match program(env, flag) {
-                    Ok(p) => targets.push((env, p)),
-                    Err(why) => run.findings.push(invalid(root.pos, why)),
-                }
-            }
-            targets
-        }
-    };
     let Some(cases) = root.get("cases").and_then(Node::as_seq) else {
         run.findings
             .push(invalid(root.pos, "the spec has no `cases` list".to_owned()));
@@ -154,10 +106,12 @@ pub fn run(path: &str, text: &[u8], envs: &BTreeMap<String, Environment>, now: i
                 continue;
             }
         };
-        let variant = case.get("variant").and_then(Node::as_str);
-        let value = case.get("value").map(Node::to_json);
-        let reason = case.get("reason").and_then(Node::as_str);
-        if variant.is_none() && value.is_none() && reason.is_none() {
+        let expected = Expected {
+            variant: case.get("variant").and_then(Node::as_str),
+            value: case.get("value").map(Node::to_json),
+            reason: case.get("reason").and_then(Node::as_str),
+        };
+        if expected.variant.is_none() && expected.value.is_none() && expected.reason.is_none() {
             run.findings.push(invalid(
                 case.pos,
                 format!("case \"{name}\" expects nothing: give `variant`, `value` or `reason`"),
@@ -165,49 +119,13 @@ pub fn run(path: &str, text: &[u8], envs: &BTreeMap<String, Environment>, now: i
             continue;
         }
         for (env, program) in &targets {
-            let got = program.evaluate(&context, now);
-            let mut wrong = Vec::new();
-            if let Some(v) = variant {
-                if got.variant != Some(v) {
-                    wrong.push(format!(
-                        "variant {v:?}, got {:?}",
-                        got.variant.unwrap_or("none")
-                    ));
-                }
-            }
-            if let Some(v) = &value {
-                if got.value != Some(v) {
-                    wrong.push(format!(
-                        "value {v}, got {}",
-                        got.value
-                            .map_or_else(|| "none".to_owned(), Value::to_string)
-                    ));
-                }
-            }
-            if let Some(r) = reason {
-                if got.reason.as_str() != r {
-                    wrong.push(format!("reason {r}, got {}", got.reason));
-                }
-            }
-            // The reversible test: switched off, the flag serves its default.
-            let mut off = (*program).clone();
-            off.enabled = false;
-            let disabled = off.evaluate(&context, now);
-            if disabled.variant != Some(program.default.as_str())
-                || disabled.reason != Reason::Disabled
-            {
-                wrong.push(format!(
-                    "disabled, the default {:?}, got {:?}",
-                    program.default,
-                    disabled.variant.unwrap_or("none")
-                ));
-            }
+            let (wrong, rule) = expected.mismatches(program, &context, now);
             let failure = (!wrong.is_empty()).then(|| {
                 format!(
                     "case \"{name}\" in {}: expected {} (rule: {})",
                     env.name,
                     wrong.join("; expected "),
-                    got.rule.unwrap_or("none")
+                    rule.unwrap_or("none")
                 )
             });
             if let Some(message) = &failure {
@@ -226,6 +144,119 @@ pub fn run(path: &str, text: &[u8], envs: &BTreeMap<String, Environment>, now: i
                 failure,
             });
         }
+    }
+}
+
+/// The environments a spec runs in, with the flag's program in each: those it names under
+/// `envs`, else every environment that has the flag. What cannot run goes to `problem`.
+fn targets<'e>(
+    root: &Node,
+    flag: &str,
+    envs: &'e BTreeMap<String, Environment>,
+    problem: &mut dyn FnMut(Pos, String),
+) -> Vec<(&'e Environment, &'e Program)> {
+    let named: Option<Vec<(String, Pos)>> = root.get("envs").map(|e| match e.as_seq() {
+        Some(items) => items
+            .iter()
+            .map(|i| (i.as_str().unwrap_or_default().to_owned(), i.pos))
+            .collect(),
+        None => vec![(e.as_str().unwrap_or_default().to_owned(), e.pos)],
+    });
+    let mut targets = Vec::new();
+    let mut add =
+        |env: &'e Environment, pos: Pos, problem: &mut dyn FnMut(Pos, String)| match program(
+            env, flag,
+        ) {
+            Ok(p) => targets.push((env, p)),
+            Err(why) => problem(pos, why),
+        };
+    match named {
+        Some(named) => {
+            for (name, pos) in named {
+                match envs.get(&name) {
+                    Some(env) => add(env, pos, problem),
+                    None => problem(pos, format!("no environment \"{name}\"")),
+                }
+            }
+        }
+        None => {
+            let with_flag: Vec<&Environment> = envs
+                .values()
+                .filter(|e| e.flags.contains_key(flag))
+                .collect();
+            if with_flag.is_empty() {
+                let hint = crate::finding::did_you_mean(
+                    flag,
+                    envs.values()
+                        .flat_map(|e| e.flags.keys().map(String::as_str)),
+                )
+                .map(|h| format!(" (did you mean \"{h}\"?)"))
+                .unwrap_or_default();
+                problem(
+                    root.get("flag").map_or(root.pos, |n| n.pos),
+                    format!("no environment has a flag \"{flag}\"{hint}"),
+                );
+            }
+            for env in with_flag {
+                add(env, root.pos, problem);
+            }
+        }
+    }
+    targets
+}
+
+/// What a case expects: any of variant, value and reason.
+struct Expected<'s> {
+    variant: Option<&'s str>,
+    value: Option<Value>,
+    reason: Option<&'s str>,
+}
+
+impl Expected<'_> {
+    /// What `program` got wrong for `context` (each "what, got what"), including the reversible
+    /// test: switched off, the flag serves its default. With the rule that matched.
+    fn mismatches<'p>(
+        &self,
+        program: &'p Program,
+        context: &serde_json::Map<String, Value>,
+        now: i64,
+    ) -> (Vec<String>, Option<&'p str>) {
+        let got = program.evaluate(context, now);
+        let mut wrong = Vec::new();
+        if let Some(v) = self.variant {
+            if got.variant != Some(v) {
+                wrong.push(format!(
+                    "variant {v:?}, got {:?}",
+                    got.variant.unwrap_or("none")
+                ));
+            }
+        }
+        if let Some(v) = &self.value {
+            if got.value != Some(v) {
+                wrong.push(format!(
+                    "value {v}, got {}",
+                    got.value
+                        .map_or_else(|| "none".to_owned(), Value::to_string)
+                ));
+            }
+        }
+        if let Some(r) = self.reason {
+            if got.reason.as_str() != r {
+                wrong.push(format!("reason {r}, got {}", got.reason));
+            }
+        }
+        let mut off = program.clone();
+        off.enabled = false;
+        let disabled = off.evaluate(context, now);
+        if disabled.variant != Some(program.default.as_str()) || disabled.reason != Reason::Disabled
+        {
+            wrong.push(format!(
+                "disabled, the default {:?}, got {:?}",
+                program.default,
+                disabled.variant.unwrap_or("none")
+            ));
+        }
+        (wrong, got.rule)
     }
 }
 
