@@ -108,164 +108,29 @@ pub fn compile(
     segments: &HashMap<String, Segment>,
 ) -> Result<Program, Vec<Unservable>> {
     let mut problems = Vec::new();
-    let mut invalid = |pos: Pos, message: String| {
-        problems.push(Unservable {
-            code: super::Code::InvalidFlag.into(),
-            message,
-            pos,
-        });
-    };
     let key = flag.name().unwrap_or_default().to_owned();
     if key.is_empty() {
-        invalid(root.pos, "the flag has no `name`".to_owned());
+        problems.push(invalid(root.pos, "the flag has no `name`"));
     }
     let flag_type = flag.flag_type.as_ref().map(|t| t.value);
     if flag_type.is_none() {
-        invalid(root.pos, "the flag has no valid `type`".to_owned());
+        problems.push(invalid(root.pos, "the flag has no valid `type`"));
     }
-    let mut variants = Vec::new();
-    for variant in &flag.variants {
-        let value = variant.value.to_json();
-        let fits = match flag_type {
-            Some(FlagType::Boolean) => value.is_boolean(),
-            Some(FlagType::String) => value.is_string(),
-            Some(FlagType::Number) => value.is_number(),
-            Some(FlagType::Object) => value.is_object(),
-            None => true,
-        };
-        if !fits {
-            invalid(
-                variant.value.pos,
-                format!(
-                    "variant \"{}\" is {}, not a {} value",
-                    variant.name,
-                    variant.value.describe(),
-                    flag_type.map_or("", |t| t.as_str())
-                ),
-            );
-        }
-        variants.push((variant.name.clone(), value));
-    }
+    let variants = typed_variants(flag, flag_type, &mut problems);
     if variants.is_empty() {
-        invalid(root.pos, "the flag has no variants".to_owned());
+        problems.push(invalid(root.pos, "the flag has no variants"));
     }
-    let known = |name: &str| flag.variant(name).is_some();
-    let default = match &flag.default {
-        Some(d) if known(&d.value) => d.value.clone(),
-        Some(d) => {
-            invalid(
-                d.pos,
-                format!("default variant \"{}\" is not in variants", d.value),
-            );
-            String::new()
-        }
-        None => {
-            invalid(root.pos, "the flag has no `default` variant".to_owned());
-            String::new()
-        }
-    };
-    let target_of = |serve: &Serve, problems: &mut Vec<Unservable>| -> Option<Target> {
-        match serve {
-            Serve::Variant(v) if known(&v.value) => Some(Target::Variant(v.value.clone())),
-            Serve::Variant(v) => {
-                problems.push(Unservable {
-                    code: super::Code::InvalidFlag.into(),
-                    message: format!("serves \"{}\", which is not in variants", v.value),
-                    pos: v.pos,
-                });
-                None
-            }
-            Serve::Rollout { weights, pos } => {
-                for w in weights.iter().filter(|w| !known(&w.variant.value)) {
-                    problems.push(Unservable {
-                        code: super::Code::InvalidFlag.into(),
-                        message: format!(
-                            "the rollout names \"{}\", which is not in variants",
-                            w.variant.value
-                        ),
-                        pos: w.variant.pos,
-                    });
-                }
-                let percents: Vec<f64> = weights.iter().map(|w| w.percent.value).collect();
-                let integers = integer_weights(&percents);
-                if integers.iter().sum::<u64>() > MAX_TOTAL_WEIGHT {
-                    problems.push(Unservable {
-                        code: super::Code::InvalidFlag.into(),
-                        message: "the rollout's weights are too large for flagd".to_owned(),
-                        pos: *pos,
-                    });
-                }
-                Some(Target::Rollout(
-                    weights
-                        .iter()
-                        .map(|w| w.variant.value.clone())
-                        .zip(integers)
-                        .collect(),
-                ))
-            }
-        }
-    };
-    let mut rules = Vec::new();
-    for (index, rule) in flag.rules.iter().enumerate() {
-        let name = rule
-            .name
-            .clone()
-            .unwrap_or_else(|| format!("rule {}", index + 1));
-        let mut tests = Vec::new();
-        if let Some(segment) = &rule.segment {
-            match segments.get(&segment.value) {
-                Some(s) => tests.push(Test::Segment {
-                    name: segment.value.clone(),
-                    conditions: conditions(
-                        &s.conditions,
-                        &name,
-                        &mut problems,
-                        Some((&segment.value, segment.pos)),
-                    ),
-                }),
-                None => problems.push(Unservable {
-                    code: super::Code::InvalidFlag.into(),
-                    message: format!(
-                        "rule \"{name}\" names segment \"{}\", which is not defined",
-                        segment.value
-                    ),
-                    pos: segment.pos,
-                }),
-            }
-        }
-        if !rule.tenants.is_empty() {
-            tests.push(Test::Tenants(rule.tenants.clone()));
-        }
-        tests.extend(
-            conditions(&rule.conditions, &name, &mut problems, None)
-                .into_iter()
-                .map(Test::Condition),
-        );
-        let target = match &rule.serve {
-            Some(serve) => target_of(serve, &mut problems),
-            None => {
-                problems.push(Unservable {
-                    code: super::Code::InvalidFlag.into(),
-                    message: format!(
-                        "rule \"{name}\" says nothing to serve (`serve` or `rollout`)"
-                    ),
-                    pos: rule.pos,
-                });
-                None
-            }
-        };
-        if let Some(target) = target {
-            rules.push(RuleProgram {
-                name,
-                tests,
-                target,
-            });
-        }
-    }
+    let default = default_variant(flag, root, &mut problems);
+    let rules: Vec<RuleProgram> = flag
+        .rules
+        .iter()
+        .enumerate()
+        .filter_map(|(index, rule)| rule_program(flag, index, rule, segments, &mut problems))
+        .collect();
     let fallthrough = match &flag.fallthrough {
-        Some(serve) => target_of(serve, &mut problems),
+        Some(serve) => target(flag, serve, &mut problems),
         // A boolean flag that says nothing serves `on` when enabled (SPEC §2).
-        None if flag_type == Some(FlagType::Boolean) && known("on") => {
+        None if flag_type == Some(FlagType::Boolean) && flag.variant("on").is_some() => {
             Some(Target::Variant("on".to_owned()))
         }
         None => None,
@@ -291,6 +156,165 @@ pub fn compile(
             kind: flag.kind,
             requires: flag.requires.as_ref().map(|r| r.value.clone()),
         },
+    })
+}
+
+/// Why a flag cannot be served, at `pos`.
+fn invalid(pos: Pos, message: impl Into<String>) -> Unservable {
+    Unservable {
+        code: super::Code::InvalidFlag.into(),
+        message: message.into(),
+        pos,
+    }
+}
+
+/// The variants with their values, each checked against the flag's `type`.
+fn typed_variants(
+    flag: &Flag,
+    flag_type: Option<FlagType>,
+    problems: &mut Vec<Unservable>,
+) -> Vec<(String, Value)> {
+    let mut variants = Vec::new();
+    for variant in &flag.variants {
+        let value = variant.value.to_json();
+        let fits = match flag_type {
+            Some(FlagType::Boolean) => value.is_boolean(),
+            Some(FlagType::String) => value.is_string(),
+            Some(FlagType::Number) => value.is_number(),
+            Some(FlagType::Object) => value.is_object(),
+            None => true,
+        };
+        if !fits {
+            problems.push(invalid(
+                variant.value.pos,
+                format!(
+                    "variant \"{}\" is {}, not a {} value",
+                    variant.name,
+                    variant.value.describe(),
+                    flag_type.map_or("", |t| t.as_str())
+                ),
+            ));
+        }
+        variants.push((variant.name.clone(), value));
+    }
+    variants
+}
+
+/// The `default` variant's name ("" with a problem when it is missing or unknown).
+fn default_variant(flag: &Flag, root: &Node, problems: &mut Vec<Unservable>) -> String {
+    match &flag.default {
+        Some(d) if flag.variant(&d.value).is_some() => d.value.clone(),
+        Some(d) => {
+            problems.push(invalid(
+                d.pos,
+                format!("default variant \"{}\" is not in variants", d.value),
+            ));
+            String::new()
+        }
+        None => {
+            problems.push(invalid(root.pos, "the flag has no `default` variant"));
+            String::new()
+        }
+    }
+}
+
+/// What `serve` hands out: a variant, or a rollout in flagd's integer weights.
+fn target(flag: &Flag, serve: &Serve, problems: &mut Vec<Unservable>) -> Option<Target> {
+    let known = |name: &str| flag.variant(name).is_some();
+    match serve {
+        Serve::Variant(v) if known(&v.value) => Some(Target::Variant(v.value.clone())),
+        Serve::Variant(v) => {
+            problems.push(invalid(
+                v.pos,
+                format!("serves \"{}\", which is not in variants", v.value),
+            ));
+            None
+        }
+        Serve::Rollout { weights, pos } => {
+            for w in weights.iter().filter(|w| !known(&w.variant.value)) {
+                problems.push(invalid(
+                    w.variant.pos,
+                    format!(
+                        "the rollout names \"{}\", which is not in variants",
+                        w.variant.value
+                    ),
+                ));
+            }
+            let percents: Vec<f64> = weights.iter().map(|w| w.percent.value).collect();
+            let integers = integer_weights(&percents);
+            if integers.iter().sum::<u64>() > MAX_TOTAL_WEIGHT {
+                problems.push(invalid(
+                    *pos,
+                    "the rollout's weights are too large for flagd",
+                ));
+            }
+            Some(Target::Rollout(
+                weights
+                    .iter()
+                    .map(|w| w.variant.value.clone())
+                    .zip(integers)
+                    .collect(),
+            ))
+        }
+    }
+}
+
+/// One rule's tests (segment, tenants, conditions, in that order) and target; `None` with a
+/// problem when it cannot be served.
+fn rule_program(
+    flag: &Flag,
+    index: usize,
+    rule: &model::Rule,
+    segments: &HashMap<String, Segment>,
+    problems: &mut Vec<Unservable>,
+) -> Option<RuleProgram> {
+    let name = rule
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("rule {}", index + 1));
+    let mut tests = Vec::new();
+    if let Some(segment) = &rule.segment {
+        match segments.get(&segment.value) {
+            Some(s) => tests.push(Test::Segment {
+                name: segment.value.clone(),
+                conditions: conditions(
+                    &s.conditions,
+                    &name,
+                    problems,
+                    Some((&segment.value, segment.pos)),
+                ),
+            }),
+            None => problems.push(invalid(
+                segment.pos,
+                format!(
+                    "rule \"{name}\" names segment \"{}\", which is not defined",
+                    segment.value
+                ),
+            )),
+        }
+    }
+    if !rule.tenants.is_empty() {
+        tests.push(Test::Tenants(rule.tenants.clone()));
+    }
+    tests.extend(
+        conditions(&rule.conditions, &name, problems, None)
+            .into_iter()
+            .map(Test::Condition),
+    );
+    let target = match &rule.serve {
+        Some(serve) => target(flag, serve, problems),
+        None => {
+            problems.push(invalid(
+                rule.pos,
+                format!("rule \"{name}\" says nothing to serve (`serve` or `rollout`)"),
+            ));
+            None
+        }
+    }?;
+    Some(RuleProgram {
+        name,
+        tests,
+        target,
     })
 }
 

@@ -228,172 +228,43 @@ pub fn judge(
     let mut out = Staleness::default();
     let mut ages_unknown = false;
     for chain in chains(config, inventory) {
-        let Some((first, traits)) = chain.files.first() else {
+        let Some(&(_, traits)) = chain.files.first() else {
             continue;
         };
-        let name = chain.name;
-        let mut codes: Vec<Code> = Vec::new();
-        let mut found: Vec<Finding> = Vec::new();
-        let at_name = |f: Finding, file: &FlagFile| {
-            f.at(&file.path, file.digest.name_pos)
-                .in_flag(Some(name), Some(&file.env))
-        };
-
-        // Past `expires`, in the first environment (upstream first) whose date has passed.
-        let expired = chain.files.iter().find_map(|(file, t)| {
-            let expires = t.expires.as_ref()?;
-            let date = Date::parse(&expires.value)?;
-            date.is_past(now).then_some((file, expires, date))
-        });
-        if let Some((file, expires, date)) = expired {
-            codes.push(Code::Expired);
-            found.push(
-                Code::Expired
-                    .finding(format!("\"{name}\" expired on {date}"))
-                    .at(&file.path, expires.pos)
-                    .in_flag(Some(name), Some(&file.env))
-                    .help(format!(
-                        "retire it (flagctl retire {name}) once the code no longer reads it, or move `expires` with a reason"
-                    )),
-            );
-        }
-
-        let life = lives.flags.get(name);
-        let limit = match lifetime(config, traits.kind) {
-            Some(Lifetime::Limited(limit)) => Some(limit),
-            _ => None,
-        };
-        if let Some(limit) = limit {
+        let life = lives.flags.get(chain.name);
+        let mut verdict = Verdict::default();
+        expired(&chain, now, &mut verdict);
+        if let Some(Lifetime::Limited(limit)) = lifetime(config, traits.kind) {
             match life {
                 Some(life) => {
-                    let age = now.duration_since(life.born).max(SignedDuration::ZERO);
-                    if age > limit {
-                        codes.push(Code::Lifetime);
-                        let bound = if life.born_before_history {
-                            "at least "
-                        } else {
-                            ""
-                        };
-                        found.push(
-                            at_name(
-                                Code::Lifetime.finding(format!(
-                                    "{} flag \"{name}\" is {bound}{} old (added {}), past the {} lifetime of {}",
-                                    traits.kind,
-                                    days(age),
-                                    life.born.strftime("%Y-%m-%d"),
-                                    traits.kind,
-                                    days(limit)
-                                )),
-                                first,
-                            )
-                            .with("age_days", (age.as_secs() / 86_400).into())
-                            .help(format!(
-                                "retire it (flagctl retire {name}), or give it a kind that lives longer"
-                            )),
-                        );
-                    } else if life.born_before_history {
-                        ages_unknown = true;
-                    }
+                    past_lifetime(&chain, life, limit, now, &mut verdict);
+                    rolled_out(&chain, &envs, life, limit, now, &mut verdict);
                 }
                 // A flag git does not know yet is new (uncommitted); outside git, unknown.
-                None => ages_unknown |= lives.no_history,
-            }
-
-            // Served the same to everyone everywhere, and untouched for the kind's lifetime.
-            let everywhere = envs
-                .iter()
-                .all(|env| chain.files.iter().any(|(f, _)| f.env == *env));
-            let served: Vec<Option<&str>> = chain
-                .files
-                .iter()
-                .map(|(_, t)| t.everyone.as_deref())
-                .collect();
-            let one = served.first().copied().flatten();
-            if everywhere && one.is_some() && served.iter().all(|s| *s == one) {
-                let variant = one.unwrap_or_default();
-                match life {
-                    Some(life) if now.duration_since(life.changed) > limit => {
-                        let unchanged = now.duration_since(life.changed);
-                        codes.push(Code::RolledOut);
-                        found.push(
-                            at_name(
-                                Code::RolledOut.finding(format!(
-                                    "\"{name}\" serves \"{variant}\" to everyone in every environment and has not changed for {} (the {} lifetime is {})",
-                                    days(unchanged),
-                                    traits.kind,
-                                    days(limit)
-                                )),
-                                first,
-                            )
-                            .with("serves", variant.into())
-                            .help(format!(
-                                "make \"{variant}\" the code's own behaviour, then retire the flag (flagctl retire {name})"
-                            )),
-                        );
-                    }
-                    Some(_) => {}
-                    None => ages_unknown |= lives.no_history,
-                }
+                None => verdict.age_unknown = lives.no_history,
             }
         }
-
-        // Deprecated, yet enabled somewhere.
-        for (file, t) in &chain.files {
-            let deprecated = t
-                .lifecycle
-                .as_ref()
-                .filter(|l| l.value == Lifecycle::Deprecated);
-            if let (Some(lifecycle), Some(true)) = (deprecated, t.enabled) {
-                if !codes.contains(&Code::DeprecatedServed) {
-                    codes.push(Code::DeprecatedServed);
-                }
-                found.push(
-                    Code::DeprecatedServed
-                        .finding(format!(
-                            "\"{name}\" is deprecated but still enabled in {}",
-                            file.env
-                        ))
-                        .at(&file.path, lifecycle.pos)
-                        .in_flag(Some(name), Some(&file.env))
-                        .help(format!(
-                            "disable it there (flagctl toggle {name} --env {} off), then retire it",
-                            file.env
-                        )),
-                );
-            }
-        }
-
-        let refs = mentions.map(|m| m.get(name).cloned().unwrap_or_default());
+        deprecated_served(&chain, &mut verdict);
+        let refs = mentions.map(|m| m.get(chain.name).cloned().unwrap_or_default());
         if let Some(refs) = refs.as_ref().filter(|r| r.count == 0) {
             debug_assert!(refs.first.is_none());
-            codes.push(Code::Unreferenced);
-            found.push(
-                at_name(
-                    Code::Unreferenced.finding(format!(
-                        "no file of the searched code mentions \"{name}\""
-                    )),
-                    first,
-                )
-                .with("references", 0.into())
-                .help(format!(
-                    "retire it (flagctl retire {name}) if nothing reads it, or search the code that does"
-                )),
-            );
+            unreferenced(&chain, &mut verdict);
         }
-        if !codes.is_empty() || refs.is_some() {
+        ages_unknown |= verdict.age_unknown;
+        if !verdict.codes.is_empty() || refs.is_some() {
             out.flags.push(StaleFlag {
-                flag: name.to_owned(),
+                flag: chain.name.to_owned(),
                 kind: traits.kind.as_str(),
                 owner: traits.owner.clone(),
                 born: life.map(|l| l.born.strftime("%Y-%m-%d").to_string()),
                 changed: life.map(|l| l.changed.strftime("%Y-%m-%d").to_string()),
                 age_days: life.map(|l| now.duration_since(l.born).as_secs().max(0) / 86_400),
-                codes: codes.iter().map(|c| c.as_str()).collect(),
+                codes: verdict.codes.iter().map(|c| c.as_str()).collect(),
                 references: refs.as_ref().map(|r| r.count),
                 first_reference: refs.and_then(|r| r.first),
             });
         }
-        out.findings.extend(found);
+        out.findings.extend(verdict.found);
     }
     if ages_unknown {
         let why = if lives.no_history {
@@ -411,6 +282,185 @@ pub fn judge(
             && (mentions.is_some() || code != <&str>::from(Code::Unreferenced))
     });
     out
+}
+
+/// What the checks found of one flag: each code once, every finding, and whether its age (needed
+/// by a check) was unknown.
+#[derive(Default)]
+struct Verdict {
+    codes: Vec<Code>,
+    found: Vec<Finding>,
+    age_unknown: bool,
+}
+
+impl Verdict {
+    fn add(&mut self, code: Code, finding: Finding) {
+        if !self.codes.contains(&code) {
+            self.codes.push(code);
+        }
+        self.found.push(finding);
+    }
+}
+
+impl Chain<'_> {
+    /// `finding` placed at the flag's name in its first (most upstream) file.
+    fn at_name(&self, finding: Finding) -> Finding {
+        match self.files.first() {
+            Some((file, _)) => finding
+                .at(&file.path, file.digest.name_pos)
+                .in_flag(Some(self.name), Some(&file.env)),
+            None => finding,
+        }
+    }
+}
+
+/// Past `expires`, in the first environment (upstream first) whose date has passed.
+fn expired(chain: &Chain, now: Timestamp, verdict: &mut Verdict) {
+    let name = chain.name;
+    let expired = chain.files.iter().find_map(|(file, t)| {
+        let expires = t.expires.as_ref()?;
+        let date = Date::parse(&expires.value)?;
+        date.is_past(now).then_some((file, expires, date))
+    });
+    if let Some((file, expires, date)) = expired {
+        verdict.add(
+            Code::Expired,
+            Code::Expired
+                .finding(format!("\"{name}\" expired on {date}"))
+                .at(&file.path, expires.pos)
+                .in_flag(Some(name), Some(&file.env))
+                .help(format!(
+                    "retire it (flagctl retire {name}) once the code no longer reads it, or move `expires` with a reason"
+                )),
+        );
+    }
+}
+
+/// Older than its kind's lifetime, counted from the first commit of the flag.
+fn past_lifetime(
+    chain: &Chain,
+    life: &Life,
+    limit: SignedDuration,
+    now: Timestamp,
+    verdict: &mut Verdict,
+) {
+    let name = chain.name;
+    let Some(&(_, traits)) = chain.files.first() else {
+        return;
+    };
+    let age = now.duration_since(life.born).max(SignedDuration::ZERO);
+    if age <= limit {
+        verdict.age_unknown |= life.born_before_history;
+        return;
+    }
+    let bound = if life.born_before_history {
+        "at least "
+    } else {
+        ""
+    };
+    verdict.add(
+        Code::Lifetime,
+        chain
+            .at_name(Code::Lifetime.finding(format!(
+                "{} flag \"{name}\" is {bound}{} old (added {}), past the {} lifetime of {}",
+                traits.kind,
+                days(age),
+                life.born.strftime("%Y-%m-%d"),
+                traits.kind,
+                days(limit)
+            )))
+            .with("age_days", (age.as_secs() / 86_400).into())
+            .help(format!(
+                "retire it (flagctl retire {name}), or give it a kind that lives longer"
+            )),
+    );
+}
+
+/// Served the same to everyone in every environment, and untouched for the kind's lifetime.
+fn rolled_out(
+    chain: &Chain,
+    envs: &[&str],
+    life: &Life,
+    limit: SignedDuration,
+    now: Timestamp,
+    verdict: &mut Verdict,
+) {
+    let name = chain.name;
+    let Some(&(_, traits)) = chain.files.first() else {
+        return;
+    };
+    let everywhere = envs
+        .iter()
+        .all(|env| chain.files.iter().any(|(f, _)| f.env == *env));
+    let served: Vec<Option<&str>> = chain
+        .files
+        .iter()
+        .map(|(_, t)| t.everyone.as_deref())
+        .collect();
+    let Some(variant) = served.first().copied().flatten() else {
+        return;
+    };
+    let unchanged = now.duration_since(life.changed);
+    if !everywhere || !served.iter().all(|s| *s == Some(variant)) || unchanged <= limit {
+        return;
+    }
+    verdict.add(
+        Code::RolledOut,
+        chain
+            .at_name(Code::RolledOut.finding(format!(
+                "\"{name}\" serves \"{variant}\" to everyone in every environment and has not changed for {} (the {} lifetime is {})",
+                days(unchanged),
+                traits.kind,
+                days(limit)
+            )))
+            .with("serves", variant.into())
+            .help(format!(
+                "make \"{variant}\" the code's own behaviour, then retire the flag (flagctl retire {name})"
+            )),
+    );
+}
+
+/// Deprecated, yet enabled somewhere: one finding per such environment.
+fn deprecated_served(chain: &Chain, verdict: &mut Verdict) {
+    let name = chain.name;
+    for (file, t) in &chain.files {
+        let deprecated = t
+            .lifecycle
+            .as_ref()
+            .filter(|l| l.value == Lifecycle::Deprecated);
+        if let (Some(lifecycle), Some(true)) = (deprecated, t.enabled) {
+            verdict.add(
+                Code::DeprecatedServed,
+                Code::DeprecatedServed
+                    .finding(format!(
+                        "\"{name}\" is deprecated but still enabled in {}",
+                        file.env
+                    ))
+                    .at(&file.path, lifecycle.pos)
+                    .in_flag(Some(name), Some(&file.env))
+                    .help(format!(
+                        "disable it there (flagctl toggle {name} --env {} off), then retire it",
+                        file.env
+                    )),
+            );
+        }
+    }
+}
+
+/// Mentioned by no file of the searched code.
+fn unreferenced(chain: &Chain, verdict: &mut Verdict) {
+    let name = chain.name;
+    verdict.add(
+        Code::Unreferenced,
+        chain
+            .at_name(Code::Unreferenced.finding(format!(
+                "no file of the searched code mentions \"{name}\""
+            )))
+            .with("references", 0.into())
+            .help(format!(
+                "retire it (flagctl retire {name}) if nothing reads it, or search the code that does"
+            )),
+    );
 }
 
 /// `52d`, or `5h` under two days.
