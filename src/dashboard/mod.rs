@@ -239,46 +239,15 @@ pub fn build(inputs: Inputs) -> Result<Dashboard, GitError> {
     let staleness = stale::judge(config, inventory, &lives, None, now);
 
     let series = Series::of(entries, &envs, &pairs);
-    let chains = stale::chains(config, inventory);
-    let traits_of: HashMap<&str, &crate::model::Traits> = chains
-        .iter()
-        .filter_map(|c| c.files.first().map(|(_, t)| (c.name, *t)))
-        .collect();
-
-    let mut by_flag: HashMap<&str, Vec<&Finding>> = HashMap::new();
-    for f in drift.findings.iter().chain(&staleness.findings) {
-        if let Some(flag) = f.flag.as_deref() {
-            by_flag.entry(flag).or_default().push(f);
-        }
-    }
-    let mut flags: Vec<FlagHealth> = rows
-        .into_iter()
-        .map(|row| {
-            let traits = traits_of.get(row.name.as_str()).copied();
-            let findings = by_flag
-                .get(row.name.as_str())
-                .map_or(&[][..], Vec::as_slice);
-            let tally = tests.as_ref().and_then(|t| t.flags.get(&row.name).copied());
-            let reasons = reasons(findings, traits, tally);
-            let lost: u32 = reasons.iter().map(|r| r.points).sum();
-            let life = lives.flags.get(&row.name);
-            FlagHealth {
-                description: traits.and_then(|t| t.description.clone()),
-                owner: traits.and_then(|t| t.owner.clone()),
-                kind: traits.map(|t| t.kind.as_str()),
-                lifecycle: traits.and_then(|t| t.lifecycle.as_ref().map(|l| l.value.as_str())),
-                health: 100u32.saturating_sub(lost),
-                reasons,
-                toggles: series.flag_toggles(&row.name, &envs),
-                born: life.map(|l| l.born.to_string()),
-                changed: life.map(|l| l.changed.to_string()),
-                tests: tally,
-                environments: row.environments,
-                name: row.name,
-            }
-        })
-        .collect();
-    flags.sort_by(|a, b| a.name.cmp(&b.name));
+    let flags = flag_healths(
+        rows,
+        &stale::chains(config, inventory),
+        drift.findings.iter().chain(&staleness.findings),
+        tests.as_ref(),
+        &lives,
+        &series,
+        &envs,
+    );
 
     let mut findings = drift.findings;
     findings.extend(staleness.findings);
@@ -339,6 +308,58 @@ pub fn build(inputs: Inputs) -> Result<Dashboard, GitError> {
         tests,
         findings,
     })
+}
+
+/// Each flag's health: 100 less the points of its reasons, with what the page shows beside it,
+/// sorted by name.
+fn flag_healths<'f>(
+    rows: Vec<drift::StatusRow>,
+    chains: &[stale::Chain],
+    findings: impl Iterator<Item = &'f Finding>,
+    tests: Option<&TestRun>,
+    lives: &Lives,
+    series: &Series,
+    envs: &[&str],
+) -> Vec<FlagHealth> {
+    let traits_of: HashMap<&str, &crate::model::Traits> = chains
+        .iter()
+        .filter_map(|c| c.files.first().map(|(_, t)| (c.name, *t)))
+        .collect();
+    let mut by_flag: HashMap<&str, Vec<&Finding>> = HashMap::new();
+    for f in findings {
+        if let Some(flag) = f.flag.as_deref() {
+            by_flag.entry(flag).or_default().push(f);
+        }
+    }
+    let mut flags: Vec<FlagHealth> = rows
+        .into_iter()
+        .map(|row| {
+            let traits = traits_of.get(row.name.as_str()).copied();
+            let findings = by_flag
+                .get(row.name.as_str())
+                .map_or(&[][..], Vec::as_slice);
+            let tally = tests.and_then(|t| t.flags.get(&row.name).copied());
+            let reasons = reasons(findings, traits, tally);
+            let lost: u32 = reasons.iter().map(|r| r.points).sum();
+            let life = lives.flags.get(&row.name);
+            FlagHealth {
+                description: traits.and_then(|t| t.description.clone()),
+                owner: traits.and_then(|t| t.owner.clone()),
+                kind: traits.map(|t| t.kind.as_str()),
+                lifecycle: traits.and_then(|t| t.lifecycle.as_ref().map(|l| l.value.as_str())),
+                health: 100u32.saturating_sub(lost),
+                reasons,
+                toggles: series.flag_toggles(&row.name, envs),
+                born: life.map(|l| l.born.to_string()),
+                changed: life.map(|l| l.changed.to_string()),
+                tests: tally,
+                environments: row.environments,
+                name: row.name,
+            }
+        })
+        .collect();
+    flags.sort_by(|a, b| a.name.cmp(&b.name));
+    flags
 }
 
 /// Points off for each finding of a flag, a missing owner and failing tests.
