@@ -48,6 +48,10 @@ pub enum RepoError {
     },
     #[error("{path}: flag files belong in an environment folder ({dir}/<env>/…)")]
     StrayFile { path: String, dir: String },
+    #[error(
+        "{path} is a symbolic link to {target}, outside the repository; flag files must live in the repository, where git tracks and reviews them"
+    )]
+    FolderEscape { path: String, target: String },
     #[error("cannot read {}: {cause}", path.display())]
     Unreadable {
         path: PathBuf,
@@ -154,6 +158,14 @@ impl Repository {
     pub fn files(&self) -> Result<Vec<SourceFile>, RepoError> {
         let mut files = Vec::new();
         let flags = self.flags_dir();
+        for top in [&flags, &self.root.join(SEGMENTS_DIR)] {
+            if let Some(target) = self.escaping_target(top) {
+                return Err(RepoError::FolderEscape {
+                    path: self.relative(top),
+                    target,
+                });
+            }
+        }
         if flags.is_dir() {
             self.walk_env_folders(&flags, FileKind::Flag, &mut files)?;
         }
@@ -209,6 +221,10 @@ impl Repository {
                         hint,
                     });
                 }
+                if file_type.is_symlink() && self.escaping_target(&path).is_some() {
+                    out.push(self.source(&path, kind, Some(&name), true));
+                    continue;
+                }
                 self.walk_tree(
                     &path,
                     kind,
@@ -239,7 +255,9 @@ impl Repository {
     }
 
     /// Every YAML file below an environment folder; group folders nest freely. Linked folders
-    /// are walked (so that what they hold is judged, not skipped) and their files marked linked.
+    /// inside the repository are walked (so that what they hold is judged, not skipped) and
+    /// their files marked linked. A folder linked out of the repository is never walked: the
+    /// link stands as one linked file, and reading it is the `fs/symlink-escape` finding.
     fn walk_tree(
         &self,
         dir: &Path,
@@ -249,11 +267,12 @@ impl Repository {
         out: &mut Vec<SourceFile>,
     ) -> Result<(), RepoError> {
         let mut linked_dirs: Vec<PathBuf> = Vec::new();
-        let walk = walkdir::WalkDir::new(dir)
+        let mut walk = walkdir::WalkDir::new(dir)
             .min_depth(1)
             .follow_links(true)
-            .sort_by_file_name();
-        for entry in walk {
+            .sort_by_file_name()
+            .into_iter();
+        while let Some(entry) = walk.next() {
             let entry = entry.map_err(|e| {
                 let path = e.path().unwrap_or(dir).to_owned();
                 RepoError::Unreadable {
@@ -266,7 +285,14 @@ impl Repository {
             let hidden = entry.file_name().to_string_lossy().starts_with('.');
             if entry.file_type().is_dir() {
                 if entry.path_is_symlink() {
-                    linked_dirs.push(entry.path().to_owned());
+                    if self.escaping_target(entry.path()).is_some() {
+                        // Never walked: the link itself is the one file, and reading it is
+                        // the finding.
+                        walk.skip_current_dir();
+                        out.push(self.source(entry.path(), kind, env, true));
+                    } else {
+                        linked_dirs.push(entry.path().to_owned());
+                    }
                 }
                 continue;
             }

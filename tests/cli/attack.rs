@@ -252,6 +252,72 @@ fn an_environment_folder_linked_out_of_the_repository_is_found_and_never_written
 
 #[cfg(unix)]
 #[test]
+fn a_group_folder_linked_out_of_the_repository_is_one_finding_and_never_walked() {
+    let repo = fixture();
+    let outside = Outside::of(&repo);
+    let elsewhere = outside.path.join("elsewhere");
+    std::fs::create_dir_all(elsewhere.join("deep")).expect("folder");
+    std::fs::write(elsewhere.join("deep/secret.yaml"), "token: hunter2\n").expect("write");
+    // Walking into the folder would meet this loop and fail the whole command.
+    std::os::unix::fs::symlink(&elsewhere, elsewhere.join("deep/loop")).expect("loop");
+    std::os::unix::fs::symlink(&elsewhere, repo.join("flags/dev/evil")).expect("link");
+    std::os::unix::fs::symlink(&elsewhere, repo.join("flags/staging/evil")).expect("link");
+    repo.commit("groups elsewhere");
+
+    let run = repo.run(&["validate", "--format", "json"]);
+    run.expect(1);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    let findings: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap_or_default(),
+                f["path"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        findings,
+        [
+            ("fs/symlink-escape", "flags/dev/evil"),
+            ("fs/symlink-escape", "flags/staging/evil"),
+        ],
+        "{}",
+        run.show()
+    );
+    assert!(!run.stdout.contains("hunter2"), "{}", run.show());
+    for command in [["diff", "--format", "json"], ["status", "--format", "json"]] {
+        let run = repo.run(&command);
+        assert_ne!(run.code, Some(2), "{}", run.show());
+        assert!(run.stdout.contains("flags/dev/evil"), "{}", run.show());
+        assert!(!run.stdout.contains("secret"), "{}", run.show());
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_flags_folder_linked_out_of_the_repository_is_refused_whole() {
+    let repo = fixture();
+    let outside = Outside::of(&repo);
+    std::fs::rename(repo.join("flags"), outside.path.join("flags")).expect("move");
+    std::os::unix::fs::symlink(outside.path.join("flags"), repo.join("flags")).expect("link");
+    let before = outside.snapshot();
+    for line in [
+        "validate",
+        "diff",
+        "status",
+        "toggle feature_a --env dev on",
+    ] {
+        let run = repo.run_line(line);
+        run.refused(&["flags is a symbolic link", "outside the repository"]);
+        outside.assert_unchanged(&before, &run);
+    }
+}
+
+#[cfg(unix)]
+#[test]
 fn a_flag_file_linking_to_another_environment_is_found_and_neither_is_written() {
     let repo = fixture();
     std::fs::remove_file(repo.join("flags/prod/feature_a.yaml")).expect("rm");
