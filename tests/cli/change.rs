@@ -1265,8 +1265,17 @@ fn new_creates_a_flag_from_a_template_that_validates() {
     out.expect(0);
     repo.assert_one_commit_on(&old_head, &out);
     let path = "flags/dev/feature_fresh.yaml";
-    let text = repo.text(path);
-    assert!(text.contains("name: feature_fresh\n"), "{text}");
+    // The template with its name filled in, first after the header comments.
+    let template = repo.text("templates/release.yaml");
+    let body = template.find("\nversion:").expect("the template's first key") + 1;
+    assert_eq!(
+        repo.text(path),
+        format!(
+            "{}name: feature_fresh\n{}",
+            &template[..body],
+            &template[body..]
+        )
+    );
     assert_eq!(
         repo.git(&["show", "--name-status", "--format=", "HEAD"])
             .trim(),
@@ -1283,23 +1292,21 @@ fn new_creates_a_flag_from_a_template_that_validates() {
         "A\tflags/dev/home/feature_grouped.yaml"
     );
 
-    for (line, needles) in [
-        (
-            "new feature_fresh --template release",
-            &["feature_fresh", "exists"][..],
-        ),
-        (
-            "new Feature-Fresh --template release",
-            &["Feature-Fresh", "naming"],
-        ),
-        (
-            "new feature_other --template relase",
-            &["relase", "did you mean \"release\""],
-        ),
-        ("new feature_other --template release --env qa", &["qa"]),
-    ] {
-        repo.run_line(line).refused(needles);
-    }
+    let refusals: Vec<String> = [
+        "new feature_fresh --template release",
+        "new Feature-Fresh --template release",
+        "new feature_other --template relase",
+        "new feature_other --template release --env qa",
+        "new feature_other --template .hidden",
+    ]
+    .iter()
+    .map(|line| {
+        let run = repo.run_line(line);
+        run.refused(&[]);
+        format!("$ flagctl {line}\n{}", run.stderr)
+    })
+    .collect();
+    insta::assert_snapshot!("new_refusals", refusals.join("\n"));
 }
 
 // ---------------------------------------------------------------------------------------------
