@@ -39,21 +39,7 @@ fn fixture() -> (Repo, Json) {
         );
     }
     repo.commit("init");
-    let plan = repo.home().join("plan.json");
-    repo.run(&[
-        "promote",
-        "staging",
-        "prod",
-        "feature_a",
-        "feature_b",
-        "--plan",
-        plan.to_str().expect("UTF-8"),
-        "--reason",
-        "r",
-    ])
-    .expect(0);
-    let json: Json = serde_json::from_slice(&std::fs::read(&plan).expect("plan")).expect("JSON");
-    std::fs::remove_file(&plan).expect("remove the plan");
+    let json = repo.save_plan(&["staging", "prod", "feature_a", "feature_b"]);
     assert_eq!(json["flags"].as_array().map(Vec::len), Some(2), "{json}");
     (repo, json)
 }
@@ -279,16 +265,8 @@ fn apply_either_makes_the_planned_promotion_or_refuses_and_changes_nothing() {
     });
     // The plan as saved applies: a flagctl that refused every plan would pass the cases below.
     let intact = Repo::copy_of(&fixture);
-    let file = intact.home().join("plan.json");
-    std::fs::write(&file, serde_json::to_vec(&plan).expect("JSON")).expect("write the plan");
     let head = intact.head();
-    let run = intact.run(&[
-        "apply",
-        file.to_str().expect("UTF-8"),
-        "--yes",
-        "--reason",
-        "r",
-    ]);
+    let run = intact.apply(plan.to_string());
     run.expect(0);
     intact.assert_one_commit_on(&head, &run);
     for (path, after) in &expected {
@@ -307,17 +285,12 @@ fn apply_either_makes_the_planned_promotion_or_refuses_and_changes_nothing() {
             }
             damaged(serde_json::to_vec(&edited).expect("JSON"), &damage)
         };
-        let file = repo.home().join("plan.json");
-        std::fs::write(&file, &bytes).expect("write the plan");
+        // The plan file is there before the run, to be written over: a run that wrote nothing
+        // leaves the folders as they were.
+        std::fs::write(repo.plan_file(), "").expect("write the plan");
         let around = beside(&repo);
         let head = repo.head();
-        let run = repo.run(&[
-            "apply",
-            file.to_str().expect("UTF-8"),
-            "--yes",
-            "--reason",
-            "r",
-        ]);
+        let run = repo.apply(&bytes);
         let shown = || format!("plan: {}\n{}", String::from_utf8_lossy(&bytes), run.show());
         prop_assert!(
             matches!(run.code, Some(0 | 2)),
@@ -373,16 +346,7 @@ fn apply_either_makes_the_planned_promotion_or_refuses_and_changes_nothing() {
 fn a_plan_naming_a_flag_twice_is_refused_and_a_promotion_names_it_once() {
     let (repo, mut plan) = fixture();
     apply_edit(&mut plan, &Edit::Duplicate(1));
-    let file = repo.home().join("plan.json");
-    std::fs::write(&file, serde_json::to_vec(&plan).expect("JSON")).expect("write the plan");
-    repo.run(&[
-        "apply",
-        file.to_str().expect("UTF-8"),
-        "--yes",
-        "--reason",
-        "r",
-    ])
-    .refused(&["make a new plan"]);
+    repo.apply(plan.to_string()).refused(&["make a new plan"]);
     let head = repo.head();
     let run = repo.run(&[
         "promote",

@@ -1109,36 +1109,26 @@ fn a_plan_is_refused_once_head_or_a_file_moved() {
     let repo = fixture();
     repo.write(&flow_path("staging"), staging_1_1());
     repo.commit("staging 1.1.0");
-    let plan = repo.home().join("plan.json");
-    let plan_arg = plan.to_str().expect("UTF-8 path");
-    repo.run(&[
-        "promote", "staging", "prod", "--all", "--plan", plan_arg, "--reason", "r",
-    ])
-    .expect(0);
+    let plan = repo.save_plan(&["staging", "prod", "--all"]).to_string();
 
     // A file the plan read changed (uncommitted).
     let changed = Repo::copy_of(&repo);
     let mut text = changed.text(&flow_path("staging"));
     text.push_str("# edited after the plan\n");
     changed.write(&flow_path("staging"), text);
-    changed
-        .run(&["apply", plan_arg, "--yes", "--reason", "r"])
-        .refused(&["experiment_flow"]);
+    changed.apply(&plan).refused(&["experiment_flow"]);
 
     // The target changed.
     let changed = Repo::copy_of(&repo);
     let mut text = changed.text(&flow_path("prod"));
     text.push_str("# edited after the plan\n");
     changed.write(&flow_path("prod"), text);
-    changed
-        .run(&["apply", plan_arg, "--yes", "--reason", "r"])
-        .refused(&["experiment_flow"]);
+    changed.apply(&plan).refused(&["experiment_flow"]);
 
     // HEAD moved (an unrelated commit).
     repo.write("README.md", "unrelated\n");
     repo.commit("unrelated");
-    repo.run(&["apply", plan_arg, "--yes", "--reason", "r"])
-        .refused(&["HEAD"]);
+    repo.apply(&plan).refused(&["HEAD"]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1267,7 +1257,10 @@ fn new_creates_a_flag_from_a_template_that_validates() {
     let path = "flags/dev/feature_fresh.yaml";
     // The template with its name filled in, first after the header comments.
     let template = repo.text("templates/release.yaml");
-    let body = template.find("\nversion:").expect("the template's first key") + 1;
+    let body = template
+        .find("\nversion:")
+        .expect("the template's first key")
+        + 1;
     assert_eq!(
         repo.text(path),
         format!(

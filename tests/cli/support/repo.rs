@@ -441,6 +441,33 @@ impl Repo {
         self.run(&line.split_whitespace().collect::<Vec<_>>())
     }
 
+    /// Where a test keeps a promotion plan: `plan.json` in the repository's home, outside the
+    /// work tree (as a plan handed to a reviewer would be).
+    pub fn plan_file(&self) -> String {
+        self.home().join("plan.json").to_string_lossy().into_owned()
+    }
+
+    /// `promote PROMOTE… --plan` [`Repo::plan_file`] `--reason r`, which must succeed; the plan it
+    /// saved.
+    #[track_caller]
+    pub fn save_plan(&self, promote: &[&str]) -> serde_json::Value {
+        let file = self.plan_file();
+        let mut args = vec!["promote"];
+        args.extend_from_slice(promote);
+        args.extend(["--plan", &file, "--reason", "r"]);
+        self.run(&args).expect(0);
+        serde_json::from_slice(&std::fs::read(&file).expect("the saved plan"))
+            .expect("the plan is JSON")
+    }
+
+    /// `apply` [`Repo::plan_file`] `--yes --reason r`, the file holding `plan` (a saved plan,
+    /// edited or damaged) first.
+    pub fn apply(&self, plan: impl AsRef<[u8]>) -> Run {
+        let file = self.plan_file();
+        std::fs::write(&file, plan).expect("write the plan");
+        self.run(&["apply", &file, "--yes", "--reason", "r"])
+    }
+
     /// flagctl with `args`, to add environment variables, stdin or a folder before [`Cmd::run`].
     pub fn cmd(&self, args: &[&str]) -> Cmd<'_> {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_flagctl"));
