@@ -13,7 +13,7 @@ use std::path::Path;
 use serde_json::{Value as Json, json};
 
 use crate::support::{
-    NOW, Repo, assert_has, codes, demo, findings, of_flag, one, project_root, with_code,
+    NOW, Repo, assert_has, codes, demo, findings, of_flag, one, project_root, snapshots, with_code,
 };
 
 // ----------------------------------------------------------------------------------------------
@@ -58,25 +58,14 @@ fn diff_json(repo: &Repo, code: i32, args: &[&str]) -> Json {
     repo.run(&all).expect(code).report()
 }
 
-/// `diff ARGS` in `repo` as a person reads it and as a program does (`--format json`, checked
-/// against the report schema), both exiting `code`: one snapshot `name` of the two outputs.
+/// `diff ARGS` in `repo`, human and JSON ([`Repo::human_and_json`]), both exiting `code`: one
+/// snapshot `name` of the two.
 #[track_caller]
 fn assert_diff_snapshot(name: &str, repo: &Repo, code: i32, args: &[&str]) {
-    let mut human = vec!["diff"];
-    human.extend_from_slice(args);
-    let human = repo.run(&human);
-    human.expect(code);
-    let json = repo
-        .cmd(&["diff"])
-        .args(args)
-        .args(&["--format", "json"])
-        .run();
-    json.expect(code).report();
-    let both = format!(
-        "$ {}\n{}\n$ {}\n{}",
-        human.command, human.stdout, json.command, json.stdout
-    );
-    crate::support::snapshots().bind(|| insta::assert_snapshot!(name, both));
+    let mut all = vec!["diff"];
+    all.extend_from_slice(args);
+    let both = repo.human_and_json(&all, code);
+    snapshots().bind(|| insta::assert_snapshot!(name, both));
 }
 
 // ----------------------------------------------------------------------------------------------

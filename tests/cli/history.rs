@@ -604,23 +604,9 @@ fn check_an_added_variant_needs_a_minor_bump() {
     let path = flow_path("dev");
     repo.edit(&path, "  b: onepage\n", "  b: onepage\n  c: hybrid\n");
     repo.commit_with("add a variant", &[]);
-    let out = repo.run(&["check", "--base", &base, "--format", "json"]);
-    out.expect(1);
-    let doc = out.json();
-    let bump = one(&doc, "check/bump-needed");
-    assert_eq!(bump["severity"], "error");
-    assert_eq!(bump["path"], path.as_str());
-    assert_eq!(bump["flag"], "experiment_flow");
-    assert_eq!(bump["env"], "dev");
-    assert_eq!(
-        (bump["line"].as_u64(), bump["column"].as_u64()),
-        (Some(3), Some(10))
-    );
-    let message = bump["message"].as_str().expect("message");
-    assert!(
-        message.contains("minor") && message.contains("\"c\""),
-        "{message}"
-    );
+    // An error at dev's version, naming the variant and the minor bump it needs.
+    let both = repo.human_and_json(&["check", "--base", &base], 1);
+    snapshots().bind(|| insta::assert_snapshot!("check_minor", both));
 
     // A patch bump is not enough; the minor bump is.
     repo.edit(&path, "version: 1.0.0", "version: 1.0.1");
@@ -639,15 +625,8 @@ fn check_a_changed_default_needs_a_major_bump() {
     repo.edit(&path, "default: a", "default: b");
     repo.edit(&path, "version: 1.0.0", "version: 1.1.0");
     repo.commit_with("default b, minor bump", &[]);
-    let out = repo.run(&["check", "--base", &base, "--format", "json"]);
-    out.expect(1);
-    let doc = out.json();
-    let bump = one(&doc, "check/bump-needed");
-    let message = bump["message"].as_str().expect("message");
-    assert!(
-        message.contains("major") && message.contains("default"),
-        "{message}"
-    );
+    let both = repo.human_and_json(&["check", "--base", &base], 1);
+    snapshots().bind(|| insta::assert_snapshot!("check_major", both));
 
     repo.edit(&path, "version: 1.1.0", "version: 2.0.0");
     repo.commit_with("major", &[]);
@@ -803,13 +782,10 @@ fn check_prod_changes_need_a_reason() {
     let repo = fixture();
     let base = repo.head();
     let commit = prod_change(&repo, &["Approved-by: Bob Reviewer <bob@example.com>"]);
-    let out = repo.run(&["check", "--base", &base, "--format", "json"]);
-    out.expect(1);
-    assert_eq!(codes_of(&out), ["check/reason-missing"]);
-    let doc = out.report();
-    let finding = &findings(&doc)[0];
-    assert_eq!(finding["env"], "prod");
-    assert_eq!(finding["commit"], commit.as_str());
+    // One finding, in prod, naming the commit.
+    let both = repo.human_and_json(&["check", "--base", &base], 1);
+    assert!(both.contains(&commit), "{both}");
+    snapshots().bind(|| insta::assert_snapshot!("check_reason", both));
 
     repo.amend(
         "banner in prod",

@@ -441,6 +441,20 @@ impl Repo {
         self.run(&line.split_whitespace().collect::<Vec<_>>())
     }
 
+    /// `ARGS` as a person reads them and as a program does (`--format json`, checked against the
+    /// report schema), both exiting `code`: the two command lines and outputs, for one snapshot.
+    #[track_caller]
+    pub fn human_and_json(&self, args: &[&str], code: i32) -> String {
+        let human = self.run(args);
+        human.expect(code);
+        let json = self.cmd(args).args(&["--format", "json"]).run();
+        json.expect(code).report();
+        format!(
+            "$ {}\n{}\n$ {}\n{}",
+            human.command, human.stdout, json.command, json.stdout
+        )
+    }
+
     /// Where a test keeps a promotion plan: `plan.json` in the repository's home, outside the
     /// work tree (as a plan handed to a reviewer would be).
     pub fn plan_file(&self) -> String {
