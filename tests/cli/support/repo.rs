@@ -529,6 +529,19 @@ impl Repo {
         );
     }
 
+    /// Runs the writing command `line` (as [`Repo::run_line`]), which must succeed with one
+    /// commit on top of HEAD as it was ([`Repo::assert_one_commit_on`]) that changes one line of
+    /// `path` and nothing else ([`Repo::assert_one_line_changed`]); the file's text after it.
+    #[track_caller]
+    pub fn run_one_line_edit(&self, line: &str, path: &str) -> String {
+        let old_head = self.head();
+        let run = self.run_line(line);
+        run.expect(0);
+        self.assert_one_commit_on(&old_head, &run);
+        self.assert_one_line_changed(path);
+        self.text(path)
+    }
+
     /// Asserts that `run` made exactly one commit on top of `old_head` and left the work tree
     /// clean.
     #[track_caller]
