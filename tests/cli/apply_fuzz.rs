@@ -177,7 +177,12 @@ fn apply_edit(plan: &mut Json, edit: &Edit) {
             plan.as_object_mut().map(|o| o.remove(*name));
         }
         Edit::Set(Field::Flag(i, name), value) => {
-            if let Some(flag) = plan["flags"].get_mut(*i) {
+            // An earlier edit may have made the entry a string or a number, which has no fields
+            // (serde_json panics on indexing one); null becomes an object, as serde_json does.
+            if let Some(flag) = plan["flags"]
+                .get_mut(*i)
+                .filter(|f| f.is_object() || f.is_null())
+            {
                 flag[*name] = value.clone();
             }
         }
