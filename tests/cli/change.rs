@@ -877,69 +877,52 @@ fn a_flag_new_to_prod_arrives_disabled_with_its_rules() {
     assert_eq!(copy.text(prod), text);
 }
 
+/// A flag the target may not take, a draft anywhere or a lifecycle outside the target's
+/// `allowed_lifecycle`, is refused when named and skipped (and said) by --all, which promotes
+/// the rest.
 #[test]
-fn drafts_are_refused_by_name_and_skipped_by_all() {
-    let repo = fixture();
-    repo.write(
-        &flow_path("dev"),
-        flow("1.1.0", true, 50, 50).replace("lifecycle: approved", "lifecycle: draft"),
-    );
-    repo.write(
-        &banner_path("dev"),
-        banner("1.0.1", "A banner on the front page", "approved", false),
-    );
-    let old_head = repo.commit("dev changes");
-    repo.run_line("promote dev staging experiment_flow --yes")
-        .refused(&["experiment_flow", "draft"]);
+fn a_flag_the_target_may_not_take_is_refused_by_name_and_skipped_by_all() {
+    // The refusal names the environment whose rule it is: a draft in its own, a lifecycle the
+    // target does not allow in the target.
+    for (from, to, lifecycle, rule_of, reason) in [
+        ("dev", "staging", "draft", "dev", ""),
+        ("staging", "prod", "pending", "prod", " --reason r"),
+    ] {
+        let repo = fixture();
+        repo.write(
+            &flow_path(from),
+            flow("1.1.0", true, 50, 50)
+                .replace("lifecycle: approved", &format!("lifecycle: {lifecycle}")),
+        );
+        repo.write(
+            &banner_path(from),
+            banner("1.0.1", "A banner on the front page", "approved", false),
+        );
+        let old_head = repo.commit("changes");
+        repo.run_line(&format!(
+            "promote {from} {to} experiment_flow --yes{reason}"
+        ))
+        .refused(&["experiment_flow", lifecycle, rule_of]);
 
-    let out = repo.run_line("promote dev staging --all --yes");
-    out.expect(0);
-    assert!(
-        out.stderr.contains("skipped experiment_flow") && out.stderr.contains("draft"),
-        "{}",
-        out.show()
-    );
-    repo.assert_one_commit_on(&old_head, &out);
-    assert_eq!(
-        repo.git(&["show", "--name-only", "--format=", "HEAD"])
-            .trim(),
-        banner_path("staging")
-    );
-}
-
-#[test]
-fn a_lifecycle_the_target_does_not_allow_is_refused_by_name_and_skipped_by_all() {
-    let repo = fixture();
-    repo.write(
-        &flow_path("staging"),
-        flow("1.1.0", true, 50, 50).replace("lifecycle: approved", "lifecycle: pending"),
-    );
-    repo.write(
-        &banner_path("staging"),
-        banner("1.0.1", "A banner on the front page", "approved", false),
-    );
-    let old_head = repo.commit("staging changes");
-    repo.run_line("promote staging prod experiment_flow --yes --reason r")
-        .refused(&["experiment_flow", "pending", "prod"]);
-
-    let out = repo.run_line("promote staging prod --all --yes --reason r");
-    out.expect(0);
-    assert!(
-        out.stderr.contains("skipped experiment_flow"),
-        "{}",
-        out.show()
-    );
-    repo.assert_one_commit_on(&old_head, &out);
-    assert_eq!(
-        repo.git(&["show", "--name-only", "--format=", "HEAD"])
-            .trim(),
-        banner_path("prod")
-    );
-    assert_eq!(
-        repo.text(&flow_path("prod")),
-        flow("1.0.0", true, 50, 50),
-        "the pending flag is left alone"
-    );
+        let out = repo.run_line(&format!("promote {from} {to} --all --yes{reason}"));
+        out.expect(0);
+        assert!(
+            out.stderr.contains("skipped experiment_flow") && out.stderr.contains(lifecycle),
+            "{}",
+            out.show()
+        );
+        repo.assert_one_commit_on(&old_head, &out);
+        assert_eq!(
+            repo.git(&["show", "--name-only", "--format=", "HEAD"])
+                .trim(),
+            banner_path(to)
+        );
+        assert_eq!(
+            repo.text(&flow_path(to)),
+            flow("1.0.0", true, 50, 50),
+            "the {lifecycle} flag is left alone"
+        );
+    }
 }
 
 #[test]
