@@ -81,7 +81,12 @@ fn banner_path(env: &str) -> String {
 /// `experiment_flow` and `feature_banner` at 1.0.0, alike in dev, staging and prod, committed
 /// as `init` with a reason and an approval.
 fn fixture() -> Repo {
-    let repo = Repo::with_git();
+    init(Repo::with_git())
+}
+
+/// `repo` with the configuration and both flags in every environment, committed as `init` at
+/// the time its clock gives.
+fn init(repo: Repo) -> Repo {
     repo.write("flagctl.yaml", CONFIG);
     for env in ["dev", "staging", "prod"] {
         repo.write(&flow_path(env), FLOW);
@@ -412,13 +417,7 @@ fn dated_history(repo: &Repo) -> [String; 3] {
 fn dated_fixture() -> Repo {
     let repo = Repo::with_git();
     repo.at("2026-01-10T12:00:00Z");
-    repo.write("flagctl.yaml", CONFIG);
-    for env in ["dev", "staging", "prod"] {
-        repo.write(&flow_path(env), FLOW);
-        repo.write(&banner_path(env), BANNER);
-    }
-    repo.commit_with("init", INIT_TRAILERS);
-    repo
+    init(repo)
 }
 
 fn at_commit(repo: &Repo, rev: &str, path: &str) -> String {
@@ -764,6 +763,12 @@ fn check_a_lifecycle_moving_backwards_fails() {
     assert_eq!(check(&repo, &base, 0), Vec::<String>::new());
 }
 
+/// The trailers of a prod change that meets prod's policy: a reason and one approval by another.
+const LAUNCH_APPROVED: &[&str] = &[
+    "Flagctl-Reason: launch",
+    "Approved-by: Bob Reviewer <bob@example.com>",
+];
+
 /// Turns the prod banner on by hand (state only: no bump needed) with `trailers`.
 fn prod_change(repo: &Repo, trailers: &[&str]) -> String {
     let path = banner_path("prod");
@@ -787,13 +792,7 @@ fn check_prod_changes_need_a_reason() {
     assert!(both.contains(&commit), "{both}");
     snapshots().bind(|| insta::assert_snapshot!("check_reason", both));
 
-    repo.amend(
-        "banner in prod",
-        &[
-            "Flagctl-Reason: launch",
-            "Approved-by: Bob Reviewer <bob@example.com>",
-        ],
-    );
+    repo.amend("banner in prod", LAUNCH_APPROVED);
     assert_eq!(check(&repo, &base, 0), Vec::<String>::new());
     // Other environments ask for nothing.
     repo.edit(&banner_path("dev"), "enabled: false", "enabled: true");
@@ -808,13 +807,7 @@ fn check_prod_changes_need_approvals_from_others_than_the_author() {
     prod_change(&repo, &["Flagctl-Reason: launch"]);
     assert_eq!(check(&repo, &base, 1), ["check/approvals-missing"]);
 
-    repo.amend(
-        "banner in prod",
-        &[
-            "Flagctl-Reason: launch",
-            "Approved-by: Bob Reviewer <bob@example.com>",
-        ],
-    );
+    repo.amend("banner in prod", LAUNCH_APPROVED);
     assert_eq!(check(&repo, &base, 0), Vec::<String>::new());
 
     // The author's own email (in any case) is no approval.
@@ -828,13 +821,7 @@ fn check_prod_changes_need_approvals_from_others_than_the_author() {
     assert_eq!(check(&repo, &base, 1), ["check/approvals-missing"]);
 
     // Every commit since the base must meet it, not only the last one.
-    repo.amend(
-        "banner in prod",
-        &[
-            "Flagctl-Reason: launch",
-            "Approved-by: Bob Reviewer <bob@example.com>",
-        ],
-    );
+    repo.amend("banner in prod", LAUNCH_APPROVED);
     prod_change(&repo, &["Flagctl-Reason: again"]);
     prod_change(
         &repo,
