@@ -53,9 +53,9 @@ const CHAIN: &str = "environments:\n  - name: dev\n  - name: staging\n  - name: 
 /// `diff --format json` (plus `args`) in `repo`, with the exit code expected; the report.
 #[track_caller]
 fn diff_json(repo: &Repo, code: i32, args: &[&str]) -> Json {
-    let mut all = vec!["diff", "--format", "json"];
+    let mut all = vec!["diff"];
     all.extend_from_slice(args);
-    repo.run(&all).expect(code).report()
+    repo.report(&all, code)
 }
 
 /// `diff ARGS` in `repo`, human and JSON ([`Repo::human_and_json`]), both exiting `code`: one
@@ -428,9 +428,7 @@ fn outside_git_ages_are_unknown_and_never_errors() {
 fn a_shallow_clone_cannot_date_an_old_change() {
     let origin = aged_repo(10);
     let clone = Repo::clone_of(&origin, Some(1));
-    let run = clone.run(&["diff", "--format", "json"]);
-    run.expect(0);
-    let doc = run.report();
+    let doc = clone.report(&["diff"], 0);
     assert_eq!(
         codes(&doc),
         ["drift/age-unknown", "drift/unpromoted", "drift/behind"]
@@ -717,9 +715,7 @@ fn a_flag_that_cannot_be_read_is_reported_and_left_out_of_the_comparison() {
     assert_eq!(doc["summary"]["in_sync"], 1);
     assert_eq!(doc["summary"]["files"], 6);
 
-    let status = repo.run(&["status", "--format", "json"]);
-    status.expect(1);
-    let doc = status.report();
+    let doc = repo.report(&["status"], 1);
     assert_eq!(with_code(&doc, "yaml/syntax").len(), 1);
 }
 
@@ -767,9 +763,7 @@ fn a_name_used_twice_in_one_environment_is_a_duplicate() {
     let other = paths.iter().find(|p| **p != at).expect("the other path");
     assert!(message(duplicate).contains(other), "{duplicate:#}");
 
-    let status = repo.run(&["status", "--format", "json"]);
-    status.expect(1);
-    let doc = status.report();
+    let doc = repo.report(&["status"], 1);
     assert_eq!(doc["flags"].as_array().map(Vec::len), Some(1), "{doc:#}");
 }
 
@@ -801,9 +795,7 @@ fn byte_identical_flags_everywhere_are_in_sync() {
         human.stdout.trim_end(),
         "✓ 3 flags in sync, 0 pending promotion, 0 drift errors"
     );
-    let status = repo.run(&["status", "--format", "json"]);
-    status.expect(0);
-    let doc = status.report();
+    let doc = repo.report(&["status"], 0);
     for row in doc["flags"].as_array().expect("rows") {
         for cell in row["environments"].as_array().expect("cells") {
             assert_eq!(cell["drift"], Json::Null, "{row:#}");

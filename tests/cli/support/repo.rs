@@ -441,6 +441,17 @@ impl Repo {
         self.run(&line.split_whitespace().collect::<Vec<_>>())
     }
 
+    /// `ARGS --format json`, which must exit `code`: its report, checked against the report
+    /// schema ([`Run::report`]).
+    #[track_caller]
+    pub fn report(&self, args: &[&str], code: i32) -> serde_json::Value {
+        self.cmd(args)
+            .args(&["--format", "json"])
+            .run()
+            .expect(code)
+            .report()
+    }
+
     /// `ARGS` as a person reads them and as a program does (`--format json`, checked against the
     /// report schema), both exiting `code`: the two command lines and outputs, for one snapshot.
     #[track_caller]
