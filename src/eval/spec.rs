@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{Environment, Program, Reason};
+use super::{Context, Environment, Program, Reason};
 use crate::finding::{Finding, Severity};
 use crate::yaml::{Node, Pos};
 
@@ -221,7 +221,8 @@ impl Expected<'_> {
         context: &serde_json::Map<String, Value>,
         now: i64,
     ) -> (Vec<String>, Option<&'p str>) {
-        let got = program.evaluate(context, now);
+        let context = Context::from(context);
+        let got = program.evaluate(&context, now);
         let mut wrong = Vec::new();
         if let Some(v) = self.variant {
             if got.variant != Some(v) {
@@ -247,7 +248,7 @@ impl Expected<'_> {
         }
         let mut off = program.clone();
         off.enabled = false;
-        let disabled = off.evaluate(context, now);
+        let disabled = off.evaluate(&context, now);
         if disabled.variant != Some(program.default.as_str()) || disabled.reason != Reason::Disabled
         {
             wrong.push(format!(
