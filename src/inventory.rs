@@ -69,10 +69,12 @@ pub struct FlagFile {
     content: (usize, usize),
     /// Whether it is reached through a symbolic link (reading it again checks where it leads).
     linked: bool,
-    /// The values (as JSON) of the top-level fields in which this file differs from another
-    /// file of the same name, when the loader was asked for them (`Inventory::load_with_values`):
-    /// what `diff` shows, kept so that no file is read twice.
-    values: Vec<(String, Json)>,
+    /// The values of the top-level fields in which this file differs from another file of the
+    /// same name, when the loader was asked for them (`Inventory::load_with_values`): what `diff`
+    /// shows, kept so that no file is read twice. Kept as JSON text, a fraction of the memory of
+    /// a `serde_json::Value` (whose every object is a tree of nodes), since every flag of a
+    /// repository may hold some until the findings are built.
+    values: Vec<(String, Box<str>)>,
 }
 
 impl FlagFile {
@@ -81,8 +83,9 @@ impl FlagFile {
     }
 
     /// The value of top-level `field` kept for showing a difference, if it was kept.
-    pub fn kept_value(&self, field: &str) -> Option<&Json> {
-        self.values.iter().find(|(k, _)| k == field).map(|(_, v)| v)
+    pub fn kept_value(&self, field: &str) -> Option<Json> {
+        let (_, text) = self.values.iter().find(|(k, _)| k == field)?;
+        serde_json::from_str(text).ok()
     }
 }
 
@@ -312,7 +315,10 @@ fn keep_differing_values(chain: &mut [(usize, Loaded)], trees: &[Option<Node>]) 
         if let Some(tree) = &trees[flag.content.1] {
             flag.values = fields
                 .iter()
-                .filter_map(|f| tree.get(f).map(|v| (f.clone(), v.to_json())))
+                .filter_map(|f| {
+                    let text = serde_json::to_string(&tree.get(f)?.to_json()).ok()?;
+                    Some((f.clone(), text.into_boxed_str()))
+                })
                 .collect();
         }
     }

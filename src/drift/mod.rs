@@ -37,7 +37,12 @@ pub struct Drift {
 
 /// One field that differs, for the report (`fields: [{field, upstream, downstream}]`).
 fn field_json(field: &str, upstream: Option<Json>, downstream: Option<Json>) -> Json {
-    json!({ "field": field, "upstream": upstream, "downstream": downstream })
+    // Built in place: `json!` would copy each value whole.
+    let mut object = serde_json::Map::new();
+    object.insert("field".to_owned(), Json::String(field.to_owned()));
+    object.insert("upstream".to_owned(), upstream.unwrap_or(Json::Null));
+    object.insert("downstream".to_owned(), downstream.unwrap_or(Json::Null));
+    Json::Object(object)
 }
 
 /// The drift codes.
@@ -599,7 +604,7 @@ fn field_values(inventory: &Inventory, up: &FlagFile, down: &FlagFile, fields: &
     let kept = |file: &FlagFile, key: &str| -> Option<Option<Json>> {
         let present = key == "version" || file.digest.fields.iter().any(|(k, _)| k == key);
         if present {
-            file.kept_value(key).cloned().map(Some)
+            file.kept_value(key).map(Some)
         } else {
             Some(None)
         }
