@@ -213,6 +213,133 @@ struct RawAllowDrift {
     until: Option<String>,
 }
 
+/// `flagctl.yaml` as parsed, to read its raw values with errors placed at the value.
+struct Written<'a> {
+    path: &'a Path,
+    root: &'a Node,
+}
+
+impl Written<'_> {
+    fn invalid(&self, pointer: &str, message: String) -> ConfigError {
+        ConfigError::Invalid {
+            path: self.path.to_owned(),
+            pos: self.root.locate(pointer).pos,
+            message,
+        }
+    }
+
+    /// Refuses a repository that requires a flagctl other than this one.
+    fn require_version(&self, required: &str) -> Result<(), ConfigError> {
+        let req = semver::VersionReq::parse(required)
+            .map_err(|e| self.invalid("/required_version", format!("not a semver range: {e}")))?;
+        let running = env!("CARGO_PKG_VERSION");
+        let version = semver::Version::parse(running)
+            .unwrap_or_else(|e| unreachable!("the package version is semver: {e}"));
+        if req.matches(&version) {
+            Ok(())
+        } else {
+            Err(ConfigError::Version {
+                required: required.to_owned(),
+                running: running.to_owned(),
+            })
+        }
+    }
+
+    /// A folder or file the configuration names (at `/key`): it lies inside the repository.
+    fn inside(&self, key: &str, text: &str) -> Result<PathBuf, ConfigError> {
+        crate::paths::plain_relative("the path", text.trim_end_matches('/'))
+            .map(|parts| parts.iter().collect())
+            .map_err(|e| self.invalid(&format!("/{key}"), e.to_string()))
+    }
+
+    /// A duration written at `pointer` (a kind's lifetime, an environment's `max_lag`).
+    fn lifetime(&self, pointer: &str, text: &str) -> Result<Lifetime, ConfigError> {
+        Lifetime::parse(text).ok_or_else(|| {
+            self.invalid(
+                pointer,
+                format!("not a duration: {text:?} (<n>h, <n>d or <n>w up to a thousand years, or permanent)"),
+            )
+        })
+    }
+
+    /// The promotion chain as written, each name once.
+    fn environments(&self, envs: Vec<RawEnvironment>) -> Result<Vec<Environment>, ConfigError> {
+        let mut chain: Vec<Environment> = Vec::with_capacity(envs.len());
+        for (i, env) in envs.into_iter().enumerate() {
+            if chain.iter().any(|e| e.name == env.name) {
+                return Err(self.invalid(
+                    &format!("/environments/{i}/name"),
+                    format!("environment \"{}\" is listed twice", env.name),
+                ));
+            }
+            let max_lag = env
+                .max_lag
+                .map(|lag| self.lifetime(&format!("/environments/{i}/max_lag"), &lag))
+                .transpose()?;
+            let approvers = env
+                .approvers
+                .iter()
+                .enumerate()
+                .map(|(j, text)| {
+                    crate::grammar::Owner::parse(text).map_err(|e| {
+                        self.invalid(&format!("/environments/{i}/approvers/{j}"), e.to_string())
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let allowed_lifecycle = env
+                .allowed_lifecycle
+                .map(|names| names.iter().filter_map(|n| Lifecycle::parse(n)).collect());
+            chain.push(Environment {
+                name: env.name,
+                max_lag,
+                allowed_lifecycle,
+                require_reason: env.require_reason,
+                approvals: env.approvals,
+                approvers,
+            });
+        }
+        Ok(chain)
+    }
+
+    /// The declared differences, each naming environments of `config`'s chain.
+    fn allow_drift(
+        &self,
+        config: &Config,
+        entries: Vec<RawAllowDrift>,
+    ) -> Result<Vec<AllowDrift>, ConfigError> {
+        let mut allowed = Vec::with_capacity(entries.len());
+        for (i, entry) in entries.into_iter().enumerate() {
+            let pointer = format!("/allow_drift/{i}");
+            if let Some(env) = entry.envs.iter().find(|e| config.environment(e).is_none()) {
+                return Err(self.invalid(
+                    &format!("{pointer}/envs"),
+                    format!(
+                        "unknown environment \"{env}\" (known: {})",
+                        config.environment_names().join(", ")
+                    ),
+                ));
+            }
+            let until = entry
+                .until
+                .map(|d| {
+                    Date::parse(&d).ok_or_else(|| {
+                        self.invalid(&format!("{pointer}/until"), format!("not a date: {d:?}"))
+                    })
+                })
+                .transpose()?;
+            allowed.push(AllowDrift {
+                flag: entry.flag,
+                envs: entry.envs,
+                fields: entry.fields,
+                reason: entry.reason,
+                until,
+                pos: self.root.locate(&pointer).pos,
+            });
+        }
+        Ok(allowed)
+    }
+}
+
 impl Config {
     /// Reads `flagctl.yaml` in `root`, or the defaults when there is none.
     pub fn load(root: &Path) -> Result<Config, ConfigError> {
@@ -262,139 +389,47 @@ impl Config {
     }
 
     fn from_raw(path: &Path, root: &Node, raw: RawConfig) -> Result<Config, ConfigError> {
-        let invalid = |pointer: &str, message: String| ConfigError::Invalid {
-            path: path.to_owned(),
-            pos: root.locate(pointer).pos,
-            message,
-        };
+        let at = Written { path, root };
         if let Some(required) = &raw.required_version {
-            let req = semver::VersionReq::parse(required)
-                .map_err(|e| invalid("/required_version", format!("not a semver range: {e}")))?;
-            let running = env!("CARGO_PKG_VERSION");
-            let version = semver::Version::parse(running)
-                .unwrap_or_else(|e| unreachable!("the package version is semver: {e}"));
-            if !req.matches(&version) {
-                return Err(ConfigError::Version {
-                    required: required.clone(),
-                    running: running.to_owned(),
-                });
-            }
+            at.require_version(required)?;
         }
         let mut config = Config {
             file: Some(path.to_owned()),
             ..Config::default()
         };
-        // Folders and files the configuration names lie inside the repository.
-        let inside = |key: &str, text: &str| -> Result<PathBuf, ConfigError> {
-            crate::paths::plain_relative("the path", text.trim_end_matches('/'))
-                .map(|parts| parts.iter().collect())
-                .map_err(|e| invalid(&format!("/{key}"), e.to_string()))
-        };
         if let Some(dir) = raw.flags_dir {
-            config.flags_dir = inside("flags_dir", &dir)?;
+            config.flags_dir = at.inside("flags_dir", &dir)?;
         }
-        config.schema = raw.schema.map(|s| inside("schema", &s)).transpose()?;
+        config.schema = raw.schema.map(|s| at.inside("schema", &s)).transpose()?;
         if let Some(dir) = raw.tests_dir {
-            config.tests_dir = inside("tests_dir", &dir)?;
+            config.tests_dir = at.inside("tests_dir", &dir)?;
         }
         if let Some(pattern) = raw.naming {
-            config.naming = Regex::new(&pattern)
-                .map_err(|e| invalid("/naming", format!("not a valid regular expression: {e}")))?;
+            config.naming = Regex::new(&pattern).map_err(|e| {
+                at.invalid("/naming", format!("not a valid regular expression: {e}"))
+            })?;
         }
         if let Some(envs) = raw.environments {
             config.explicit_environments = true;
-            config.environments = Vec::with_capacity(envs.len());
-            for (i, env) in envs.into_iter().enumerate() {
-                if config.environments.iter().any(|e| e.name == env.name) {
-                    return Err(invalid(
-                        &format!("/environments/{i}/name"),
-                        format!("environment \"{}\" is listed twice", env.name),
-                    ));
-                }
-                let max_lag = env
-                    .max_lag
-                    .map(|lag| {
-                        Lifetime::parse(&lag).ok_or_else(|| {
-                            invalid(
-                                &format!("/environments/{i}/max_lag"),
-                                format!("not a duration: {lag:?} (<n>h, <n>d or <n>w up to a thousand years, or permanent)"),
-                            )
-                        })
-                    })
-                    .transpose()?;
-                let approvers = env
-                    .approvers
-                    .iter()
-                    .enumerate()
-                    .map(|(j, text)| {
-                        crate::grammar::Owner::parse(text).map_err(|e| {
-                            invalid(&format!("/environments/{i}/approvers/{j}"), e.to_string())
-                        })
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                let allowed_lifecycle = env
-                    .allowed_lifecycle
-                    .map(|names| names.iter().filter_map(|n| Lifecycle::parse(n)).collect());
-                config.environments.push(Environment {
-                    name: env.name,
-                    max_lag,
-                    allowed_lifecycle,
-                    require_reason: env.require_reason,
-                    approvals: env.approvals,
-                    approvers,
-                });
-            }
+            config.environments = at.environments(envs)?;
         }
         for (name, lifetime) in raw.kinds {
             let kind = Kind::parse(&name)
-                .ok_or_else(|| invalid("/kinds", format!("unknown kind {name:?}")))?;
-            let lifetime = Lifetime::parse(&lifetime).ok_or_else(|| {
-                invalid(
-                    &format!("/kinds/{name}"),
-                    format!("not a duration: {lifetime:?} (<n>h, <n>d or <n>w up to a thousand years, or permanent)"),
-                )
-            })?;
-            config.kinds.push((kind, lifetime));
+                .ok_or_else(|| at.invalid("/kinds", format!("unknown kind {name:?}")))?;
+            config
+                .kinds
+                .push((kind, at.lifetime(&format!("/kinds/{name}"), &lifetime)?));
         }
         for (i, version) in raw.app_versions.iter().enumerate() {
             let parsed = semver::Version::parse(version).map_err(|e| {
-                invalid(
+                at.invalid(
                     &format!("/app_versions/{i}"),
                     format!("not a semver version: {e}"),
                 )
             })?;
             config.app_versions.push(parsed);
         }
-        for (i, entry) in raw.allow_drift.into_iter().enumerate() {
-            let pointer = format!("/allow_drift/{i}");
-            for env in &entry.envs {
-                if config.environment(env).is_none() {
-                    return Err(invalid(
-                        &format!("{pointer}/envs"),
-                        format!(
-                            "unknown environment \"{env}\" (known: {})",
-                            config.environment_names().join(", ")
-                        ),
-                    ));
-                }
-            }
-            let until = entry
-                .until
-                .map(|d| {
-                    Date::parse(&d).ok_or_else(|| {
-                        invalid(&format!("{pointer}/until"), format!("not a date: {d:?}"))
-                    })
-                })
-                .transpose()?;
-            config.allow_drift.push(AllowDrift {
-                flag: entry.flag,
-                envs: entry.envs,
-                fields: entry.fields,
-                reason: entry.reason,
-                until,
-                pos: root.locate(&pointer).pos,
-            });
-        }
+        config.allow_drift = at.allow_drift(&config, raw.allow_drift)?;
         config.ignore = raw.ignore;
         for (i, entry) in config.ignore.iter_mut().enumerate() {
             entry.pos = root.locate(&format!("/ignore/{i}/code")).pos;

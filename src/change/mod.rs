@@ -2,6 +2,7 @@
 //! nothing, and recorded as a git commit with trailers.
 
 pub mod bump;
+pub mod create;
 pub mod edit;
 pub mod promote;
 pub mod transaction;

@@ -252,25 +252,17 @@ pub fn build(inputs: Inputs) -> Result<Dashboard, GitError> {
     let mut findings = drift.findings;
     findings.extend(staleness.findings);
     let counts = Counts::of(&findings);
-    let drifting = flags
-        .iter()
-        .filter(|f| {
-            f.reasons
-                .iter()
-                .any(|r| r.kind == "drift" || r.kind == "lag")
-        })
-        .count();
-    let average = |healths: &[u32]| -> u32 {
-        if healths.is_empty() {
-            100
-        } else {
-            let sum: u64 = healths.iter().map(|h| u64::from(*h)).sum();
-            u32::try_from(sum / healths.len() as u64).unwrap_or(100)
-        }
+    let summary = Summary {
+        flags: flags.len(),
+        environments: envs.len(),
+        drifting: flags.iter().filter(|f| f.drifts()).count(),
+        stale: staleness.flags.len(),
+        average_health: average_health(&flags),
+        commits: entries.len(),
+        errors: counts.errors,
+        warnings: counts.warnings,
+        infos: counts.infos,
     };
-    let all_health: Vec<u32> = flags.iter().map(|f| f.health).collect();
-    let lag = series.lag(&pairs, &findings);
-    let owners = owners(&flags, &staleness.flags, average);
     Ok(Dashboard {
         version: 1,
         title,
@@ -279,35 +271,51 @@ pub fn build(inputs: Inputs) -> Result<Dashboard, GitError> {
         environments: config
             .environments
             .iter()
-            .map(|e| EnvironmentInfo {
-                name: e.name.clone(),
-                max_lag_hours: match e.max_lag {
-                    Some(crate::time::Lifetime::Limited(d)) => Some(d.as_secs() / 3600),
-                    _ => None,
-                },
-            })
+            .map(EnvironmentInfo::of)
             .collect(),
-        summary: Summary {
-            flags: flags.len(),
-            environments: envs.len(),
-            drifting,
-            stale: staleness.flags.len(),
-            average_health: average(&all_health),
-            commits: entries.len(),
-            errors: counts.errors,
-            warnings: counts.warnings,
-            infos: counts.infos,
-        },
+        summary,
+        lag: series.lag(&pairs, &findings),
+        owners: owners(&flags, &staleness.flags),
         flags,
-        lag,
         months: series.month_names(),
         toggles: series.env_toggles(&envs),
         stale: staleness.flags,
-        owners,
         changes: last_changes(entries),
         tests,
         findings,
     })
+}
+
+impl EnvironmentInfo {
+    fn of(env: &crate::config::Environment) -> EnvironmentInfo {
+        EnvironmentInfo {
+            name: env.name.clone(),
+            max_lag_hours: match env.max_lag {
+                Some(crate::time::Lifetime::Limited(d)) => Some(d.as_secs() / 3600),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl FlagHealth {
+    /// Whether the flag differs between environments, or waits too long to reach one.
+    fn drifts(&self) -> bool {
+        self.reasons
+            .iter()
+            .any(|r| r.kind == "drift" || r.kind == "lag")
+    }
+}
+
+/// The mean health of `flags`, rounded down; 100 when there are none.
+fn average_health<'f>(flags: impl IntoIterator<Item = &'f FlagHealth>) -> u32 {
+    let healths: Vec<u64> = flags.into_iter().map(|f| u64::from(f.health)).collect();
+    if healths.is_empty() {
+        100
+    } else {
+        let sum: u64 = healths.iter().sum();
+        u32::try_from(sum / healths.len() as u64).unwrap_or(100)
+    }
 }
 
 /// Each flag's health: 100 less the points of its reasons, with what the page shows beside it,
@@ -414,11 +422,7 @@ fn reasons(
     out
 }
 
-fn owners(
-    flags: &[FlagHealth],
-    stale: &[StaleFlag],
-    average: impl Fn(&[u32]) -> u32,
-) -> Vec<Owner> {
+fn owners(flags: &[FlagHealth], stale: &[StaleFlag]) -> Vec<Owner> {
     let mut groups: std::collections::BTreeMap<Option<&str>, Vec<&FlagHealth>> =
         std::collections::BTreeMap::new();
     for flag in flags {
@@ -426,25 +430,15 @@ fn owners(
     }
     groups
         .into_iter()
-        .map(|(owner, flags)| {
-            let healths: Vec<u32> = flags.iter().map(|f| f.health).collect();
-            Owner {
-                owner: owner.map(str::to_owned),
-                flags: flags.len(),
-                average_health: average(&healths),
-                drifting: flags
-                    .iter()
-                    .filter(|f| {
-                        f.reasons
-                            .iter()
-                            .any(|r| r.kind == "drift" || r.kind == "lag")
-                    })
-                    .count(),
-                stale: flags
-                    .iter()
-                    .filter(|f| stale.iter().any(|s| s.flag == f.name))
-                    .count(),
-            }
+        .map(|(owner, flags)| Owner {
+            owner: owner.map(str::to_owned),
+            flags: flags.len(),
+            average_health: average_health(flags.iter().copied()),
+            drifting: flags.iter().filter(|f| f.drifts()).count(),
+            stale: flags
+                .iter()
+                .filter(|f| stale.iter().any(|s| s.flag == f.name))
+                .count(),
         })
         .collect()
 }

@@ -21,7 +21,16 @@ pub fn to_string(value: &Value) -> String {
     out
 }
 
-fn write_string(value: &Value, out: &mut String) {
+/// `String(value)` without a copy where the value is a string already.
+pub fn as_string(value: &Value) -> std::borrow::Cow<'_, str> {
+    match value {
+        Value::String(s) => std::borrow::Cow::Borrowed(s),
+        other => std::borrow::Cow::Owned(to_string(other)),
+    }
+}
+
+/// Appends JavaScript's `String(value)` to `out`.
+pub fn write_string(value: &Value, out: &mut String) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -39,6 +48,18 @@ fn write_string(value: &Value, out: &mut String) {
             }
         }
         Value::Object(_) => out.push_str("[object Object]"),
+    }
+}
+
+/// What a JSON value is, in words (`a string`), for messages.
+pub fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 

@@ -5,6 +5,7 @@
 //! evaluated directly: every operator follows `@openfeature/flagd-core` 4 and its JSONLogic engine
 //! ([`js`]), including missing attributes (`null`), mixed types, and comparisons that throw.
 
+pub mod batch;
 pub mod compat;
 pub mod hash;
 pub mod js;
@@ -311,7 +312,12 @@ impl Scope<'_> {
             Value::String(s) => s.is_empty(),
             Value::Array(_) | Value::Object(_) => false,
         };
-        (!falsy).then(|| format!("{}{}", self.flag_key, js::to_string(key)))
+        (!falsy).then(|| {
+            let mut by = String::with_capacity(self.flag_key.len() + 32);
+            by.push_str(self.flag_key);
+            js::write_string(key, &mut by);
+            by
+        })
     }
 
     /// `and` over `tests`: stops at the first that fails (later ones are never evaluated, so

@@ -26,7 +26,7 @@ pub struct NodeVersion {
 impl NodeVersion {
     /// `normalizeVersion` of flagd-core: `None` where flagd's `sem_ver` answers `null`.
     pub fn normalize(value: &Value) -> Option<NodeVersion> {
-        let text = js::to_string(value);
+        let text = js::as_string(value);
         let text = text
             .strip_prefix('v')
             .or_else(|| text.strip_prefix('V'))

@@ -237,8 +237,8 @@ pub fn judge(
         if let Some(Lifetime::Limited(limit)) = lifetime(config, traits.kind) {
             match life {
                 Some(life) => {
-                    past_lifetime(&chain, life, limit, now, &mut verdict);
-                    rolled_out(&chain, &envs, life, limit, now, &mut verdict);
+                    past_lifetime(&chain, traits, life, limit, now, &mut verdict);
+                    rolled_out(&chain, traits, &envs, life, limit, now, &mut verdict);
                 }
                 // A flag git does not know yet is new (uncommitted); outside git, unknown.
                 None => verdict.age_unknown = lives.no_history,
@@ -336,18 +336,17 @@ fn expired(chain: &Chain, now: Timestamp, verdict: &mut Verdict) {
     }
 }
 
-/// Older than its kind's lifetime, counted from the first commit of the flag.
+/// Older than its kind's lifetime, counted from the first commit of the flag (`traits`: those of
+/// its most upstream file, whose kind `judge` took the lifetime from).
 fn past_lifetime(
     chain: &Chain,
+    traits: &Traits,
     life: &Life,
     limit: SignedDuration,
     now: Timestamp,
     verdict: &mut Verdict,
 ) {
     let name = chain.name;
-    let Some(&(_, traits)) = chain.files.first() else {
-        return;
-    };
     let age = now.duration_since(life.born).max(SignedDuration::ZERO);
     if age <= limit {
         verdict.age_unknown |= life.born_before_history;
@@ -376,9 +375,11 @@ fn past_lifetime(
     );
 }
 
-/// Served the same to everyone in every environment, and untouched for the kind's lifetime.
+/// Served the same to everyone in every environment, and untouched for the kind's lifetime
+/// (`traits`: those of its most upstream file, as for `past_lifetime`).
 fn rolled_out(
     chain: &Chain,
+    traits: &Traits,
     envs: &[&str],
     life: &Life,
     limit: SignedDuration,
@@ -386,9 +387,6 @@ fn rolled_out(
     verdict: &mut Verdict,
 ) {
     let name = chain.name;
-    let Some(&(_, traits)) = chain.files.first() else {
-        return;
-    };
     let everywhere = envs
         .iter()
         .all(|env| chain.files.iter().any(|(f, _)| f.env == *env));

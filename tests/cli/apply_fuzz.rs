@@ -39,21 +39,7 @@ fn fixture() -> (Repo, Json) {
         );
     }
     repo.commit("init");
-    let plan = repo.home().join("plan.json");
-    repo.run(&[
-        "promote",
-        "staging",
-        "prod",
-        "feature_a",
-        "feature_b",
-        "--plan",
-        plan.to_str().expect("UTF-8"),
-        "--reason",
-        "r",
-    ])
-    .expect(0);
-    let json: Json = serde_json::from_slice(&std::fs::read(&plan).expect("plan")).expect("JSON");
-    std::fs::remove_file(&plan).expect("remove the plan");
+    let json = repo.save_plan(&["staging", "prod", "feature_a", "feature_b"]);
     assert_eq!(json["flags"].as_array().map(Vec::len), Some(2), "{json}");
     (repo, json)
 }
@@ -191,7 +177,12 @@ fn apply_edit(plan: &mut Json, edit: &Edit) {
             plan.as_object_mut().map(|o| o.remove(*name));
         }
         Edit::Set(Field::Flag(i, name), value) => {
-            if let Some(flag) = plan["flags"].get_mut(*i) {
+            // An earlier edit may have made the entry a string or a number, which has no fields
+            // (serde_json panics on indexing one); null becomes an object, as serde_json does.
+            if let Some(flag) = plan["flags"]
+                .get_mut(*i)
+                .filter(|f| f.is_object() || f.is_null())
+            {
                 flag[*name] = value.clone();
             }
         }
@@ -279,16 +270,8 @@ fn apply_either_makes_the_planned_promotion_or_refuses_and_changes_nothing() {
     });
     // The plan as saved applies: a flagctl that refused every plan would pass the cases below.
     let intact = Repo::copy_of(&fixture);
-    let file = intact.home().join("plan.json");
-    std::fs::write(&file, serde_json::to_vec(&plan).expect("JSON")).expect("write the plan");
     let head = intact.head();
-    let run = intact.run(&[
-        "apply",
-        file.to_str().expect("UTF-8"),
-        "--yes",
-        "--reason",
-        "r",
-    ]);
+    let run = intact.apply(plan.to_string());
     run.expect(0);
     intact.assert_one_commit_on(&head, &run);
     for (path, after) in &expected {
@@ -297,7 +280,6 @@ fn apply_either_makes_the_planned_promotion_or_refuses_and_changes_nothing() {
 
     let refused = std::cell::Cell::new(0);
     let result = runner.run(&strategy, |(edits, damage, noise, random)| {
-        let repo = Repo::copy_of(&fixture);
         let bytes = if random {
             noise
         } else {
@@ -307,59 +289,10 @@ fn apply_either_makes_the_planned_promotion_or_refuses_and_changes_nothing() {
             }
             damaged(serde_json::to_vec(&edited).expect("JSON"), &damage)
         };
-        let file = repo.home().join("plan.json");
-        std::fs::write(&file, &bytes).expect("write the plan");
-        let around = beside(&repo);
-        let head = repo.head();
-        let run = repo.run(&[
-            "apply",
-            file.to_str().expect("UTF-8"),
-            "--yes",
-            "--reason",
-            "r",
-        ]);
-        let shown = || format!("plan: {}\n{}", String::from_utf8_lossy(&bytes), run.show());
-        prop_assert!(
-            matches!(run.code, Some(0 | 2)),
-            "exit 0 or 2, never a crash\n{}",
-            shown()
-        );
-        prop_assert_eq!(
-            beside(&repo),
-            around,
-            "nothing written beside the repository"
-        );
-        if run.code == Some(2) {
+        if apply_one(&fixture, &bytes, &expected)? == Applied::Refused {
             refused.set(refused.get() + 1);
-            // Exit 2, `error:`, no report, and nothing changed on disk or in git.
-            run.refused(&[]);
-            return Ok(());
         }
-        // A plan that names no flag (its list emptied) promotes nothing, as `terraform apply`
-        // of an empty plan does: it says so and leaves everything as it was.
-        let names_no_flag = serde_json::from_slice::<Json>(&bytes)
-            .is_ok_and(|p| p["flags"].as_array().is_some_and(Vec::is_empty));
-        if names_no_flag {
-            prop_assert!(run.stdout.contains("Nothing to change"), "{}", shown());
-            prop_assert_eq!(repo.head(), head, "no commit\n{}", shown());
-            prop_assert_eq!(repo.porcelain(), "", "nothing written\n{}", shown());
-            return Ok(());
-        }
-        repo.assert_one_commit_on(&head, &run);
-        let changed = repo.git(&["diff", "--name-only", "HEAD~1", "HEAD"]);
-        let mut written: Vec<&str> = expected.iter().map(|(p, _)| p.as_str()).collect();
-        written.sort_unstable();
-        prop_assert_eq!(
-            changed.lines().collect::<Vec<_>>(),
-            written,
-            "only the promotion's files\n{}",
-            shown()
-        );
-        for (path, after) in &expected {
-            prop_assert_eq!(&repo.text(path), after, "{}", shown());
-        }
-        repo.run(&["validate"]).expect(0);
-        Ok::<(), TestCaseError>(())
+        Ok(())
     });
     if let Err(e) = result {
         panic!("{e}");
@@ -368,21 +301,80 @@ fn apply_either_makes_the_planned_promotion_or_refuses_and_changes_nothing() {
     assert!(refused.get() > 0, "no plan was refused");
 }
 
+/// What `apply` made of one plan.
+#[derive(Debug, PartialEq)]
+enum Applied {
+    Refused,
+    /// A plan that names no flag.
+    Nothing,
+    Promoted,
+}
+
+/// Applies `bytes` as the plan in a copy of `fixture`: exit 0 or 2, never a crash, nothing
+/// written beside the repository; a refusal changes nothing, a plan that names no flag says so
+/// and changes nothing, and any other is the planned promotion (`expected`: each file it writes
+/// and its text) in one commit that validates.
+fn apply_one(
+    fixture: &Repo,
+    bytes: &[u8],
+    expected: &[(String, String)],
+) -> Result<Applied, TestCaseError> {
+    let repo = Repo::copy_of(fixture);
+    // The plan file is there before the run, to be written over: a run that wrote nothing
+    // leaves the folders as they were.
+    std::fs::write(repo.plan_file(), "").expect("write the plan");
+    let around = beside(&repo);
+    let head = repo.head();
+    let run = repo.apply(bytes);
+    let shown = || format!("plan: {}\n{}", String::from_utf8_lossy(bytes), run.show());
+    prop_assert!(
+        matches!(run.code, Some(0 | 2)),
+        "exit 0 or 2, never a crash\n{}",
+        shown()
+    );
+    prop_assert_eq!(
+        beside(&repo),
+        around,
+        "nothing written beside the repository"
+    );
+    if run.code == Some(2) {
+        // Exit 2, `error:`, no report, and nothing changed on disk or in git.
+        run.refused(&[]);
+        return Ok(Applied::Refused);
+    }
+    // A plan that names no flag (its list emptied) promotes nothing, as `terraform apply`
+    // of an empty plan does: it says so and leaves everything as it was.
+    let names_no_flag = serde_json::from_slice::<Json>(bytes)
+        .is_ok_and(|p| p["flags"].as_array().is_some_and(Vec::is_empty));
+    if names_no_flag {
+        prop_assert!(run.stdout.contains("Nothing to change"), "{}", shown());
+        prop_assert_eq!(repo.head(), head, "no commit\n{}", shown());
+        prop_assert_eq!(repo.porcelain(), "", "nothing written\n{}", shown());
+        return Ok(Applied::Nothing);
+    }
+    repo.assert_one_commit_on(&head, &run);
+    let changed = repo.git(&["diff", "--name-only", "HEAD~1", "HEAD"]);
+    let mut written: Vec<&str> = expected.iter().map(|(p, _)| p.as_str()).collect();
+    written.sort_unstable();
+    prop_assert_eq!(
+        changed.lines().collect::<Vec<_>>(),
+        written,
+        "only the promotion's files\n{}",
+        shown()
+    );
+    for (path, after) in expected {
+        prop_assert_eq!(&repo.text(path), after, "{}", shown());
+    }
+    repo.run(&["validate"]).expect(0);
+    Ok(Applied::Promoted)
+}
+
 /// Found by the test above: a plan listing a flag twice was shown, then failed half-way.
 #[test]
 fn a_plan_naming_a_flag_twice_is_refused_and_a_promotion_names_it_once() {
     let (repo, mut plan) = fixture();
     apply_edit(&mut plan, &Edit::Duplicate(1));
-    let file = repo.home().join("plan.json");
-    std::fs::write(&file, serde_json::to_vec(&plan).expect("JSON")).expect("write the plan");
-    repo.run(&[
-        "apply",
-        file.to_str().expect("UTF-8"),
-        "--yes",
-        "--reason",
-        "r",
-    ])
-    .refused(&["make a new plan"]);
+    repo.apply(plan.to_string()).refused(&["make a new plan"]);
     let head = repo.head();
     let run = repo.run(&[
         "promote",

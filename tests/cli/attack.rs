@@ -2,8 +2,6 @@
 //! pass its rules, files that link elsewhere, plans edited by hand, unbounded input. Every test
 //! asserts the repository afterwards: HEAD, `git status`, every file, and what lies outside.
 
-use std::path::PathBuf;
-
 use crate::support::{Outside, Repo, Run, project_root};
 
 const CONFIG: &str = "\
@@ -112,27 +110,14 @@ fn new_reads_templates_only_from_the_templates_folder() {
     }
 }
 
-/// A plan of promoting `feature_a` 1.1.0 from staging to prod, saved in `home/plan.json`.
-fn saved_plan(repo: &Repo) -> (PathBuf, serde_json::Value) {
+/// The saved plan of promoting `feature_a` 1.1.0 from staging to prod.
+fn saved_plan(repo: &Repo) -> serde_json::Value {
     repo.write(
         "flags/staging/feature_a.yaml",
         flag("feature_a", "1.1.0", false),
     );
     repo.commit("staging 1.1.0");
-    let plan = repo.home().join("plan.json");
-    repo.run(&[
-        "promote",
-        "staging",
-        "prod",
-        "feature_a",
-        "--plan",
-        plan.to_str().expect("UTF-8"),
-        "--reason",
-        "r",
-    ])
-    .expect(0);
-    let json = serde_json::from_slice(&std::fs::read(&plan).expect("plan")).expect("JSON");
-    (plan, json)
+    repo.save_plan(&["staging", "prod", "feature_a"])
 }
 
 type PlanEdit = Box<dyn Fn(&mut serde_json::Value)>;
@@ -142,7 +127,8 @@ fn apply_trusts_nothing_of_the_plan_but_its_environments_and_flag_names() {
     let repo = fixture();
     let outside = Outside::of(&repo);
     let before = outside.snapshot();
-    let (path, plan) = saved_plan(&repo);
+    let plan = saved_plan(&repo);
+    let saved = std::fs::read(repo.plan_file()).expect("the saved plan");
     let edits: Vec<(&str, PlanEdit)> = vec![
         (
             "the policy file",
@@ -183,28 +169,14 @@ fn apply_trusts_nothing_of_the_plan_but_its_environments_and_flag_names() {
     for (what, edit) in edits {
         let mut edited = plan.clone();
         edit(&mut edited);
-        let file = repo.home().join("edited.json");
-        std::fs::write(&file, serde_json::to_vec(&edited).expect("JSON")).expect("write");
-        let run = repo.run(&[
-            "apply",
-            file.to_str().expect("UTF-8"),
-            "--yes",
-            "--reason",
-            "r",
-        ]);
+        let run = repo.apply(edited.to_string());
         assert_eq!(run.code, Some(2), "{what}: {}", run.show());
         run.refused(&[]);
         outside.assert_unchanged(&before, &run);
     }
     // The plan as saved still applies.
     let head = repo.head();
-    let run = repo.run(&[
-        "apply",
-        path.to_str().expect("UTF-8"),
-        "--yes",
-        "--reason",
-        "r",
-    ]);
+    let run = repo.apply(&saved);
     run.expect(0);
     repo.assert_one_commit_on(&head, &run);
     assert!(repo.text("flags/prod/feature_a.yaml").contains("1.1.0"));
@@ -213,8 +185,8 @@ fn apply_trusts_nothing_of_the_plan_but_its_environments_and_flag_names() {
 #[test]
 fn apply_holds_the_real_target_to_its_reason_rule() {
     let repo = fixture();
-    let (path, _) = saved_plan(&repo);
-    repo.run(&["apply", path.to_str().expect("UTF-8"), "--yes"])
+    saved_plan(&repo);
+    repo.run(&["apply", &repo.plan_file(), "--yes"])
         .refused(&["prod requires a reason"]);
 }
 
