@@ -7,7 +7,6 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use serde_json::Value as Json;
 
 use crate::finding::Finding;
 use crate::repo::{FileKind, Repository, SourceFile, parse_bytes};
@@ -55,8 +54,9 @@ pub struct Digest {
     /// Fingerprint of each top-level field but `version`, sorted by field name.
     pub fields: Vec<(Cow<'static, str>, u64)>,
     /// Owner, kind, lifecycle, expiry and audience, when the loader was asked for them
-    /// (`Inventory::load_with_traits`); drift does without.
-    pub traits: Option<crate::model::Traits>,
+    /// (`Inventory::load_with_traits`); drift does without (boxed: most loads leave it out,
+    /// and every flag of the repository keeps a digest).
+    pub traits: Option<Box<crate::model::Traits>>,
 }
 
 /// A flag file of one environment.
@@ -69,10 +69,10 @@ pub struct FlagFile {
     content: (usize, usize),
     /// Whether it is reached through a symbolic link (reading it again checks where it leads).
     linked: bool,
-    /// The values (as JSON) of the top-level fields in which this file differs from another
-    /// file of the same name, when the loader was asked for them (`Inventory::load_with_values`):
-    /// what `diff` shows, kept so that no file is read twice.
-    values: Vec<(String, Json)>,
+    /// The values of the top-level fields in which this file differs from another file of the
+    /// same name, when the loader was asked for them (`Inventory::load_with_values`): what `diff`
+    /// shows, kept (as JSON text, see `FieldValues`) so that no file is read twice.
+    values: Vec<(String, Arc<str>)>,
 }
 
 impl FlagFile {
@@ -81,7 +81,7 @@ impl FlagFile {
     }
 
     /// The value of top-level `field` kept for showing a difference, if it was kept.
-    pub fn kept_value(&self, field: &str) -> Option<&Json> {
+    pub fn kept_value(&self, field: &str) -> Option<&Arc<str>> {
         self.values.iter().find(|(k, _)| k == field).map(|(_, v)| v)
     }
 }
@@ -312,7 +312,10 @@ fn keep_differing_values(chain: &mut [(usize, Loaded)], trees: &[Option<Node>]) 
         if let Some(tree) = &trees[flag.content.1] {
             flag.values = fields
                 .iter()
-                .filter_map(|f| tree.get(f).map(|v| (f.clone(), v.to_json())))
+                .filter_map(|f| {
+                    let text = serde_json::to_string(&tree.get(f)?.to_json()).ok()?;
+                    Some((f.clone(), Arc::from(text)))
+                })
                 .collect();
         }
     }
@@ -382,13 +385,15 @@ fn digest(bytes: &[u8], traits: bool) -> Result<(Node, Digest), Vec<Finding>> {
     let (Some((name, name_pos)), Some((version, version_pos))) = (name, version) else {
         return Err(problems);
     };
-    let mut fields: Vec<(Cow<'static, str>, u64)> = root
-        .as_map()
-        .unwrap_or_default()
-        .iter()
-        .filter(|e| e.key != "version")
-        .map(|e| (field_name(&e.key), e.value.fingerprint()))
-        .collect();
+    // Sized to the map: every flag of the repository keeps its fingerprints.
+    let entries = root.as_map().unwrap_or_default();
+    let mut fields: Vec<(Cow<'static, str>, u64)> = Vec::with_capacity(entries.len());
+    fields.extend(
+        entries
+            .iter()
+            .filter(|e| e.key != "version")
+            .map(|e| (field_name(&e.key), e.value.fingerprint())),
+    );
     fields.sort_unstable();
     let enabled = root.get("enabled").and_then(Node::as_bool);
     let digest = Digest {
@@ -403,7 +408,7 @@ fn digest(bytes: &[u8], traits: bool) -> Result<(Node, Digest), Vec<Finding>> {
             .and_then(Node::as_seq)
             .map_or(0, <[Node]>::len),
         fields,
-        traits: traits.then(|| crate::model::Traits::from_node(&root)),
+        traits: traits.then(|| Box::new(crate::model::Traits::from_node(&root))),
     };
     Ok((root, digest))
 }

@@ -626,8 +626,7 @@ impl Series {
                     .filter(|f| {
                         matches!(f.code.as_str(), "drift/behind" | "drift/unpromoted")
                             && f.env.as_deref() == Some(pair.downstream.as_str())
-                            && f.extra.get("upstream").and_then(|u| u.as_str())
-                                == Some(pair.upstream.as_str())
+                            && f.upstream.as_deref() == Some(pair.upstream.as_str())
                     })
                     .collect();
                 PairLag {

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::{Environment, Program, Reason};
+use super::{Context, Environment, Program, Reason};
 use crate::finding::{Finding, Severity};
 use crate::repo::Repository;
 use crate::yaml::{Node, Pos};
@@ -223,7 +223,8 @@ impl Expected<'_> {
         context: &serde_json::Map<String, Value>,
         now: i64,
     ) -> (Vec<String>, Option<&'p str>) {
-        let got = program.evaluate(context, now);
+        let context = Context::from(context);
+        let got = program.evaluate(&context, now);
         let mut wrong = Vec::new();
         if let Some(v) = self.variant {
             if got.variant != Some(v) {
@@ -249,7 +250,7 @@ impl Expected<'_> {
         }
         let mut off = program.clone();
         off.enabled = false;
-        let disabled = off.evaluate(context, now);
+        let disabled = off.evaluate(&context, now);
         if disabled.variant != Some(program.default.as_str()) || disabled.reason != Reason::Disabled
         {
             wrong.push(format!(

@@ -242,7 +242,7 @@ pub fn chains<'a>(config: &Config, inventory: &'a Inventory) -> Vec<Chain<'a>> {
             let files = by_name.entry(file.name()).or_default();
             // A second file of one name in one environment is a duplicate-name finding elsewhere.
             if !files.iter().any(|(f, _)| f.env == file.env) {
-                files.push((file, traits));
+                files.push((file, &**traits));
             }
         }
     }

@@ -57,10 +57,10 @@ pub struct Finding<'a> {
     pub commit: Option<&'a Json>,
     /// drift: the fields that differ, `[{downstream, field, upstream}]`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fields: Option<&'a Json>,
+    pub fields: Option<&'a crate::finding::FieldValues>,
     /// drift: the upstream environment.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub upstream: Option<&'a Json>,
+    pub upstream: Option<&'a str>,
 }
 
 impl<'a> From<&'a crate::finding::Finding> for Finding<'a> {
@@ -77,8 +77,8 @@ impl<'a> From<&'a crate::finding::Finding> for Finding<'a> {
             env: f.env.as_deref(),
             age_days: f.extra.get("age_days"),
             commit: f.extra.get("commit"),
-            fields: f.extra.get("fields"),
-            upstream: f.extra.get("upstream"),
+            fields: f.fields.as_ref(),
+            upstream: f.upstream.as_deref(),
         }
     }
 }
