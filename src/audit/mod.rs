@@ -6,6 +6,7 @@ use crate::finding::{Finding, Severity};
 use crate::gate::policy_findings;
 use crate::git::{Git, GitError};
 use crate::history::Entry;
+use crate::time::Date;
 
 /// The codes of the audit.
 #[derive(
@@ -138,4 +139,94 @@ fn approved_later(entry: &Entry, later: &[&Entry], config: &Config) -> bool {
                     .any(|c| c.flag == change.flag && c.env == change.env)
         })
     })
+}
+
+/// The stretch of history an audit covers: after a commit or from a date (`--since REV|DATE`),
+/// and changes to one environment or all (`--env`).
+#[derive(Debug, Default)]
+pub struct Scope {
+    /// Only commits after this one (a full id); the walk starts there.
+    pub after: Option<String>,
+    /// Only commits on and after this day.
+    pub from: Option<Date>,
+    pub env: Option<String>,
+}
+
+impl Scope {
+    /// `since` read as a date (YYYY-MM-DD) if it is one, else as a revision of `git`.
+    pub fn new(git: &Git, since: Option<&str>, env: Option<String>) -> Result<Scope, GitError> {
+        let (after, from) = match since {
+            None => (None, None),
+            Some(text) => match Date::parse(text) {
+                Some(date) => (None, Some(date)),
+                None => (Some(git.resolve(text)?.id), None),
+            },
+        };
+        Ok(Scope { after, from, env })
+    }
+
+    /// Whether the commit of `entry` is in the audit.
+    pub fn admits(&self, entry: &Entry) -> bool {
+        self.from.is_none_or(|d| entry.commit.time >= d.start())
+            && self
+                .env
+                .as_ref()
+                .is_none_or(|env| entry.changes.iter().any(|c| &c.env == env))
+    }
+
+    /// Whether `finding` concerns the environment audited.
+    pub fn keeps(&self, finding: &Finding) -> bool {
+        self.env
+            .as_ref()
+            .is_none_or(|env| finding.env.as_ref() == Some(env))
+    }
+}
+
+/// The columns of the audit listing, one row a commit (`row`).
+pub const COLUMNS: [&str; 7] = [
+    "DATE",
+    "COMMIT",
+    "AUTHOR",
+    "ENV",
+    "FLAGS",
+    "REASON",
+    "APPROVALS",
+];
+
+/// The audit listing's row of `entry`: when, who, where, what, why and with which approvals.
+pub fn row(entry: &Entry) -> Vec<String> {
+    let envs: Vec<&str> = dedup(entry.changes.iter().map(|c| c.env.as_str()));
+    let flags: Vec<&str> = dedup(entry.changes.iter().map(|c| c.flag.as_str()));
+    let approvals = entry.approvals();
+    vec![
+        entry.commit.time.strftime("%Y-%m-%d %H:%M").to_string(),
+        entry.commit.id[..12].to_owned(),
+        entry.commit.author.clone(),
+        envs.join(","),
+        if flags.len() > 3 {
+            format!("{} and {} more", flags[..2].join(", "), flags.len() - 2)
+        } else {
+            flags.join(", ")
+        },
+        entry
+            .trailer("Flagctl-Reason")
+            .unwrap_or_default()
+            .to_owned(),
+        if is_break_glass(entry) {
+            format!("{} + break-glass", approvals.len())
+        } else {
+            approvals.len().to_string()
+        },
+    ]
+}
+
+/// `items` without repeats, in the order first seen.
+fn dedup<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
 }
