@@ -1,16 +1,18 @@
 //! The files `flagctl init` writes: a small repository that validates clean.
 
+use std::path::{Path, PathBuf};
+
 use crate::schema::FLAG_SCHEMA;
 use crate::schema_bundle::{self, FileKind};
 
 /// Editor settings: written where the folder has none, left alone (and described) where it has.
-pub const EDITOR_FILES: &[(&str, &str)] = &[
+const EDITOR_FILES: &[(&str, &str)] = &[
     (".vscode/settings.json", VSCODE_SETTINGS),
     (".vscode/extensions.json", VSCODE_EXTENSIONS),
 ];
 
 /// Repository-relative paths and contents, in the order they are written.
-pub fn files() -> Vec<(&'static str, String)> {
+fn files() -> Vec<(&'static str, String)> {
     let mut files = vec![
         ("flagctl.yaml", CONFIG.to_owned()),
         ("schemas/flag.schema.json", FLAG_SCHEMA.to_owned()),
@@ -152,7 +154,7 @@ enabled: false
 ";
 
 /// The comment above the `.gitattributes` lines that route flag files to the merge driver.
-pub const GITATTRIBUTES_COMMENT: &str = "\
+const GITATTRIBUTES_COMMENT: &str = "\
 # Three-way merges of flag files by field, with `flagctl merge-driver`.
 # Each clone enables the driver once with `flagctl init --merge-driver`.
 ";
@@ -183,3 +185,151 @@ const PRE_COMMIT: &str = "\
 # Refuses a commit whose flags do not validate. Enable with: git config core.hooksPath .githooks
 exec flagctl validate
 ";
+
+/// Why `init` could not create a repository, or route flag files to the merge driver.
+#[derive(Debug, thiserror::Error)]
+pub enum ScaffoldError {
+    #[error("{} is already a flag repository", .0.display())]
+    AlreadyRepository(PathBuf),
+    #[error("{} already has {}; nothing was written", dir.display(), files.join(", "))]
+    Occupied {
+        dir: PathBuf,
+        files: Vec<&'static str>,
+    },
+    #[error("{doing} {}", path.display())]
+    Io {
+        doing: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("making {} executable", path.display())]
+    Executable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn io_error(doing: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> ScaffoldError {
+    let path = path.to_owned();
+    move |source| ScaffoldError::Io {
+        doing,
+        path,
+        source,
+    }
+}
+
+/// Writes `contents` to `dir`/`path`, making the folders it needs.
+fn write_file(dir: &Path, path: &str, contents: &str) -> Result<(), ScaffoldError> {
+    let target = dir.join(path);
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent).map_err(io_error("creating", parent))?;
+    }
+    std::fs::write(&target, contents).map_err(io_error("writing", &target))
+}
+
+/// Writes the repository's `files()` into `dir` (made if missing), the pre-commit hook
+/// executable; refuses, writing nothing, where `dir` is a flag repository or has one of them.
+/// How many files it wrote.
+pub fn create(dir: &Path) -> Result<usize, ScaffoldError> {
+    if crate::repo::Repository::is_root(dir) {
+        return Err(ScaffoldError::AlreadyRepository(dir.to_owned()));
+    }
+    let files = files();
+    let existing: Vec<&'static str> = files
+        .iter()
+        .map(|(path, _)| *path)
+        .filter(|path| dir.join(path).exists())
+        .collect();
+    if !existing.is_empty() {
+        return Err(ScaffoldError::Occupied {
+            dir: dir.to_owned(),
+            files: existing,
+        });
+    }
+    for (path, contents) in &files {
+        write_file(dir, path, contents)?;
+    }
+    make_executable(&dir.join(".githooks/pre-commit"))?;
+    Ok(files.len())
+}
+
+/// Editor settings written into `dir`, and those left alone because the folder had them (the
+/// user's own: `init` says what to add instead).
+pub struct EditorSettings {
+    pub written: usize,
+    pub kept: Vec<&'static str>,
+}
+
+/// Writes each of `EDITOR_FILES` that `dir` does not have yet.
+pub fn write_editor_settings(dir: &Path) -> Result<EditorSettings, ScaffoldError> {
+    let mut settings = EditorSettings {
+        written: 0,
+        kept: Vec::new(),
+    };
+    for (path, contents) in EDITOR_FILES {
+        if dir.join(path).exists() {
+            settings.kept.push(*path);
+            continue;
+        }
+        write_file(dir, path, contents)?;
+        settings.written += 1;
+    }
+    Ok(settings)
+}
+
+/// The contents `init` would give the editor settings file `path`.
+pub fn editor_settings(path: &str) -> &'static str {
+    EDITOR_FILES
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, c)| *c)
+        .unwrap_or_default()
+}
+
+/// Adds the `.gitattributes` lines that route `repo`'s flag files to the merge driver, unless a
+/// line already does. Whether it added them.
+pub fn route_to_merge_driver(repo: &crate::repo::Repository) -> Result<bool, ScaffoldError> {
+    let attributes = repo.root.join(".gitattributes");
+    let existing = match std::fs::read_to_string(&attributes) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(io_error("reading", &attributes)(e)),
+    };
+    let routed = existing.lines().any(|line| {
+        line.split_whitespace()
+            .skip(1)
+            .any(|a| a == "merge=flagctl")
+    });
+    if routed {
+        return Ok(false);
+    }
+    let flags = repo.flags_path();
+    let separator = if existing.is_empty() || existing.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    let text = format!(
+        "{existing}{separator}{GITATTRIBUTES_COMMENT}{flags}/**/*.yaml merge=flagctl\n{flags}/**/*.yml merge=flagctl\n"
+    );
+    std::fs::write(&attributes, text).map_err(io_error("writing", &attributes))?;
+    Ok(true)
+}
+
+#[cfg(unix)]
+fn make_executable(path: &Path) -> Result<(), ScaffoldError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(|source| {
+        ScaffoldError::Executable {
+            path: path.to_owned(),
+            source,
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn make_executable(_path: &Path) -> Result<(), ScaffoldError> {
+    Ok(())
+}

@@ -3,8 +3,6 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
-
 use super::{Global, Outcome, printed};
 use crate::repo::Repository;
 use crate::scaffold;
@@ -24,32 +22,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     if args.merge_driver {
         return merge_driver_only(&dir);
     }
-    if Repository::is_root(&dir) {
-        bail!("{} is already a flag repository", dir.display());
-    }
-    let files = scaffold::files();
-    let existing: Vec<&str> = files
-        .iter()
-        .map(|(path, _)| *path)
-        .filter(|path| dir.join(path).exists())
-        .collect();
-    if !existing.is_empty() {
-        bail!(
-            "{} already has {}; nothing was written",
-            dir.display(),
-            existing.join(", ")
-        );
-    }
-    for (path, contents) in &files {
-        let target = dir.join(path);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("creating {}", parent.display()))?;
-        }
-        std::fs::write(&target, contents)
-            .with_context(|| format!("writing {}", target.display()))?;
-    }
-    make_executable(&dir.join(".githooks/pre-commit"))?;
+    let files = scaffold::create(&dir)?;
     let driver = match crate::git::install_merge_driver(&dir) {
         Ok(config) => installed(&config),
         Err(_) => format!(
@@ -59,22 +32,8 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         ),
     };
     // Editor settings a folder already has are the user's: leave them, say what to add.
-    let mut written = files.len();
-    let mut kept = Vec::new();
-    for (path, contents) in scaffold::EDITOR_FILES {
-        let target = dir.join(path);
-        if target.exists() {
-            kept.push(*path);
-            continue;
-        }
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("creating {}", parent.display()))?;
-        }
-        std::fs::write(&target, contents)
-            .with_context(|| format!("writing {}", target.display()))?;
-        written += 1;
-    }
+    let editor = scaffold::write_editor_settings(&dir)?;
+    let written = files + editor.written;
     let mut out = std::io::stdout().lock();
     printed(writeln!(
         out,
@@ -83,15 +42,11 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         dir.display(),
         scaffold::pre_commit_config()
     ))?;
-    for path in kept {
+    for path in editor.kept {
         printed(writeln!(
             out,
             "\n{path} exists and was left as it is; for schema checks as you type, add:\n{}",
-            scaffold::EDITOR_FILES
-                .iter()
-                .find(|(p, _)| *p == path)
-                .map(|(_, c)| *c)
-                .unwrap_or_default()
+            scaffold::editor_settings(path)
         ))?;
     }
     Ok(Outcome::Clean)
@@ -110,31 +65,7 @@ fn installed(config: &std::path::Path) -> String {
 /// missing) and the driver in this clone's git config.
 fn merge_driver_only(dir: &std::path::Path) -> anyhow::Result<Outcome> {
     let repo = Repository::discover(dir)?;
-    let attributes = repo.root.join(".gitattributes");
-    let existing = match std::fs::read_to_string(&attributes) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(e).with_context(|| format!("reading {}", attributes.display())),
-    };
-    let routed = existing.lines().any(|line| {
-        line.split_whitespace()
-            .skip(1)
-            .any(|a| a == "merge=flagctl")
-    });
-    if !routed {
-        let flags = repo.flags_path();
-        let separator = if existing.is_empty() || existing.ends_with('\n') {
-            ""
-        } else {
-            "\n"
-        };
-        let text = format!(
-            "{existing}{separator}{}{flags}/**/*.yaml merge=flagctl\n{flags}/**/*.yml merge=flagctl\n",
-            scaffold::GITATTRIBUTES_COMMENT
-        );
-        std::fs::write(&attributes, text)
-            .with_context(|| format!("writing {}", attributes.display()))?;
-    }
+    let added = scaffold::route_to_merge_driver(&repo)?;
     let config = crate::git::install_merge_driver(&repo.root).map_err(|e| {
         anyhow::anyhow!(
             "{} is not in a git repository ({e}); the merge driver is set in a clone's git config",
@@ -142,26 +73,14 @@ fn merge_driver_only(dir: &std::path::Path) -> anyhow::Result<Outcome> {
         )
     })?;
     let mut out = std::io::stdout().lock();
-    let added = if routed {
-        String::new()
-    } else {
+    let added = if added {
         format!(
             "Added the flag files to {} (commit it, so every clone routes them to the driver).\n",
-            attributes.display()
+            repo.root.join(".gitattributes").display()
         )
+    } else {
+        String::new()
     };
     printed(writeln!(out, "{added}{}", installed(&config).trim_start()))?;
     Ok(Outcome::Clean)
-}
-
-#[cfg(unix)]
-fn make_executable(path: &std::path::Path) -> anyhow::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-        .with_context(|| format!("making {} executable", path.display()))
-}
-
-#[cfg(not(unix))]
-fn make_executable(_path: &std::path::Path) -> anyhow::Result<()> {
-    Ok(())
 }
