@@ -11,6 +11,7 @@
 //! The engine never prints: it returns the merged text, or the conflicts with the marked text.
 
 mod blocks;
+pub mod driver;
 mod plan;
 #[cfg(test)]
 mod tests;
