@@ -2,15 +2,11 @@
 
 use std::path::PathBuf;
 
-use super::{Global, Outcome, printed, progress};
-use crate::dashboard::{self, Head, Inputs, TestRun};
+use super::{Global, Outcome, printed};
+use crate::dashboard::{self, Inputs};
 use crate::git::Git;
-use crate::history;
 use crate::inventory::Inventory;
 use crate::report::{self, Listing, Report, Table, View, html};
-
-/// How far back from HEAD recorded test results still count.
-const TEST_NOTES_DEPTH: usize = 1000;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -25,38 +21,12 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let inventory = Inventory::load_with_traits(&repo, &envs)?;
     let now = crate::time::now()?;
     let git = Git::open(&repo.root);
-    let (entries, head, tests) = match &git {
-        Some(git) => {
-            let bar = progress("reading history");
-            let entries = history::walk(git, &repo.flags_path(), None, &|n| bar.set_position(n))?;
-            bar.finish_and_clear();
-            let head = git.head()?;
-            let tests = git
-                .newest_note(dashboard::tests::NOTES_REF, TEST_NOTES_DEPTH)?
-                .map(|(commit, behind, note)| TestRun::read(commit, behind, &note));
-            let head = Head {
-                commit: head.id,
-                time: head.time.to_string(),
-            };
-            (entries, Some(head), tests)
-        }
-        None => (Vec::new(), None, None),
+    let entries = match &git {
+        Some(git) => super::flag_history(git, &repo, None)?,
+        None => Vec::new(),
     };
-    let title = std::fs::canonicalize(&repo.root)
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "flags".to_owned());
-    let board = dashboard::build(Inputs {
-        config: &repo.config,
-        inventory: &inventory,
-        entries: &entries,
-        in_git: git.is_some(),
-        shallow: git.as_ref().is_some_and(Git::is_shallow),
-        head,
-        tests,
-        title,
-        now,
-    })?;
+    let inputs = Inputs::read(&repo, &inventory, &entries, git.as_ref(), now)?;
+    let board = dashboard::build(inputs)?;
     let written = html::write_site(&global.start_dir().join(&args.output), &board)?;
 
     let rows: Vec<Vec<String>> = written
@@ -83,16 +53,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     printed_report.counts = crate::finding::Counts::of(&board.findings);
     printed(report::print(&printed_report, global.format, global.color))?;
     if shown.is_empty() {
-        eprintln!(
-            "{} flags × {} environments: average health {}, {} drifting, {} stale ({} errors, {} warnings)",
-            summary.flags,
-            summary.environments,
-            summary.average_health,
-            summary.drifting,
-            summary.stale,
-            summary.errors,
-            summary.warnings
-        );
+        eprintln!("{summary}");
     }
     Ok(Outcome::from_counts(printed_report.counts, global.strict))
 }

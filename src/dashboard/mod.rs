@@ -14,9 +14,10 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::drift::{self, Ages, Cell, Detail, Pair};
 use crate::finding::{Counts, Finding, Severity};
-use crate::git::GitError;
+use crate::git::{Git, GitError};
 use crate::history::{ChangeKind, Entry, Holdings};
 use crate::inventory::Inventory;
+use crate::repo::Repository;
 use crate::stale::{self, Lives, StaleFlag};
 
 pub use tests::TestRun;
@@ -194,6 +195,69 @@ pub struct Inputs<'a> {
     pub tests: Option<TestRun>,
     pub title: String,
     pub now: Timestamp,
+}
+
+/// How far back from HEAD recorded test results still count.
+const TEST_NOTES_DEPTH: usize = 1000;
+
+impl<'a> Inputs<'a> {
+    /// The inputs of `repo`'s dashboard: its flags (`inventory`), its history (`entries`, read
+    /// from `git`; none outside git), HEAD and the newest recorded test run, at `now`.
+    pub fn read(
+        repo: &'a Repository,
+        inventory: &'a Inventory,
+        entries: &'a [Entry],
+        git: Option<&Git>,
+        now: Timestamp,
+    ) -> Result<Inputs<'a>, GitError> {
+        let (head, tests) = match git {
+            Some(git) => {
+                let head = git.head()?;
+                let tests = git
+                    .newest_note(tests::NOTES_REF, TEST_NOTES_DEPTH)?
+                    .map(|(commit, behind, note)| TestRun::read(commit, behind, &note));
+                let head = Head {
+                    commit: head.id,
+                    time: head.time.to_string(),
+                };
+                (Some(head), tests)
+            }
+            None => (None, None),
+        };
+        // The page is titled after the repository's folder.
+        let title = std::fs::canonicalize(&repo.root)
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "flags".to_owned());
+        Ok(Inputs {
+            config: &repo.config,
+            inventory,
+            entries,
+            in_git: git.is_some(),
+            shallow: git.is_some_and(Git::is_shallow),
+            head,
+            tests,
+            title,
+            now,
+        })
+    }
+}
+
+/// The summary in one line, as `report` tells it on the terminal.
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} flags × {} environments: average health {}, {} drifting, {} stale ({} errors, {} warnings)",
+            self.flags,
+            self.environments,
+            self.average_health,
+            self.drifting,
+            self.stale,
+            self.errors,
+            self.warnings
+        )
+    }
 }
 
 /// Builds the dashboard.
