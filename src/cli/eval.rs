@@ -60,7 +60,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
             return Ok(Outcome::Failed);
         }
     };
-    let resolution = program.evaluate(&context, now);
+    let resolution = program.evaluate(&eval::Context::from(&context), now);
     let mut out = io::stdout().lock();
     printed(match global.format {
         Format::Json => write_json(&mut out, name, &env.name, &resolution),
@@ -77,7 +77,7 @@ fn context(json: Option<&str>, attributes: &[String]) -> anyhow::Result<Map<Stri
             Value::Object(map) => map,
             other => bail!(
                 "--context must be a JSON object ({{\"targetingKey\": \"user-1\", …}}), not {}",
-                eval::js::kind(&other)
+                eval::Attr::from(&other).kind()
             ),
         },
     };

@@ -11,9 +11,9 @@ use std::io::{self, Read, Write};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::{Environment, Resolution};
+use super::{Attr, Context, Environment, Resolution};
 use crate::finding::did_you_mean;
 
 /// Why a batch stopped: the requests could not be read or the answers not written.
@@ -153,8 +153,8 @@ impl Piece<'_> {
 struct Request<'a> {
     #[serde(borrow)]
     flag: Option<Cow<'a, str>>,
-    #[serde(default)]
-    context: Option<Value>,
+    #[serde(borrow, default)]
+    context: Option<Attr<'a>>,
 }
 
 /// Appends the JSON line answering request line `number` to `out`.
@@ -179,15 +179,12 @@ fn answer_line(env: &Environment, number: usize, line: &[u8], now: i64, out: &mu
     let Some(flag) = request.flag.as_deref() else {
         return write_refusal(out, None, number, "no \"flag\"");
     };
-    let empty = Map::new();
+    let empty = Context::default();
     let context = match &request.context {
         None => &empty,
-        Some(Value::Object(map)) => map,
+        Some(Attr::Object(context)) => context,
         Some(other) => {
-            let why = format!(
-                "\"context\" must be a JSON object, not {}",
-                super::js::kind(other)
-            );
+            let why = format!("\"context\" must be a JSON object, not {}", other.kind());
             return write_refusal(out, Some(flag), number, &why);
         }
     };
