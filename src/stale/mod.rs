@@ -430,22 +430,20 @@ fn past_lifetime(
     } else {
         ""
     };
-    verdict.add(
-        Code::Lifetime,
-        chain
-            .at_name(Code::Lifetime.finding(format!(
-                "{} flag \"{name}\" is {bound}{} old (added {}), past the {} lifetime of {}",
-                traits.kind,
-                days(age),
-                life.born.strftime("%Y-%m-%d"),
-                traits.kind,
-                days(limit)
-            )))
-            .with("age_days", (age.as_secs() / 86_400).into())
-            .help(format!(
-                "retire it (flagctl retire {name}), or give it a kind that lives longer"
-            )),
-    );
+    let mut finding = chain
+        .at_name(Code::Lifetime.finding(format!(
+            "{} flag \"{name}\" is {bound}{} old (added {}), past the {} lifetime of {}",
+            traits.kind,
+            days(age),
+            life.born.strftime("%Y-%m-%d"),
+            traits.kind,
+            days(limit)
+        )))
+        .help(format!(
+            "retire it (flagctl retire {name}), or give it a kind that lives longer"
+        ));
+    finding.set_age(age);
+    verdict.add(Code::Lifetime, finding);
 }
 
 /// Served the same to everyone in every environment, and untouched for the kind's lifetime
