@@ -177,7 +177,10 @@ pub struct Finding {
     /// of a few strings, on most findings of a comparison).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream: Option<String>,
-    /// Code-specific fields (a pending promotion's `age_days`, a commit).
+    /// drift: days a promotion has been pending; stale: days a flag has lived.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub age_days: Option<u64>,
+    /// Code-specific fields (a commit).
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
     /// `diff`: the fields that differ, with their values on both sides.
@@ -250,6 +253,7 @@ impl Finding {
             flag: None,
             env: None,
             upstream: None,
+            age_days: None,
             extra: BTreeMap::new(),
             fields: None,
         }
@@ -276,6 +280,11 @@ impl Finding {
         self.flag = flag.map(str::to_owned);
         self.env = env.map(str::to_owned);
         self
+    }
+
+    /// Sets `age_days` from an age, in whole days (a negative age counts as none).
+    pub fn set_age(&mut self, age: jiff::SignedDuration) {
+        self.age_days = Some(u64::try_from(age.as_secs()).unwrap_or(0) / 86_400);
     }
 
     pub fn with(mut self, key: &str, value: serde_json::Value) -> Self {

@@ -637,10 +637,7 @@ impl Series {
                     worst_hours: worst(&hours),
                     by_month,
                     pending: waiting.len(),
-                    oldest_pending_days: waiting
-                        .iter()
-                        .filter_map(|f| f.extra.get("age_days").and_then(|a| a.as_u64()))
-                        .max(),
+                    oldest_pending_days: waiting.iter().filter_map(|f| f.age_days).max(),
                 }
             })
             .collect()

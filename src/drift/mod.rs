@@ -3,12 +3,11 @@
 
 mod status;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 use rayon::prelude::*;
-use serde_json::json;
 
 use crate::config::{AllowDrift, Config};
 use crate::finding::{FieldValue, FieldValues, Finding, Severity};
@@ -213,6 +212,8 @@ pub fn compare_aged(
         whole_chain && code.starts_with("drift/")
     });
     findings.sort_by_cached_key(drift_order);
+    // Held until the report is printed: no room for more.
+    findings.shrink_to_fit();
     Ok(Drift {
         findings,
         in_sync,
@@ -561,28 +562,12 @@ fn covers(allowance: &AllowDrift, name: &str, pair: &Pair, fields: &[&str]) -> b
 
 /// Top-level fields (but `version`) whose values differ, with their category.
 fn differing_fields(up: &FlagFile, down: &FlagFile) -> Vec<(String, Category)> {
-    let mut out = Vec::new();
-    let a: BTreeMap<&str, u64> = up
-        .digest
+    up.digest
         .fields
-        .iter()
-        .map(|(k, v)| (k.as_ref(), *v))
-        .collect();
-    let b: BTreeMap<&str, u64> = down
-        .digest
-        .fields
-        .iter()
-        .map(|(k, v)| (k.as_ref(), *v))
-        .collect();
-    let keys: BTreeSet<&str> = a.keys().chain(b.keys()).copied().collect();
-    for key in keys {
-        if a.get(key) != b.get(key) {
-            if let Some(category) = category(key) {
-                out.push((key.to_owned(), category));
-            }
-        }
-    }
-    out
+        .differing(&down.digest.fields)
+        .into_iter()
+        .filter_map(|key| Some((key.to_owned(), category(key)?)))
+        .collect()
 }
 
 /// The values of `fields` on both sides (and of `version` when it differs): those the loader
@@ -600,7 +585,7 @@ fn field_values(
     keys.extend(fields.iter().map(String::as_str));
     // `None`: not kept; `Some(None)`: the file has no such field.
     let kept = |file: &FlagFile, key: &str| -> Option<Option<Arc<str>>> {
-        let present = key == "version" || file.digest.fields.iter().any(|(k, _)| k == key);
+        let present = key == "version" || file.digest.fields.get(key).is_some();
         if present {
             file.kept_value(key).cloned().map(Some)
         } else {
@@ -688,8 +673,7 @@ fn date_pending(
                 let age = now.duration_since(at).max(SignedDuration::ZERO);
                 f.message
                     .push_str(&format!(" (pending for {})", human_age(age)));
-                f.extra
-                    .insert("age_days".to_owned(), json!(age.as_secs() / 86_400));
+                f.set_age(age);
                 if let Some(Lifetime::Limited(limit)) = max_lag {
                     if age > *limit {
                         f.severity = Severity::Error;
