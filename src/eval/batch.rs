@@ -44,19 +44,9 @@ pub fn run(
     let mut want = BLOCK;
     loop {
         while !at_end && buffer.len() < want {
-            let filled = buffer.len();
-            buffer.resize(want + PIECE, 0);
-            let read = loop {
-                match input.read(&mut buffer[filled..]) {
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    other => break other,
-                }
-            };
-            match read {
-                Ok(n) => {
-                    buffer.truncate(filled + n);
-                    at_end = n == 0;
-                }
+            let missing = (want - buffer.len()) as u64;
+            match input.by_ref().take(missing).read_to_end(&mut buffer) {
+                Ok(read) => at_end = read == 0,
                 Err(e) => return Err(BatchError::Read(e)),
             }
         }
@@ -364,6 +354,51 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Reads at most `step` bytes at a time, as a pipe may.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.step.min(buf.len()).min(self.bytes.len());
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    /// A line longer than a block, read in small pieces, and a last line with no line end: every
+    /// line answered once, in order, with its number.
+    #[test]
+    fn every_line_is_answered_in_order_whatever_its_length() {
+        let env = Environment {
+            name: "prod".to_owned(),
+            flags: Default::default(),
+        };
+        let long = "x".repeat(BLOCK + BLOCK / 2);
+        let input = format!(
+            "{{\"flag\":\"a\"}}\r\n{{\"flag\":\"{long}\"}}\n\nnot json\n{{\"flag\":\"b\"}}"
+        );
+        let mut out = Vec::new();
+        let reader = Trickle {
+            bytes: input.as_bytes(),
+            step: 100_003,
+        };
+        run(&env, reader, &mut out, 0).expect("runs");
+        let lines: Vec<Value> = out
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice(l).expect("an answer is JSON"))
+            .collect();
+        let numbers: Vec<_> = lines.iter().map(|l| l["line"].as_u64()).collect();
+        assert_eq!(numbers, [Some(1), Some(2), Some(3), Some(4), Some(5)]);
+        assert_eq!(lines[0]["flag"], "a");
+        assert_eq!(lines[1]["flag"].as_str().map(str::len), Some(long.len()));
+        assert_eq!(lines[4]["flag"], "b");
     }
 
     #[test]
