@@ -32,6 +32,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -172,9 +173,64 @@ pub struct Finding {
     pub column: Option<u32>,
     pub flag: Option<String>,
     pub env: Option<String>,
-    /// Code-specific fields (a drift finding's `upstream` and `fields`).
+    /// drift: the environment upstream of `env` (a field of its own, not one of `extra`: one
+    /// of a few strings, on most findings of a comparison).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<String>,
+    /// drift: days a promotion has been pending; stale: days a flag has lived.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub age_days: Option<u64>,
+    /// Code-specific fields (a commit).
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+    /// `diff`: the fields that differ, with their values on both sides.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<FieldValues>,
+}
+
+/// The top-level fields in which two environments' copies of a flag differ, each with its value
+/// on both sides as JSON text. A repository's worth of them waits for the report, and text takes
+/// a fraction of the memory of `serde_json::Value` trees (every object a tree of nodes); one
+/// file's value shown in two findings is held once.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FieldValues(pub Vec<FieldValue>);
+
+/// One differing field: its values upstream and downstream (`None` where the file lacks it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldValue {
+    pub field: String,
+    pub upstream: Option<Arc<str>>,
+    pub downstream: Option<Arc<str>>,
+}
+
+impl FieldValues {
+    /// As the report prints them: `[{"downstream": …, "field": …, "upstream": …}]`.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as Json;
+        let value = |text: &Option<Arc<str>>| {
+            text.as_deref()
+                .and_then(|t| serde_json::from_str(t).ok())
+                .unwrap_or(Json::Null)
+        };
+        Json::Array(
+            self.0
+                .iter()
+                .map(|f| {
+                    let mut object = serde_json::Map::new();
+                    object.insert("field".to_owned(), Json::String(f.field.clone()));
+                    object.insert("upstream".to_owned(), value(&f.upstream));
+                    object.insert("downstream".to_owned(), value(&f.downstream));
+                    Json::Object(object)
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Serialize for FieldValues {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(serializer)
+    }
 }
 
 impl Finding {
@@ -196,7 +252,10 @@ impl Finding {
             column: None,
             flag: None,
             env: None,
+            upstream: None,
+            age_days: None,
             extra: BTreeMap::new(),
+            fields: None,
         }
     }
 
@@ -221,6 +280,11 @@ impl Finding {
         self.flag = flag.map(str::to_owned);
         self.env = env.map(str::to_owned);
         self
+    }
+
+    /// Sets `age_days` from an age, in whole days (a negative age counts as none).
+    pub fn set_age(&mut self, age: jiff::SignedDuration) {
+        self.age_days = Some(u64::try_from(age.as_secs()).unwrap_or(0) / 86_400);
     }
 
     pub fn with(mut self, key: &str, value: serde_json::Value) -> Self {

@@ -2,12 +2,10 @@
 //! every distinct content parsed once (a file byte-identical to another needs no parse at all).
 //! Each flag keeps a fingerprint per top-level field, not its tree, so memory stays small.
 
-use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use serde_json::Value as Json;
 
 use crate::finding::Finding;
 use crate::repo::{FileKind, Repository, SourceFile, parse_bytes};
@@ -52,11 +50,12 @@ pub struct Digest {
     /// What the flag serves when no rule matches, in a few characters (`on`, `10/90`).
     pub serves: String,
     pub rules: usize,
-    /// Fingerprint of each top-level field but `version`, sorted by field name.
-    pub fields: Vec<(Cow<'static, str>, u64)>,
+    /// Fingerprint of each top-level field but `version`.
+    pub fields: Fingerprints,
     /// Owner, kind, lifecycle, expiry and audience, when the loader was asked for them
-    /// (`Inventory::load_with_traits`); drift does without.
-    pub traits: Option<crate::model::Traits>,
+    /// (`Inventory::load_with_traits`); drift does without (boxed: most loads leave it out,
+    /// and every flag of the repository keeps a digest).
+    pub traits: Option<Box<crate::model::Traits>>,
 }
 
 /// A flag file of one environment.
@@ -69,10 +68,10 @@ pub struct FlagFile {
     content: (usize, usize),
     /// Whether it is reached through a symbolic link (reading it again checks where it leads).
     linked: bool,
-    /// The values (as JSON) of the top-level fields in which this file differs from another
-    /// file of the same name, when the loader was asked for them (`Inventory::load_with_values`):
-    /// what `diff` shows, kept so that no file is read twice.
-    values: Vec<(String, Json)>,
+    /// The values of the top-level fields in which this file differs from another file of the
+    /// same name, when the loader was asked for them (`Inventory::load_with_values`): what `diff`
+    /// shows, kept (as JSON text, see `FieldValues`) so that no file is read twice.
+    values: Vec<(String, Arc<str>)>,
 }
 
 impl FlagFile {
@@ -81,7 +80,7 @@ impl FlagFile {
     }
 
     /// The value of top-level `field` kept for showing a difference, if it was kept.
-    pub fn kept_value(&self, field: &str) -> Option<&Json> {
+    pub fn kept_value(&self, field: &str) -> Option<&Arc<str>> {
         self.values.iter().find(|(k, _)| k == field).map(|(_, v)| v)
     }
 }
@@ -294,12 +293,12 @@ fn keep_differing_values(chain: &mut [(usize, Loaded)], trees: &[Option<Node>]) 
             if da.version != db.version {
                 wanted[a].push("version".to_owned());
             }
-            let theirs = |key: &str| db.fields.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
-            for (key, print) in &da.fields {
-                if theirs(key) != Some(*print) {
-                    wanted[a].push(key.to_string());
-                }
-            }
+            wanted[a].extend(
+                da.fields
+                    .iter()
+                    .filter(|(key, print)| db.fields.get(key) != Some(*print))
+                    .map(|(key, _)| key.to_owned()),
+            );
         }
     }
     let mut n = 0;
@@ -312,7 +311,10 @@ fn keep_differing_values(chain: &mut [(usize, Loaded)], trees: &[Option<Node>]) 
         if let Some(tree) = &trees[flag.content.1] {
             flag.values = fields
                 .iter()
-                .filter_map(|f| tree.get(f).map(|v| (f.clone(), v.to_json())))
+                .filter_map(|f| {
+                    let text = serde_json::to_string(&tree.get(f)?.to_json()).ok()?;
+                    Some((f.clone(), Arc::from(text)))
+                })
                 .collect();
         }
     }
@@ -382,14 +384,12 @@ fn digest(bytes: &[u8], traits: bool) -> Result<(Node, Digest), Vec<Finding>> {
     let (Some((name, name_pos)), Some((version, version_pos))) = (name, version) else {
         return Err(problems);
     };
-    let mut fields: Vec<(Cow<'static, str>, u64)> = root
-        .as_map()
-        .unwrap_or_default()
-        .iter()
-        .filter(|e| e.key != "version")
-        .map(|e| (field_name(&e.key), e.value.fingerprint()))
-        .collect();
-    fields.sort_unstable();
+    let mut fields = Fingerprints::default();
+    for entry in root.as_map().unwrap_or_default() {
+        if entry.key != "version" {
+            fields.insert(&entry.key, entry.value.fingerprint());
+        }
+    }
     let enabled = root.get("enabled").and_then(Node::as_bool);
     let digest = Digest {
         name,
@@ -403,7 +403,7 @@ fn digest(bytes: &[u8], traits: bool) -> Result<(Node, Digest), Vec<Finding>> {
             .and_then(Node::as_seq)
             .map_or(0, <[Node]>::len),
         fields,
-        traits: traits.then(|| crate::model::Traits::from_node(&root)),
+        traits: traits.then(|| Box::new(crate::model::Traits::from_node(&root))),
     };
     Ok((root, digest))
 }
@@ -428,29 +428,96 @@ fn serves(root: &Node, enabled: Option<bool>) -> String {
     }
 }
 
-/// A top-level key, shared when it is one of the schema's (as it almost always is): a
-/// repository's flags hold the same dozen keys thousands of times.
-fn field_name(key: &str) -> Cow<'static, str> {
-    const KNOWN: &[&str] = &[
-        "annotations",
-        "default",
-        "description",
-        "enabled",
-        "expires",
-        "kind",
-        "lifecycle",
-        "name",
-        "owner",
-        "requires",
-        "rollout",
-        "rules",
-        "serve",
-        "tags",
-        "type",
-        "variants",
-    ];
-    match KNOWN.iter().find(|k| **k == key) {
-        Some(known) => Cow::Borrowed(known),
-        None => Cow::Owned(key.to_owned()),
+/// The top-level keys of the flag schema but `version`, in name order.
+const KNOWN: [&str; 16] = [
+    "annotations",
+    "default",
+    "description",
+    "enabled",
+    "expires",
+    "kind",
+    "lifecycle",
+    "name",
+    "owner",
+    "requires",
+    "rollout",
+    "rules",
+    "serve",
+    "tags",
+    "type",
+    "variants",
+];
+
+/// A fingerprint per top-level field of a flag: the schema's keys in fixed slots, since every
+/// flag of a repository keeps one of these and almost always holds only those, any other key
+/// beside them.
+#[derive(Debug, Default)]
+pub struct Fingerprints {
+    known: [u64; KNOWN.len()],
+    /// Bit `i` set: `known[i]` holds the fingerprint of `KNOWN[i]`.
+    present: u16,
+    other: Vec<(Box<str>, u64)>,
+}
+
+impl Fingerprints {
+    /// Records `key`'s fingerprint; of a key met twice (a duplicate-key finding), the larger.
+    fn insert(&mut self, key: &str, print: u64) {
+        match KNOWN.iter().position(|k| *k == key) {
+            Some(i) => {
+                let slot = &mut self.known[i];
+                *slot = if self.present & 1 << i != 0 {
+                    print.max(*slot)
+                } else {
+                    print
+                };
+                self.present |= 1 << i;
+            }
+            None => match self.other.iter_mut().find(|(k, _)| &**k == key) {
+                Some((_, slot)) => *slot = print.max(*slot),
+                None => self.other.push((key.into(), print)),
+            },
+        }
+    }
+
+    fn slot(&self, i: usize) -> Option<u64> {
+        (self.present & 1 << i != 0).then(|| self.known[i])
+    }
+
+    /// The fingerprint of `key`, if the flag has that field.
+    pub fn get(&self, key: &str) -> Option<u64> {
+        match KNOWN.iter().position(|k| *k == key) {
+            Some(i) => self.slot(i),
+            None => self
+                .other
+                .iter()
+                .find(|(k, _)| &**k == key)
+                .map(|(_, p)| *p),
+        }
+    }
+
+    /// Each field and its fingerprint.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, u64)> {
+        let known = (0..KNOWN.len()).filter_map(|i| Some((KNOWN[i], self.slot(i)?)));
+        known.chain(self.other.iter().map(|(k, p)| (&**k, *p)))
+    }
+
+    /// The fields whose fingerprints differ from `other`'s (or that only one has), in name order.
+    pub fn differing<'a>(&'a self, other: &'a Fingerprints) -> Vec<&'a str> {
+        let mut keys: Vec<&str> = (0..KNOWN.len())
+            .filter(|&i| self.slot(i) != other.slot(i))
+            .map(|i| KNOWN[i])
+            .collect();
+        for (key, print) in &self.other {
+            if other.get(key) != Some(*print) {
+                keys.push(key);
+            }
+        }
+        for (key, _) in &other.other {
+            if self.get(key).is_none() {
+                keys.push(key);
+            }
+        }
+        keys.sort_unstable();
+        keys
     }
 }

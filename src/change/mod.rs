@@ -89,6 +89,19 @@ impl Operation {
             .collect();
         format!("{}\n\n{}\n", one_line(&self.subject), lines.join("\n"))
     }
+
+    /// The new contents of the files it writes (not those it deletes), as a report shows them.
+    pub fn proposed(&self) -> Vec<(String, String)> {
+        self.files
+            .iter()
+            .filter_map(|f| {
+                Some((
+                    f.path.clone(),
+                    String::from_utf8_lossy(f.after.as_deref()?).into_owned(),
+                ))
+            })
+            .collect()
+    }
 }
 
 /// A flag repository in a git work tree that can take a write now, and holds the write lock
@@ -196,8 +209,33 @@ impl Workspace {
         Ok(())
     }
 
-    /// Optimistic concurrency: refuses if the flag moved since the caller looked.
+    /// Optimistic concurrency: refuses if a file of `files` moved since the caller looked (a
+    /// file to be created cannot be at the version or commit expected).
     pub fn require_unmoved(
+        &self,
+        files: &[FileWrite],
+        expect_version: Option<&str>,
+        expect_commit: Option<&str>,
+    ) -> Result<(), ChangeError> {
+        for file in files {
+            match &file.before {
+                Some(before) => {
+                    self.require_file_unmoved(&file.path, before, expect_version, expect_commit)?
+                }
+                None if expect_version.is_some() || expect_commit.is_some() => {
+                    return Err(ChangeError::Refused(format!(
+                        "{} does not exist yet, so --expect-version/--expect-commit cannot hold",
+                        file.path
+                    )));
+                }
+                None => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Optimistic concurrency for one file, `bytes` as the caller saw it.
+    fn require_file_unmoved(
         &self,
         path: &str,
         bytes: &[u8],
@@ -287,6 +325,25 @@ impl Workspace {
             }
         }
         Ok(())
+    }
+
+    /// Writes `op`'s files and, if `commit`, records them in one commit (with `reason`); else
+    /// stages them. The commit made, if any.
+    pub fn apply(
+        &self,
+        op: &Operation,
+        reason: Option<&str>,
+        commit: bool,
+    ) -> Result<Option<crate::git::CommitInfo>, ChangeError> {
+        let message = op.message(reason, &command_line());
+        let commit = transaction::apply(
+            &self.repo.root,
+            &self.git,
+            &self.lock,
+            &op.files,
+            commit.then_some(message.as_str()),
+        )?;
+        Ok(commit)
     }
 
     /// The findings at error level that the new contents would have (nothing is written).

@@ -1,16 +1,16 @@
 //! `flagctl eval FLAG --env E [--context JSON | -c key=value …]` and
 //! `flagctl eval --env E --batch FILE|-` (JSON Lines in and out, in order, on every core).
 
-use std::io::{self, BufRead, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::{Global, Outcome, printed};
 use crate::escape::terminal;
+use crate::eval::batch::Answer;
 use crate::eval::{self, Environment, Resolution};
 use crate::finding::did_you_mean;
 use crate::report::{self, Format, Report};
@@ -60,7 +60,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
             return Ok(Outcome::Failed);
         }
     };
-    let resolution = program.evaluate(&context, now);
+    let resolution = program.evaluate(&eval::Context::from(&context), now);
     let mut out = io::stdout().lock();
     printed(match global.format {
         Format::Json => write_json(&mut out, name, &env.name, &resolution),
@@ -77,7 +77,7 @@ fn context(json: Option<&str>, attributes: &[String]) -> anyhow::Result<Map<Stri
             Value::Object(map) => map,
             other => bail!(
                 "--context must be a JSON object ({{\"targetingKey\": \"user-1\", …}}), not {}",
-                kind(&other)
+                eval::Attr::from(&other).kind()
             ),
         },
     };
@@ -92,17 +92,6 @@ fn context(json: Option<&str>, attributes: &[String]) -> anyhow::Result<Map<Stri
         context.insert(key.to_owned(), value);
     }
     Ok(context)
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 fn write_human(out: &mut impl Write, flag: &str, env: &str, r: &Resolution) -> io::Result<()> {
@@ -150,151 +139,14 @@ fn write_json(out: &mut impl Write, flag: &str, env: &str, r: &Resolution) -> io
     writeln!(out)
 }
 
-/// One answer, as a batch line and in `--format json`.
-#[derive(Serialize)]
-struct Answer<'a> {
-    flag: Option<&'a str>,
-    value: Option<&'a Value>,
-    variant: Option<&'a str>,
-    reason: Option<&'static str>,
-    rule: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-    /// The input line, where it could not be evaluated.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    line: Option<usize>,
-}
-
-impl<'a> Answer<'a> {
-    fn of(flag: &'a str, r: &Resolution<'a>) -> Answer<'a> {
-        Answer {
-            flag: Some(flag),
-            value: r.value,
-            variant: r.variant,
-            reason: Some(r.reason.as_str()),
-            rule: r.rule,
-            error: r.error.clone(),
-            line: None,
-        }
-    }
-
-    fn refused(flag: Option<&'a str>, line: usize, error: String) -> Answer<'a> {
-        Answer {
-            flag,
-            value: None,
-            variant: None,
-            reason: None,
-            rule: None,
-            error: Some(format!("line {line}: {error}")),
-            line: Some(line),
-        }
-    }
-}
-
-/// One input line of a batch.
-#[derive(Deserialize)]
-struct Request<'a> {
-    #[serde(borrow)]
-    flag: Option<std::borrow::Cow<'a, str>>,
-    #[serde(default)]
-    context: Option<Value>,
-}
-
-/// Lines evaluated together: enough to keep every core busy, few enough to stream.
-const CHUNK: usize = 16 * 1024;
-
 fn run_batch(env: &Environment, input: &std::path::Path, now: i64) -> anyhow::Result<Outcome> {
-    let reader: Box<dyn BufRead> = if input.as_os_str() == "-" {
-        Box::new(io::stdin().lock())
+    let out = io::stdout().lock();
+    if input.as_os_str() == "-" {
+        eval::batch::run(env, io::stdin().lock(), out, now)?;
     } else {
         let file =
             std::fs::File::open(input).with_context(|| format!("reading {}", input.display()))?;
-        Box::new(io::BufReader::with_capacity(1 << 20, file))
-    };
-    let mut out = io::BufWriter::with_capacity(1 << 20, io::stdout().lock());
-    let mut lines = reader.split(b'\n');
-    let mut number = 0usize;
-    loop {
-        let mut chunk = Vec::with_capacity(CHUNK);
-        for line in lines.by_ref().take(CHUNK) {
-            number += 1;
-            let mut line = line.with_context(|| format!("reading line {number}"))?;
-            if line.last() == Some(&b'\r') {
-                line.pop();
-            }
-            chunk.push((number, line));
-        }
-        if chunk.is_empty() {
-            break;
-        }
-        let answers: Vec<Vec<u8>> = chunk
-            .par_iter()
-            .map(|(number, line)| answer_line(env, *number, line, now))
-            .collect();
-        for answer in answers {
-            printed(out.write_all(&answer))?;
-        }
+        eval::batch::run(env, file, out, now)?;
     }
-    printed(out.flush())?;
     Ok(Outcome::Clean)
-}
-
-/// The JSON line answering one input line.
-fn answer_line(env: &Environment, number: usize, line: &[u8], now: i64) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(128);
-    let write = |bytes: &mut Vec<u8>, answer: &Answer| {
-        // Serializing these plain values cannot fail; an empty line would still keep the order.
-        let _ = serde_json::to_writer(&mut *bytes, answer);
-        bytes.push(b'\n');
-    };
-    let request: Request = match serde_json::from_slice(line) {
-        Ok(request) => request,
-        Err(e) => {
-            let why = if e.is_data() {
-                format!("expected {{\"flag\": KEY, \"context\": {{…}}}}: {e}")
-            } else {
-                format!("not JSON: {e}")
-            };
-            write(&mut bytes, &Answer::refused(None, number, why));
-            return bytes;
-        }
-    };
-    let Some(flag) = request.flag.as_deref() else {
-        write(
-            &mut bytes,
-            &Answer::refused(None, number, "no \"flag\"".to_owned()),
-        );
-        return bytes;
-    };
-    let empty = Map::new();
-    let context = match &request.context {
-        None => &empty,
-        Some(Value::Object(map)) => map,
-        Some(other) => {
-            let why = format!("\"context\" must be a JSON object, not {}", kind(other));
-            write(&mut bytes, &Answer::refused(Some(flag), number, why));
-            return bytes;
-        }
-    };
-    match env.flags.get(flag).map(|c| &c.program) {
-        None => {
-            let hint = did_you_mean(flag, env.flags.keys().map(String::as_str))
-                .map(|h| format!(" (did you mean \"{h}\"?)"))
-                .unwrap_or_default();
-            let why = format!("no flag \"{flag}\" in {}{hint}", env.name);
-            write(&mut bytes, &Answer::refused(Some(flag), number, why));
-        }
-        Some(Err(findings)) => {
-            let why = findings.first().map_or_else(
-                || "the flag cannot be evaluated".to_owned(),
-                |f| f.message.clone(),
-            );
-            write(&mut bytes, &Answer::refused(Some(flag), number, why));
-        }
-        Some(Ok(program)) => {
-            let resolution = program.evaluate(context, now);
-            write(&mut bytes, &Answer::of(flag, &resolution));
-        }
-    }
-    bytes
 }

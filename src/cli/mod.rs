@@ -260,6 +260,19 @@ fn progress(message: &'static str) -> indicatif::ProgressBar {
     bar
 }
 
+/// The history of the flag files, oldest first (after commit `since`, if given), counted on the
+/// terminal as it is read.
+fn flag_history(
+    git: &crate::git::Git,
+    repo: &Repository,
+    since: Option<&str>,
+) -> anyhow::Result<Vec<crate::history::Entry>> {
+    let bar = progress("reading history");
+    let entries = crate::history::walk(git, &repo.flags_path(), since, &|n| bar.set_position(n))?;
+    bar.finish_and_clear();
+    Ok(entries)
+}
+
 /// The git repository of a flag repository, for commands that read history.
 fn git_of(repo: &Repository) -> anyhow::Result<crate::git::Git> {
     crate::git::Git::open(&repo.root).ok_or_else(|| {

@@ -1,14 +1,12 @@
 //! `flagctl stale [--code DIR…]`.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
-use super::{Global, Outcome, printed, progress};
+use super::{Global, Outcome, printed};
 use crate::git::Git;
-use crate::history;
 use crate::inventory::Inventory;
 use crate::report::{self, Listing, Report, Table, View};
-use crate::stale::{self, Lives, references};
+use crate::stale::{self, Lives};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -24,12 +22,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let inventory = Inventory::load_with_traits(&repo, &envs)?;
     let now = crate::time::now()?;
     let lives = match Git::open(&repo.root) {
-        Some(git) => {
-            let bar = progress("reading history");
-            let entries = history::walk(&git, &repo.flags_path(), None, &|n| bar.set_position(n))?;
-            bar.finish_and_clear();
-            Lives::of(&entries, git.is_shallow())
-        }
+        Some(git) => Lives::of(&super::flag_history(&git, &repo, None)?, git.is_shallow()),
         None => Lives::unknown(),
     };
     let mentions = if args.code.is_empty() {
@@ -37,69 +30,16 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     } else {
         let start = global.start_dir();
         let roots: Vec<PathBuf> = args.code.iter().map(|d| start.join(d)).collect();
-        // The flag repository's own files name every flag; they are not the code.
-        let config = &repo.config;
-        let skip: Vec<PathBuf> = [
-            config.flags_dir.clone(),
-            PathBuf::from(crate::repo::SEGMENTS_DIR),
-            PathBuf::from("templates"),
-            config.tests_dir.clone(),
-            PathBuf::from(crate::config::CONFIG_FILE),
-        ]
-        .iter()
-        .map(|p| repo.root.join(p))
-        .collect();
-        let names: Vec<&str> = stale::chains(config, &inventory)
-            .iter()
-            .map(|c| c.name)
-            .collect();
-        let found = references::search(&roots, &skip, &repo.root, &names)?;
-        let by_name: HashMap<String, references::References> =
-            names.iter().map(|n| (*n).to_owned()).zip(found).collect();
-        Some(by_name)
+        Some(stale::mentions(&repo, &inventory, &roots)?)
     };
     let staleness = stale::judge(&repo.config, &inventory, &lives, mentions.as_ref(), now);
 
-    let mut findings = inventory.findings.clone();
-    findings.extend(staleness.findings);
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let findings = staleness.findings_with(&inventory);
     let searched = mentions.is_some();
-    let mut columns = vec!["FLAG", "KIND", "OWNER", "ADDED", "CHANGED", "STALE"];
-    if searched {
-        columns.extend(["REFS", "FIRST REFERENCE"]);
-    }
-    let rows = staleness
-        .flags
-        .iter()
-        .map(|f| {
-            let mut row = vec![
-                f.flag.clone(),
-                f.kind.to_owned(),
-                f.owner.clone().unwrap_or_default(),
-                f.born.clone().unwrap_or_else(|| "?".to_owned()),
-                f.changed.clone().unwrap_or_else(|| "?".to_owned()),
-                f.codes
-                    .iter()
-                    .map(|c| c.trim_start_matches("stale/"))
-                    .collect::<Vec<_>>()
-                    .join(","),
-            ];
-            if searched {
-                row.push(f.references.unwrap_or_default().to_string());
-                row.push(
-                    f.first_reference
-                        .as_ref()
-                        .map(|l| format!("{}:{}:{}", l.path, l.line, l.column))
-                        .unwrap_or_default(),
-                );
-            }
-            row
-        })
-        .collect();
     let table = Table {
         key: "stale",
-        columns,
-        rows,
+        columns: stale::columns(searched),
+        rows: staleness.flags.iter().map(|f| f.cells(searched)).collect(),
         listing: Listing::Stale(&staleness.flags),
     };
     let report = Report::new("stale", &findings, inventory.files, repo.root.clone())

@@ -1,9 +1,8 @@
 //! `flagctl test [PATH…] [--record]`: runs flag test specs (`tests_dir`, default `tests/flags`).
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
 use super::{Global, Outcome, printed};
 use crate::eval::spec;
@@ -30,72 +29,20 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     } else {
         args.paths.iter().map(|p| start.join(p)).collect()
     };
-    let mut specs = Vec::new();
-    for root in &roots {
-        if root.is_file() {
-            specs.push(root.clone());
-            continue;
-        }
-        if !root.is_dir() {
-            bail!("{}: no such spec file or folder", root.display());
-        }
-        for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
-            let entry = entry.with_context(|| format!("reading {}", root.display()))?;
-            let path = entry.path();
-            if entry.file_type().is_file()
-                && path.extension().is_some_and(|e| e == "yaml" || e == "yml")
-            {
-                specs.push(path.to_owned());
-            }
-        }
-    }
-    let root = std::fs::canonicalize(&repo.root).unwrap_or_else(|_| repo.root.clone());
-    let mut envs = BTreeMap::new();
-    for env in repo.config.environment_names() {
-        envs.insert(env.to_owned(), crate::eval::load(&repo, env)?);
-    }
+    let specs = spec::files(&roots)?;
+    let envs = spec::environments(&repo)?;
     let now = crate::time::now()?.as_second();
-    let mut outcome = spec::Run::default();
-    for path in &specs {
-        let real =
-            std::fs::canonicalize(path).with_context(|| format!("reading {}", path.display()))?;
-        if !real.starts_with(&root) {
-            bail!("{} is outside the repository", path.display());
-        }
-        let bytes = std::fs::read(&real).with_context(|| format!("reading {}", path.display()))?;
-        spec::run(&repo.relative(&real), &bytes, &envs, now, &mut outcome);
-    }
-    let failed = outcome
-        .outcomes
-        .iter()
-        .filter(|o| o.failure.is_some())
-        .count();
+    let outcome = spec::run_files(&repo, &specs, &envs, now)?;
     if args.record {
         let git = super::git_of(&repo)?;
-        let verdict = if failed == 0 && outcome.findings.is_empty() {
-            "passed"
-        } else {
-            "failed"
-        };
-        let note = format!(
-            "flagctl test: {verdict}, {}/{} cases in {} specs\n",
-            outcome.outcomes.len() - failed,
-            outcome.outcomes.len(),
-            specs.len()
-        );
-        git.note_head(NOTES_REF, &note)
+        git.note_head(NOTES_REF, &outcome.note(specs.len()))
             .context("recording the outcome")?;
     }
     let counts = crate::finding::Counts::of(&outcome.findings);
     match global.format {
         Format::Junit => {
             let mut out = std::io::stdout().lock();
-            let broken: Vec<_> = outcome
-                .findings
-                .iter()
-                .filter(|f| f.code.is(spec::Code::InvalidSpec))
-                .cloned()
-                .collect();
+            let broken = outcome.broken_specs();
             printed(report::junit::write(&mut out, &outcome.outcomes, &broken))?;
         }
         format => {

@@ -6,7 +6,7 @@ use std::io::{self, BufRead, IsTerminal, Write};
 use anyhow::bail;
 
 use super::{Global, Outcome, printed, say};
-use crate::change::{ChangeError, Operation, Workspace, command_line, transaction};
+use crate::change::{Operation, Workspace};
 use crate::report::{self, Report};
 
 /// Options of every command that writes.
@@ -70,41 +70,19 @@ pub fn execute(
         return Ok(Outcome::Clean);
     }
     ws.require_writable(&op.files)?;
-    for file in &op.files {
-        match &file.before {
-            Some(before) => ws.require_unmoved(
-                &file.path,
-                before,
-                args.expect_version.as_deref(),
-                args.expect_commit.as_deref(),
-            )?,
-            None if args.expect_version.is_some() || args.expect_commit.is_some() => {
-                bail!(
-                    "{} does not exist yet, so --expect-version/--expect-commit cannot hold",
-                    file.path
-                )
-            }
-            None => {}
-        }
-    }
+    ws.require_unmoved(
+        &op.files,
+        args.expect_version.as_deref(),
+        args.expect_commit.as_deref(),
+    )?;
     let findings = ws.validate(&op.files)?;
     if !findings.is_empty() {
         super::say_error(
             "the change would leave invalid flag files; nothing was written",
             global.color,
         );
-        let proposed = op
-            .files
-            .iter()
-            .filter_map(|f| {
-                Some((
-                    f.path.clone(),
-                    String::from_utf8_lossy(f.after.as_deref()?).into_owned(),
-                ))
-            })
-            .collect();
         let report = Report::new("change", &findings, op.files.len(), ws.repo.root.clone())
-            .with_proposed(proposed);
+            .with_proposed(op.proposed());
         printed(report::print(&report, global.format, global.color))?;
         return Ok(Outcome::Failed);
     }
@@ -119,15 +97,7 @@ pub fn execute(
     if confirm == Confirm::Ask && !args.yes && !confirmed()? {
         return Ok(Outcome::Clean);
     }
-    let message = op.message(args.reason.as_deref(), &command_line());
-    let commit = transaction::apply(
-        &ws.repo.root,
-        &ws.git,
-        &ws.lock,
-        &op.files,
-        (!args.no_commit).then_some(message.as_str()),
-    )
-    .map_err(ChangeError::from)?;
+    let commit = ws.apply(op, args.reason.as_deref(), !args.no_commit)?;
     let files = op.files.len();
     let noun = if files == 1 { "file" } else { "files" };
     match commit {

@@ -626,8 +626,7 @@ impl Series {
                     .filter(|f| {
                         matches!(f.code.as_str(), "drift/behind" | "drift/unpromoted")
                             && f.env.as_deref() == Some(pair.downstream.as_str())
-                            && f.extra.get("upstream").and_then(|u| u.as_str())
-                                == Some(pair.upstream.as_str())
+                            && f.upstream.as_deref() == Some(pair.upstream.as_str())
                     })
                     .collect();
                 PairLag {
@@ -638,10 +637,7 @@ impl Series {
                     worst_hours: worst(&hours),
                     by_month,
                     pending: waiting.len(),
-                    oldest_pending_days: waiting
-                        .iter()
-                        .filter_map(|f| f.extra.get("age_days").and_then(|a| a.as_u64()))
-                        .max(),
+                    oldest_pending_days: waiting.iter().filter_map(|f| f.age_days).max(),
                 }
             })
             .collect()

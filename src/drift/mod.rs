@@ -3,14 +3,14 @@
 
 mod status;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 use rayon::prelude::*;
-use serde_json::{Value as Json, json};
 
 use crate::config::{AllowDrift, Config};
-use crate::finding::{Finding, Severity};
+use crate::finding::{FieldValue, FieldValues, Finding, Severity};
 use crate::git::{Git, GitError, HeldQuery, Since, Unknown};
 use crate::inventory::{Category, FlagFile, Inventory, category};
 use crate::lint::{FlagName, duplicate_names};
@@ -33,11 +33,6 @@ pub struct Drift {
     pub in_sync: usize,
     /// Flags waiting for a promotion, within their lag.
     pub pending: usize,
-}
-
-/// One field that differs, for the report (`fields: [{field, upstream, downstream}]`).
-fn field_json(field: &str, upstream: Option<Json>, downstream: Option<Json>) -> Json {
-    json!({ "field": field, "upstream": upstream, "downstream": downstream })
 }
 
 /// The drift codes.
@@ -107,9 +102,9 @@ impl crate::finding::Codes for Code {
 }
 
 fn finding(code: Code, message: String, pair: &Pair, flag: &str) -> Finding {
-    Finding::of(code, message)
-        .in_flag(Some(flag), Some(&pair.downstream))
-        .with("upstream", Json::String(pair.upstream.clone()))
+    let mut f = Finding::of(code, message).in_flag(Some(flag), Some(&pair.downstream));
+    f.upstream = Some(pair.upstream.clone());
+    f
 }
 
 /// How much a comparison tells about each difference.
@@ -157,6 +152,7 @@ pub fn compare_aged(
     let all_names: BTreeSet<&str> = inventory.flags.iter().map(FlagFile::name).collect();
     let mut tally = Tally {
         findings,
+        show_fields: detail == Detail::Fields,
         ..Tally::default()
     };
     let left_out: HashSet<(&str, &str)> = inventory
@@ -193,15 +189,16 @@ pub fn compare_aged(
         pending,
         aged,
         deferred,
+        ..
     } = tally;
-    if detail == Detail::Fields {
+    if !deferred.is_empty() {
         // Field values for all findings at once, in parallel, after the comparison.
-        let values: Vec<(usize, Json)> = deferred
+        let values: Vec<(usize, FieldValues)> = deferred
             .par_iter()
             .map(|(index, up, down, fields)| (*index, field_values(inventory, up, down, fields)))
             .collect();
         for (index, value) in values {
-            findings[index].extra.insert("fields".to_owned(), value);
+            findings[index].fields = Some(value);
         }
     }
     date_pending(inventory, &mut findings, &aged, ages, now)?;
@@ -215,6 +212,8 @@ pub fn compare_aged(
         whole_chain && code.starts_with("drift/")
     });
     findings.sort_by_cached_key(drift_order);
+    // Held until the report is printed: no room for more.
+    findings.shrink_to_fit();
     Ok(Drift {
         findings,
         in_sync,
@@ -320,6 +319,8 @@ struct Tally<'a> {
     pending: BTreeSet<&'a str>,
     /// Pending promotions whose age decides their severity: (finding index, query, max lag).
     aged: Vec<Aged<'a>>,
+    /// Whether findings show the values of the fields that differ (`Detail::Fields`).
+    show_fields: bool,
     /// Findings that show field values: (finding index, upstream, downstream, fields).
     deferred: Vec<(usize, &'a FlagFile, &'a FlagFile, Vec<String>)>,
 }
@@ -527,20 +528,18 @@ impl<'a> Tally<'a> {
 
     /// Adds a finding that shows the values of `fields` on both sides.
     fn push(&mut self, f: Finding, up: &'a FlagFile, down: &'a FlagFile, fields: Vec<String>) {
-        self.deferred.push((self.findings.len(), up, down, fields));
+        if self.show_fields {
+            self.deferred.push((self.findings.len(), up, down, fields));
+        }
         self.findings.push(f);
     }
 }
 
 /// Findings grouped as `diff` shows them: by pair (in chain order), then flag, then code.
 fn drift_order(f: &Finding) -> (bool, String, Option<String>, &'static str) {
-    let upstream = f
-        .extra
-        .get("upstream")
-        .and_then(Json::as_str)
-        .unwrap_or_default();
+    let upstream = f.upstream.as_deref().unwrap_or_default();
     (
-        f.extra.contains_key("upstream"),
+        f.upstream.is_some(),
         format!("{upstream}>{}", f.env.as_deref().unwrap_or_default()),
         f.flag.clone(),
         f.code.as_str(),
@@ -563,61 +562,63 @@ fn covers(allowance: &AllowDrift, name: &str, pair: &Pair, fields: &[&str]) -> b
 
 /// Top-level fields (but `version`) whose values differ, with their category.
 fn differing_fields(up: &FlagFile, down: &FlagFile) -> Vec<(String, Category)> {
-    let mut out = Vec::new();
-    let a: BTreeMap<&str, u64> = up
-        .digest
+    up.digest
         .fields
-        .iter()
-        .map(|(k, v)| (k.as_ref(), *v))
-        .collect();
-    let b: BTreeMap<&str, u64> = down
-        .digest
-        .fields
-        .iter()
-        .map(|(k, v)| (k.as_ref(), *v))
-        .collect();
-    let keys: BTreeSet<&str> = a.keys().chain(b.keys()).copied().collect();
-    for key in keys {
-        if a.get(key) != b.get(key) {
-            if let Some(category) = category(key) {
-                out.push((key.to_owned(), category));
-            }
-        }
-    }
-    out
+        .differing(&down.digest.fields)
+        .into_iter()
+        .filter_map(|key| Some((key.to_owned(), category(key)?)))
+        .collect()
 }
 
 /// The values of `fields` on both sides (and of `version` when it differs): those the loader
 /// kept, else read again from the files.
-fn field_values(inventory: &Inventory, up: &FlagFile, down: &FlagFile, fields: &[String]) -> Json {
+fn field_values(
+    inventory: &Inventory,
+    up: &FlagFile,
+    down: &FlagFile,
+    fields: &[String],
+) -> FieldValues {
     let mut keys: Vec<&str> = Vec::with_capacity(fields.len() + 1);
     if up.digest.version != down.digest.version {
         keys.push("version");
     }
     keys.extend(fields.iter().map(String::as_str));
     // `None`: not kept; `Some(None)`: the file has no such field.
-    let kept = |file: &FlagFile, key: &str| -> Option<Option<Json>> {
-        let present = key == "version" || file.digest.fields.iter().any(|(k, _)| k == key);
+    let kept = |file: &FlagFile, key: &str| -> Option<Option<Arc<str>>> {
+        let present = key == "version" || file.digest.fields.get(key).is_some();
         if present {
             file.kept_value(key).cloned().map(Some)
         } else {
             Some(None)
         }
     };
-    let from_kept: Option<Vec<Json>> = keys
+    let from_kept: Option<Vec<FieldValue>> = keys
         .iter()
-        .map(|key| Some(field_json(key, kept(up, key)?, kept(down, key)?)))
+        .map(|key| {
+            Some(FieldValue {
+                field: (*key).to_owned(),
+                upstream: kept(up, key)?,
+                downstream: kept(down, key)?,
+            })
+        })
         .collect();
     if let Some(out) = from_kept {
-        return Json::Array(out);
+        return FieldValues(out);
     }
     let (Some(a), Some(b)) = (inventory.tree(up), inventory.tree(down)) else {
-        return Json::Array(Vec::new());
+        return FieldValues::default();
     };
-    let value = |tree: &crate::yaml::Node, key: &str| tree.get(key).map(crate::yaml::Node::to_json);
-    Json::Array(
+    let value = |tree: &crate::yaml::Node, key: &str| {
+        let json = tree.get(key)?.to_json();
+        serde_json::to_string(&json).ok().map(Arc::from)
+    };
+    FieldValues(
         keys.iter()
-            .map(|key| field_json(key, value(&a, key), value(&b, key)))
+            .map(|key| FieldValue {
+                field: (*key).to_owned(),
+                upstream: value(&a, key),
+                downstream: value(&b, key),
+            })
             .collect(),
     )
 }
@@ -672,8 +673,7 @@ fn date_pending(
                 let age = now.duration_since(at).max(SignedDuration::ZERO);
                 f.message
                     .push_str(&format!(" (pending for {})", human_age(age)));
-                f.extra
-                    .insert("age_days".to_owned(), json!(age.as_secs() / 86_400));
+                f.set_age(age);
                 if let Some(Lifetime::Limited(limit)) = max_lag {
                     if age > *limit {
                         f.severity = Severity::Error;

@@ -8,27 +8,40 @@
 
 use std::cmp::Ordering;
 
+use std::borrow::Cow;
+
 use serde_json::Value;
+
+use super::context::Attr;
 
 /// A comparison that JSONLogic refuses (it throws, and flagd answers with an error).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NotComparable;
 
 /// JavaScript's `String(value)`.
-pub fn to_string(value: &Value) -> String {
+pub fn to_string(value: &Attr) -> String {
     let mut out = String::new();
     write_string(value, &mut out);
     out
 }
 
-fn write_string(value: &Value, out: &mut String) {
+/// `String(value)` without a copy where the value is a string already.
+pub fn as_string<'v>(value: &'v Attr) -> Cow<'v, str> {
     match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&number_to_string(as_number(n))),
-        Value::String(s) => out.push_str(s),
+        Attr::String(s) => Cow::Borrowed(s),
+        other => Cow::Owned(to_string(other)),
+    }
+}
+
+/// Appends JavaScript's `String(value)` to `out`.
+pub fn write_string(value: &Attr, out: &mut String) {
+    match value {
+        Attr::Null => out.push_str("null"),
+        Attr::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Attr::Number(n) => out.push_str(&number_to_string(as_number(n))),
+        Attr::String(s) => out.push_str(s),
         // `Array.prototype.join(",")`: null and undefined elements are empty.
-        Value::Array(items) => {
+        Attr::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     out.push(',');
@@ -38,7 +51,7 @@ fn write_string(value: &Value, out: &mut String) {
                 }
             }
         }
-        Value::Object(_) => out.push_str("[object Object]"),
+        Attr::Object(_) => out.push_str("[object Object]"),
     }
 }
 
@@ -54,40 +67,41 @@ pub fn number_to_string(n: f64) -> String {
 
 /// JavaScript truthiness as json-logic-engine's `truthy` judges it: empty arrays and empty plain
 /// objects are false too.
-pub fn truthy(value: &Value) -> bool {
+pub fn truthy(value: &Attr) -> bool {
     match value {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => {
+        Attr::Null => false,
+        Attr::Bool(b) => *b,
+        Attr::Number(n) => {
             let n = as_number(n);
             n != 0.0 && !n.is_nan()
         }
-        Value::String(s) => !s.is_empty(),
-        Value::Array(items) => !items.is_empty(),
-        Value::Object(map) => !map.is_empty(),
+        Attr::String(s) => !s.is_empty(),
+        Attr::Array(items) => !items.is_empty(),
+        Attr::Object(map) => !map.is_empty(),
     }
 }
 
-/// JavaScript's `a === b` on JSON values: two arrays or objects are never the same object.
-pub fn strict_equals(a: &Value, b: &Value) -> bool {
+/// JavaScript's `a === b` of a context value and an operand: two arrays or objects are never the
+/// same object.
+pub fn strict_equals(a: &Attr, b: &Value) -> bool {
     match (a, b) {
-        (Value::Null, Value::Null) => true,
-        (Value::Bool(x), Value::Bool(y)) => x == y,
-        (Value::Number(x), Value::Number(y)) => as_number(x) == as_number(y),
-        (Value::String(x), Value::String(y)) => x == y,
+        (Attr::Null, Value::Null) => true,
+        (Attr::Bool(x), Value::Bool(y)) => x == y,
+        (Attr::Number(x), Value::Number(y)) => as_number(x) == as_number(y),
+        (Attr::String(x), Value::String(y)) => x == y,
         _ => false,
     }
 }
 
 /// A value as `Number(value)` reads it, for values that can be numbers without throwing.
-fn to_number(value: &Value) -> f64 {
+fn to_number(value: &Attr) -> f64 {
     match value {
-        Value::Null => 0.0,
-        Value::Bool(b) => f64::from(u8::from(*b)),
-        Value::Number(n) => as_number(n),
-        Value::String(s) => string_to_number(s),
+        Attr::Null => 0.0,
+        Attr::Bool(b) => f64::from(u8::from(*b)),
+        Attr::Number(n) => as_number(n),
+        Attr::String(s) => string_to_number(s),
         // Not reached: json-logic-engine throws on objects before converting.
-        Value::Array(_) | Value::Object(_) => f64::NAN,
+        Attr::Array(_) | Attr::Object(_) => f64::NAN,
     }
 }
 
@@ -182,8 +196,8 @@ fn is_decimal_literal(s: &str) -> bool {
 
 /// json-logic-engine's `precoerceNumber` followed by `+x`: objects and arrays that are truthy
 /// throw, as does anything that is not a number.
-fn coerced(value: &Value) -> Result<f64, NotComparable> {
-    if matches!(value, Value::Array(_) | Value::Object(_)) {
+fn coerced(value: &Attr) -> Result<f64, NotComparable> {
+    if matches!(value, Attr::Array(_) | Attr::Object(_)) {
         return Err(NotComparable);
     }
     let n = to_number(value);
@@ -227,14 +241,14 @@ impl Relation {
 /// `{"<": [a, b]}` (and the others) as json-logic-engine 5 compiles it: `a < compareCheck(b, a)`.
 /// Two strings (or nulls) compare as JavaScript compares them; otherwise both sides must be
 /// numbers or read as numbers, else the comparison throws.
-pub fn compare(relation: Relation, a: &Value, b: &Value) -> Result<bool, NotComparable> {
-    let stringish = |v: &Value| matches!(v, Value::String(_) | Value::Null);
+pub fn compare(relation: Relation, a: &Attr, b: &Attr) -> Result<bool, NotComparable> {
+    let stringish = |v: &Attr| matches!(v, Attr::String(_) | Attr::Null);
     if stringish(a) && stringish(b) {
         return Ok(relation.holds(loose_order(a, b)));
     }
     // compareCheck: the right side is coerced first (and throws unless the left is null, except
     // that an object always throws), then the left.
-    if matches!(b, Value::Array(_) | Value::Object(_)) {
+    if matches!(b, Attr::Array(_) | Attr::Object(_)) {
         return Err(NotComparable);
     }
     let right = coerced(b);
@@ -248,9 +262,9 @@ pub fn compare(relation: Relation, a: &Value, b: &Value) -> Result<bool, NotComp
 
 /// JavaScript's ordering of two primitives of which at least one is a string or null: strings
 /// by UTF-16 code units, anything else as numbers (`null` is 0, a non-numeric string NaN).
-fn loose_order(a: &Value, b: &Value) -> Option<Ordering> {
+fn loose_order(a: &Attr, b: &Attr) -> Option<Ordering> {
     match (a, b) {
-        (Value::String(x), Value::String(y)) => Some(x.encode_utf16().cmp(y.encode_utf16())),
+        (Attr::String(x), Attr::String(y)) => Some(x.encode_utf16().cmp(y.encode_utf16())),
         _ => to_number(a).partial_cmp(&to_number(b)),
     }
 }
@@ -258,15 +272,15 @@ fn loose_order(a: &Value, b: &Value) -> Option<Ordering> {
 /// Looks `path` up in `context` as a compiled `{"var": "a.b"}` does (`context?.a?.b ?? null`):
 /// own properties of objects, indexes and `length` of arrays and strings; anything else is
 /// `undefined`, which reads as `null`.
-pub fn lookup<'v>(context: &'v Value, path: &[String]) -> Lookup<'v> {
+pub fn lookup<'v>(context: &'v Attr<'v>, path: &[String]) -> Lookup<'v> {
     let mut current = Lookup::Json(context);
     for key in path {
         current = match current {
-            Lookup::Json(Value::Object(map)) => match map.get(key) {
+            Lookup::Json(Attr::Object(map)) => match map.get(key) {
                 Some(v) => Lookup::Json(v),
                 None => Lookup::Missing,
             },
-            Lookup::Json(Value::Array(items)) => {
+            Lookup::Json(Attr::Array(items)) => {
                 if key == "length" {
                     Lookup::Number(items.len() as f64)
                 } else {
@@ -276,7 +290,7 @@ pub fn lookup<'v>(context: &'v Value, path: &[String]) -> Lookup<'v> {
                     }
                 }
             }
-            Lookup::Json(Value::String(s)) => string_member(s, key),
+            Lookup::Json(Attr::String(s)) => string_member(s, key),
             Lookup::Text(s) => string_member(&s, key),
             _ => Lookup::Missing,
         };
@@ -312,7 +326,7 @@ fn array_index(key: &str) -> Option<usize> {
 /// What a path found: a JSON value of the context, or a value JavaScript made on the way.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Lookup<'v> {
-    Json(&'v Value),
+    Json(&'v Attr<'v>),
     Number(f64),
     Text(String),
     Missing,
@@ -320,15 +334,14 @@ pub enum Lookup<'v> {
 
 impl Lookup<'_> {
     /// The value as JSONLogic's `var` hands it on (`undefined` becomes `null`).
-    pub fn to_value(&self) -> std::borrow::Cow<'_, Value> {
-        use std::borrow::Cow;
+    pub fn to_value(&self) -> Cow<'_, Attr<'_>> {
         match self {
             Lookup::Json(v) => Cow::Borrowed(*v),
             Lookup::Number(n) => {
-                Cow::Owned(serde_json::Number::from_f64(*n).map_or(Value::Null, Value::Number))
+                Cow::Owned(serde_json::Number::from_f64(*n).map_or(Attr::Null, Attr::Number))
             }
-            Lookup::Text(s) => Cow::Owned(Value::String(s.clone())),
-            Lookup::Missing => Cow::Owned(Value::Null),
+            Lookup::Text(s) => Cow::Owned(Attr::String(Cow::Borrowed(s))),
+            Lookup::Missing => Cow::Owned(Attr::Null),
         }
     }
 }
@@ -393,7 +406,7 @@ mod tests {
 
     #[test]
     fn comparisons_follow_json_logic_engine() {
-        let gte = |a: Value, b: Value| compare(Relation::Gte, &a, &b);
+        let gte = |a: Value, b: Value| compare(Relation::Gte, &Attr::from(&a), &Attr::from(&b));
         assert_eq!(gte(json!("7"), json!(5)), Ok(true));
         assert_eq!(gte(json!(null), json!(0)), Ok(true));
         assert_eq!(gte(json!(null), json!(1)), Ok(false));
@@ -403,17 +416,23 @@ mod tests {
         assert_eq!(gte(json!({}), json!(5)), Err(NotComparable));
         // Two strings compare as text.
         assert_eq!(gte(json!("10"), json!("9")), Ok(false));
-        assert_eq!(compare(Relation::Lt, &json!(null), &json!("a")), Ok(false));
+        assert_eq!(
+            compare(Relation::Lt, &Attr::Null, &Attr::from(&json!("a"))),
+            Ok(false)
+        );
     }
 
     #[test]
     fn javascript_strings_of_values() {
-        assert_eq!(to_string(&json!(4.1)), "4.1");
-        assert_eq!(to_string(&json!(1e21)), "1e+21");
-        assert_eq!(to_string(&json!(42)), "42");
-        assert_eq!(to_string(&json!([1, null, [2, "a"]])), "1,,2,a");
-        assert_eq!(to_string(&json!({"a": 1})), "[object Object]");
-        assert_eq!(to_string(&json!(null)), "null");
+        assert_eq!(to_string(&Attr::from(&json!(4.1))), "4.1");
+        assert_eq!(to_string(&Attr::from(&json!(1e21))), "1e+21");
+        assert_eq!(to_string(&Attr::from(&json!(42))), "42");
+        assert_eq!(
+            to_string(&Attr::from(&json!([1, null, [2, "a"]]))),
+            "1,,2,a"
+        );
+        assert_eq!(to_string(&Attr::from(&json!({"a": 1}))), "[object Object]");
+        assert_eq!(to_string(&Attr::from(&json!(null))), "null");
     }
 
     #[test]
@@ -422,7 +441,8 @@ mod tests {
         assert_eq!(split_path("a\\.b"), ["a.b"]);
         assert_eq!(split_path("."), [""]);
         let ctx = json!({"user": {"tags": ["x", "y"], "name": "ann"}});
-        let at = |p: &str| lookup(&ctx, &split_path(p)).to_value().into_owned();
+        let ctx = Attr::from(&ctx);
+        let at = |p: &str| lookup(&ctx, &split_path(p)).to_value().to_value();
         assert_eq!(at("user.tags.1"), json!("y"));
         assert_eq!(at("user.tags.length"), json!(2.0));
         assert_eq!(at("user.name.0"), json!("a"));

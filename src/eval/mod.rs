@@ -5,7 +5,9 @@
 //! evaluated directly: every operator follows `@openfeature/flagd-core` 4 and its JSONLogic engine
 //! ([`js`]), including missing attributes (`null`), mixed types, and comparisons that throw.
 
+pub mod batch;
 pub mod compat;
+pub mod context;
 pub mod hash;
 pub mod js;
 pub mod load;
@@ -20,6 +22,7 @@ use serde_json::Value;
 use crate::model::{FlagType, Kind, Lifecycle, Op};
 use crate::yaml::Pos;
 
+pub use context::{Attr, Context};
 pub use load::{Environment, load};
 
 /// Why a flag served what it served: flagd's resolution reasons.
@@ -225,7 +228,7 @@ impl Program {
 
     /// Evaluates the flag for `context` (a JSON object) at `now` (Unix seconds, for
     /// `$flagd.timestamp`).
-    pub fn evaluate(&self, context: &serde_json::Map<String, Value>, now: i64) -> Resolution<'_> {
+    pub fn evaluate(&self, context: &Context, now: i64) -> Resolution<'_> {
         if !self.enabled {
             return self.serve(&self.default, Reason::Disabled, None);
         }
@@ -294,7 +297,7 @@ impl Program {
 
 /// What targeting sees: the context with flagd's `$flagd` properties.
 struct Scope<'c> {
-    context: &'c serde_json::Map<String, Value>,
+    context: &'c Context<'c>,
     flag_key: &'c str,
     now: i64,
 }
@@ -305,13 +308,18 @@ impl Scope<'_> {
     fn bucket_by(&self) -> Option<String> {
         let key = self.context.get(TARGETING_KEY)?;
         let falsy = match key {
-            Value::Null => true,
-            Value::Bool(b) => !b,
-            Value::Number(n) => js::as_number(n) == 0.0,
-            Value::String(s) => s.is_empty(),
-            Value::Array(_) | Value::Object(_) => false,
+            Attr::Null => true,
+            Attr::Bool(b) => !b,
+            Attr::Number(n) => js::as_number(n) == 0.0,
+            Attr::String(s) => s.is_empty(),
+            Attr::Array(_) | Attr::Object(_) => false,
         };
-        (!falsy).then(|| format!("{}{}", self.flag_key, js::to_string(key)))
+        (!falsy).then(|| {
+            let mut by = String::with_capacity(self.flag_key.len() + 32);
+            by.push_str(self.flag_key);
+            js::write_string(key, &mut by);
+            by
+        })
     }
 
     /// `and` over `tests`: stops at the first that fails (later ones are never evaluated, so
@@ -323,7 +331,7 @@ impl Scope<'_> {
                     !conditions.is_empty() && self.all_conditions(conditions)?
                 }
                 Test::Tenants(tenants) => match self.context.get(TENANT_ATTRIBUTE) {
-                    Some(Value::String(t)) => tenants.iter().any(|x| x == t),
+                    Some(Attr::String(t)) => tenants.iter().any(|x| x == t),
                     _ => false,
                 },
                 Test::Condition(c) => self.holds(c)?,
@@ -348,7 +356,10 @@ impl Scope<'_> {
         let flagd;
         let found = match condition.path.split_first() {
             Some((first, rest)) if first == "$flagd" => {
-                flagd = serde_json::json!({ "flagKey": self.flag_key, "timestamp": self.now });
+                flagd = Attr::Object(Context::from_pairs(vec![
+                    ("flagKey".into(), Attr::String(self.flag_key.into())),
+                    ("timestamp".into(), Attr::Number(self.now.into())),
+                ]));
                 js::lookup(&flagd, rest)
             }
             Some((first, rest)) => match self.context.get(first) {
@@ -370,25 +381,25 @@ impl Scope<'_> {
 }
 
 /// Whether `check` holds for `value` (`null` for a missing attribute).
-fn check(check: &Check, value: &Value) -> Result<bool, js::NotComparable> {
+fn check(check: &Check, value: &Attr) -> Result<bool, js::NotComparable> {
     Ok(match check {
         Check::Equals(operand) => js::strict_equals(value, operand),
         Check::NotEquals(operand) => !js::strict_equals(value, operand),
         Check::In(list) => list.iter().any(|x| js::strict_equals(value, x)),
         Check::NotIn(list) => !list.iter().any(|x| js::strict_equals(value, x)),
         Check::StartsWith(operand) => match (value, operand) {
-            (Value::String(v), Value::String(o)) => v.starts_with(o.as_str()),
+            (Attr::String(v), Value::String(o)) => v.starts_with(o.as_str()),
             _ => false,
         },
         Check::EndsWith(operand) => match (value, operand) {
-            (Value::String(v), Value::String(o)) => v.ends_with(o.as_str()),
+            (Attr::String(v), Value::String(o)) => v.ends_with(o.as_str()),
             _ => false,
         },
         Check::Semver(op, _, operand) => match (semver::NodeVersion::normalize(value), operand) {
             (Some(v), Some(o)) => op.holds(v.compare(o)),
             _ => false,
         },
-        Check::Compare(relation, operand) => js::compare(*relation, value, operand)?,
+        Check::Compare(relation, operand) => js::compare(*relation, value, &Attr::from(operand))?,
     })
 }
 
@@ -399,8 +410,13 @@ pub fn check_of(op: Op, operand: &Value) -> Result<Check, String> {
         Value::Array(items) => items.clone(),
         other => vec![other.clone()],
     };
-    let semver =
-        |op: SemverOp| Check::Semver(op, operand.clone(), semver::NodeVersion::normalize(operand));
+    let semver = |op: SemverOp| {
+        Check::Semver(
+            op,
+            operand.clone(),
+            semver::NodeVersion::normalize(&Attr::from(operand)),
+        )
+    };
     Ok(match op {
         Op::Eq => Check::Equals(operand.clone()),
         Op::Neq => Check::NotEquals(operand.clone()),
@@ -562,7 +578,7 @@ rollout: { b: 50, c: 50 }
         #[test]
         fn evaluation_never_panics(context in context()) {
             let program = program();
-            let r = program.evaluate(&context, 1_700_000_000);
+            let r = program.evaluate(&Context::from(&context), 1_700_000_000);
             match r.reason {
                 Reason::Error => prop_assert!(r.value.is_none() && r.error.is_some()),
                 _ => {
@@ -570,6 +586,20 @@ rollout: { b: 50, c: 50 }
                     prop_assert_eq!(r.value, program.variant_value(variant));
                 }
             }
+        }
+
+        /// A context read from a request's text (borrowing its strings) gets the answer the same
+        /// context gets as `serde_json` values (`flagctl eval --context` and `flagctl test`).
+        #[test]
+        fn contexts_read_from_text_answer_as_values_do(context in context()) {
+            let program = program();
+            let text = serde_json::to_string(&context).expect("serializes");
+            let read: Attr = serde_json::from_str(&text).expect("reads");
+            let Attr::Object(read) = read else { panic!("an object reads as one") };
+            prop_assert_eq!(
+                program.evaluate(&read, 1_700_000_000),
+                program.evaluate(&Context::from(&context), 1_700_000_000)
+            );
         }
 
         /// The same flags export to the same bytes, whatever order they are listed in.

@@ -6,8 +6,8 @@ use std::cmp::Ordering;
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde_json::Value;
 
+use super::context::Attr;
 use super::js;
 
 /// node-semver's limits: longer strings and larger numbers are not versions.
@@ -25,8 +25,8 @@ pub struct NodeVersion {
 
 impl NodeVersion {
     /// `normalizeVersion` of flagd-core: `None` where flagd's `sem_ver` answers `null`.
-    pub fn normalize(value: &Value) -> Option<NodeVersion> {
-        let text = js::to_string(value);
+    pub fn normalize(value: &Attr) -> Option<NodeVersion> {
+        let text = js::as_string(value);
         let text = text
             .strip_prefix('v')
             .or_else(|| text.strip_prefix('V'))
@@ -131,10 +131,11 @@ impl SemverOp {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn version(v: Value) -> Option<String> {
-        NodeVersion::normalize(&v).map(|v| format!("{}.{}.{}", v.major, v.minor, v.patch))
+        NodeVersion::normalize(&Attr::from(&v))
+            .map(|v| format!("{}.{}.{}", v.major, v.minor, v.patch))
     }
 
     #[test]
@@ -164,7 +165,7 @@ mod tests {
 
     #[test]
     fn prereleases_order_before_releases_and_build_is_ignored() {
-        let v = |s: &str| NodeVersion::normalize(&json!(s)).expect("a version");
+        let v = |s: &str| NodeVersion::normalize(&Attr::from(&json!(s))).expect("a version");
         assert_eq!(v("1.0.0-rc.1").compare(&v("1.0.0")), Ordering::Less);
         assert_eq!(v("1.0.0-rc.2").compare(&v("1.0.0-rc.10")), Ordering::Less);
         assert_eq!(v("1.0.0+a").compare(&v("1.0.0+b")), Ordering::Equal);

@@ -13,11 +13,13 @@
 //! be switched off safely.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::{Environment, Program, Reason};
+use super::{Context, Environment, Program, Reason};
 use crate::finding::{Finding, Severity};
+use crate::repo::Repository;
 use crate::yaml::{Node, Pos};
 
 /// Flag tests' finding codes.
@@ -221,7 +223,8 @@ impl Expected<'_> {
         context: &serde_json::Map<String, Value>,
         now: i64,
     ) -> (Vec<String>, Option<&'p str>) {
-        let got = program.evaluate(context, now);
+        let context = Context::from(context);
+        let got = program.evaluate(&context, now);
         let mut wrong = Vec::new();
         if let Some(v) = self.variant {
             if got.variant != Some(v) {
@@ -247,7 +250,7 @@ impl Expected<'_> {
         }
         let mut off = program.clone();
         off.enabled = false;
-        let disabled = off.evaluate(context, now);
+        let disabled = off.evaluate(&context, now);
         if disabled.variant != Some(program.default.as_str()) || disabled.reason != Reason::Disabled
         {
             wrong.push(format!(
@@ -269,5 +272,121 @@ fn program<'e>(env: &'e Environment, flag: &str) -> Result<&'e Program, String> 
             env.name,
             findings.first().map_or("", |f| f.message.as_str())
         )),
+    }
+}
+
+/// Why a set of specs could not be run at all (as opposed to a spec that is wrong: a finding).
+#[derive(Debug, thiserror::Error)]
+pub enum SuiteError {
+    #[error("{0}: no such spec file or folder")]
+    Missing(String),
+    #[error("reading {path}")]
+    Walk {
+        path: String,
+        #[source]
+        source: walkdir::Error,
+    },
+    #[error("reading {path}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0} is outside the repository")]
+    Outside(String),
+    #[error(transparent)]
+    Repo(#[from] crate::repo::RepoError),
+}
+
+/// The spec files `roots` name: a file as it is, and every `.yaml`/`.yml` file below a folder,
+/// in name order.
+pub fn files(roots: &[PathBuf]) -> Result<Vec<PathBuf>, SuiteError> {
+    let mut specs = Vec::new();
+    for root in roots {
+        if root.is_file() {
+            specs.push(root.clone());
+            continue;
+        }
+        if !root.is_dir() {
+            return Err(SuiteError::Missing(root.display().to_string()));
+        }
+        for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
+            let entry = entry.map_err(|source| SuiteError::Walk {
+                path: root.display().to_string(),
+                source,
+            })?;
+            let path = entry.path();
+            if entry.file_type().is_file()
+                && path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+            {
+                specs.push(path.to_owned());
+            }
+        }
+    }
+    Ok(specs)
+}
+
+/// Every environment of `repo`, loaded for evaluation, by name.
+pub fn environments(repo: &Repository) -> Result<BTreeMap<String, Environment>, SuiteError> {
+    let mut envs = BTreeMap::new();
+    for env in repo.config.environment_names() {
+        envs.insert(env.to_owned(), super::load(repo, env)?);
+    }
+    Ok(envs)
+}
+
+/// Runs the spec files `specs` against `envs` at `now` (Unix seconds). A spec must be inside the
+/// repository, as the outcomes name it by its path there.
+pub fn run_files(
+    repo: &Repository,
+    specs: &[PathBuf],
+    envs: &BTreeMap<String, Environment>,
+    now: i64,
+) -> Result<Run, SuiteError> {
+    let root = std::fs::canonicalize(&repo.root).unwrap_or_else(|_| repo.root.clone());
+    let unreadable = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| SuiteError::Read { path, source }
+    };
+    let mut outcome = Run::default();
+    for path in specs {
+        let real = std::fs::canonicalize(path).map_err(unreadable(path))?;
+        if !real.starts_with(&root) {
+            return Err(SuiteError::Outside(path.display().to_string()));
+        }
+        let bytes = std::fs::read(&real).map_err(unreadable(path))?;
+        run(&repo.relative(&real), &bytes, envs, now, &mut outcome);
+    }
+    Ok(outcome)
+}
+
+impl Run {
+    /// How many cases failed.
+    pub fn failed(&self) -> usize {
+        self.outcomes.iter().filter(|o| o.failure.is_some()).count()
+    }
+
+    /// The findings of specs that could not run (as opposed to cases that failed).
+    pub fn broken_specs(&self) -> Vec<Finding> {
+        self.findings
+            .iter()
+            .filter(|f| f.code.is(Code::InvalidSpec))
+            .cloned()
+            .collect()
+    }
+
+    /// The outcome of `specs` spec files in one line, as `--record` keeps it.
+    pub fn note(&self, specs: usize) -> String {
+        let failed = self.failed();
+        let verdict = if failed == 0 && self.findings.is_empty() {
+            "passed"
+        } else {
+            "failed"
+        };
+        format!(
+            "flagctl test: {verdict}, {}/{} cases in {specs} specs\n",
+            self.outcomes.len() - failed,
+            self.outcomes.len(),
+        )
     }
 }

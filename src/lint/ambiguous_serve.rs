@@ -1,6 +1,5 @@
 use super::{Check, FileContext, Rule};
 use crate::finding::{Finding, Severity};
-use crate::yaml::Node;
 
 pub const RULE: Rule = Rule {
     code: super::Code::AmbiguousServe,
@@ -15,11 +14,7 @@ Fix: keep the one you mean and remove the other.",
 };
 
 fn check(cx: &FileContext, out: &mut Vec<Finding>) {
-    let rules = cx
-        .root
-        .get("rules")
-        .and_then(Node::as_seq)
-        .unwrap_or_default();
+    let rules = cx.rules();
     for (i, parent) in std::iter::once(cx.root).chain(rules).enumerate() {
         if let (Some(_), Some(rollout)) = (parent.entry("serve"), parent.entry("rollout")) {
             let place = if i == 0 {

@@ -23,11 +23,7 @@ fn says_what_it_serves(node: &Node) -> bool {
 }
 
 fn check(cx: &FileContext, out: &mut Vec<Finding>) {
-    let rules = cx
-        .root
-        .get("rules")
-        .and_then(Node::as_seq)
-        .unwrap_or_default();
+    let rules = cx.rules();
     for (i, rule) in rules
         .iter()
         .enumerate()

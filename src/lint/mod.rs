@@ -136,6 +136,14 @@ pub struct FileContext<'a> {
 }
 
 impl FileContext<'_> {
+    /// The nodes of the flag's `rules:` list, in order (none when it has no list).
+    pub fn rules(&self) -> &[Node] {
+        self.root
+            .get("rules")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+    }
+
     /// A finding of `rule` at `pos` in this file, tagged with the flag and environment.
     pub fn finding(&self, rule: &Rule, pos: Pos, message: impl Into<String>) -> Finding {
         Finding::new(rule.code, rule.severity, message)

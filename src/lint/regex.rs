@@ -1,3 +1,6 @@
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+
 use super::{Check, FileContext, Rule};
 use crate::finding::{Finding, Severity};
 use crate::model::Op;
@@ -21,9 +24,9 @@ fn check(cx: &FileContext, out: &mut Vec<Finding>) {
     for rule in &cx.flag.rules {
         for condition in rule.conditions.iter().filter(|c| c.op == Op::Matches) {
             let broken = match condition.operand.as_str() {
-                Some(pattern) => regex::Regex::new(pattern)
-                    .err()
-                    .map(|e| format!("; the pattern does not compile: {e}")),
+                Some(pattern) => {
+                    compile_error(pattern).map(|e| format!("; the pattern does not compile: {e}"))
+                }
                 None => Some("; its value is not a pattern".to_owned()),
             };
             let message = format!(
@@ -37,4 +40,24 @@ fn check(cx: &FileContext, out: &mut Vec<Finding>) {
             );
         }
     }
+}
+
+/// Why `pattern` does not compile, if it does not. Compiling a pattern costs more than parsing
+/// its file, and a repository holds the same few patterns in every environment: each distinct
+/// pattern is compiled once per run.
+fn compile_error(pattern: &str) -> Option<String> {
+    static VERDICTS: LazyLock<Mutex<HashMap<String, Option<String>>>> =
+        LazyLock::new(Default::default);
+    let known = VERDICTS
+        .lock()
+        .ok()
+        .and_then(|verdicts| verdicts.get(pattern).cloned());
+    if let Some(verdict) = known {
+        return verdict;
+    }
+    let verdict = regex::Regex::new(pattern).err().map(|e| e.to_string());
+    if let Ok(mut verdicts) = VERDICTS.lock() {
+        verdicts.insert(pattern.to_owned(), verdict.clone());
+    }
+    verdict
 }

@@ -11,7 +11,7 @@ use super::palette::{self, ADDED, BOLD, DIM, GUTTER, OK, REMOVED};
 use super::{Report, View, plural};
 use crate::drift;
 use crate::escape::{is_invisible, terminal};
-use crate::finding::{Code, Finding, Severity};
+use crate::finding::{Code, FieldValues, Finding, Severity};
 
 pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
     let mut sources = Sources::default();
@@ -86,7 +86,7 @@ pub(super) fn summary(report: &Report) -> String {
 }
 
 fn upstream(f: &Finding) -> Option<&str> {
-    f.extra.get("upstream").and_then(Json::as_str)
+    f.upstream.as_deref()
 }
 
 /// The mark of a drift finding in listings: pending, declared, warning, error.
@@ -115,9 +115,9 @@ fn write_drift(out: &mut impl Write, f: &Finding) -> io::Result<()> {
             terminal(path)
         )?;
     }
-    for field in f
-        .extra
-        .get("fields")
+    let fields = f.fields.as_ref().map(FieldValues::to_json);
+    for field in fields
+        .as_ref()
         .and_then(Json::as_array)
         .into_iter()
         .flatten()
@@ -254,9 +254,9 @@ pub fn write_markdown(out: &mut impl Write, report: &Report) -> io::Result<()> {
             Some(up) => cell(&format!("{up} → {}", f.env.as_deref().unwrap_or_default())),
             None => f.path.as_deref().map(code).unwrap_or_default(),
         };
-        let change: Vec<String> = f
-            .extra
-            .get("fields")
+        let fields = f.fields.as_ref().map(FieldValues::to_json);
+        let change: Vec<String> = fields
+            .as_ref()
             .and_then(Json::as_array)
             .into_iter()
             .flatten()

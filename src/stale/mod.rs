@@ -5,6 +5,7 @@
 pub mod references;
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -13,6 +14,7 @@ use crate::finding::{Finding, Severity};
 use crate::history::Entry;
 use crate::inventory::{FlagFile, Inventory};
 use crate::model::{Kind, Lifecycle, Traits};
+use crate::repo::Repository;
 use crate::time::{Date, Lifetime};
 
 /// The stale codes.
@@ -176,6 +178,54 @@ pub struct Staleness {
     pub flags: Vec<StaleFlag>,
 }
 
+impl Staleness {
+    /// Everything to report: what loading `inventory` found, then the staleness findings, in
+    /// report order.
+    pub fn findings_with(&self, inventory: &Inventory) -> Vec<Finding> {
+        let mut findings = inventory.findings.clone();
+        findings.extend(self.findings.iter().cloned());
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        findings
+    }
+}
+
+/// The columns of the stale listing; `searched`: the code was searched (`--code`).
+pub fn columns(searched: bool) -> Vec<&'static str> {
+    let mut columns = vec!["FLAG", "KIND", "OWNER", "ADDED", "CHANGED", "STALE"];
+    if searched {
+        columns.extend(["REFS", "FIRST REFERENCE"]);
+    }
+    columns
+}
+
+impl StaleFlag {
+    /// The flag's row of the stale listing, under `columns(searched)`.
+    pub fn cells(&self, searched: bool) -> Vec<String> {
+        let mut row = vec![
+            self.flag.clone(),
+            self.kind.to_owned(),
+            self.owner.clone().unwrap_or_default(),
+            self.born.clone().unwrap_or_else(|| "?".to_owned()),
+            self.changed.clone().unwrap_or_else(|| "?".to_owned()),
+            self.codes
+                .iter()
+                .map(|c| c.trim_start_matches("stale/"))
+                .collect::<Vec<_>>()
+                .join(","),
+        ];
+        if searched {
+            row.push(self.references.unwrap_or_default().to_string());
+            row.push(
+                self.first_reference
+                    .as_ref()
+                    .map(|l| format!("{}:{}:{}", l.path, l.line, l.column))
+                    .unwrap_or_default(),
+            );
+        }
+        row
+    }
+}
+
 /// A flag's files across the chain, upstream first.
 pub struct Chain<'a> {
     pub name: &'a str,
@@ -192,7 +242,7 @@ pub fn chains<'a>(config: &Config, inventory: &'a Inventory) -> Vec<Chain<'a>> {
             let files = by_name.entry(file.name()).or_default();
             // A second file of one name in one environment is a duplicate-name finding elsewhere.
             if !files.iter().any(|(f, _)| f.env == file.env) {
-                files.push((file, traits));
+                files.push((file, &**traits));
             }
         }
     }
@@ -203,6 +253,29 @@ pub fn chains<'a>(config: &Config, inventory: &'a Inventory) -> Vec<Chain<'a>> {
             Chain { name, files }
         })
         .collect()
+}
+
+/// How often the code under `roots` mentions each flag of `inventory`, by flag name. The flag
+/// repository's own files name every flag; they are not the code, and are left out.
+pub fn mentions(
+    repo: &Repository,
+    inventory: &Inventory,
+    roots: &[PathBuf],
+) -> Result<HashMap<String, references::References>, references::SearchError> {
+    let config = &repo.config;
+    let skip: Vec<PathBuf> = [
+        config.flags_dir.clone(),
+        PathBuf::from(crate::repo::SEGMENTS_DIR),
+        PathBuf::from("templates"),
+        config.tests_dir.clone(),
+        PathBuf::from(crate::config::CONFIG_FILE),
+    ]
+    .iter()
+    .map(|p| repo.root.join(p))
+    .collect();
+    let names: Vec<&str> = chains(config, inventory).iter().map(|c| c.name).collect();
+    let found = references::search(roots, &skip, &repo.root, &names)?;
+    Ok(names.iter().map(|n| (*n).to_owned()).zip(found).collect())
 }
 
 /// The lifetime of `kind` in flagctl.yaml's `kinds:`, if it gives one.
@@ -357,22 +430,20 @@ fn past_lifetime(
     } else {
         ""
     };
-    verdict.add(
-        Code::Lifetime,
-        chain
-            .at_name(Code::Lifetime.finding(format!(
-                "{} flag \"{name}\" is {bound}{} old (added {}), past the {} lifetime of {}",
-                traits.kind,
-                days(age),
-                life.born.strftime("%Y-%m-%d"),
-                traits.kind,
-                days(limit)
-            )))
-            .with("age_days", (age.as_secs() / 86_400).into())
-            .help(format!(
-                "retire it (flagctl retire {name}), or give it a kind that lives longer"
-            )),
-    );
+    let mut finding = chain
+        .at_name(Code::Lifetime.finding(format!(
+            "{} flag \"{name}\" is {bound}{} old (added {}), past the {} lifetime of {}",
+            traits.kind,
+            days(age),
+            life.born.strftime("%Y-%m-%d"),
+            traits.kind,
+            days(limit)
+        )))
+        .help(format!(
+            "retire it (flagctl retire {name}), or give it a kind that lives longer"
+        ));
+    finding.set_age(age);
+    verdict.add(Code::Lifetime, finding);
 }
 
 /// Served the same to everyone in every environment, and untouched for the kind's lifetime

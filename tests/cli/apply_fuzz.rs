@@ -177,7 +177,12 @@ fn apply_edit(plan: &mut Json, edit: &Edit) {
             plan.as_object_mut().map(|o| o.remove(*name));
         }
         Edit::Set(Field::Flag(i, name), value) => {
-            if let Some(flag) = plan["flags"].get_mut(*i) {
+            // An earlier edit may have made the entry a string or a number, which has no fields
+            // (serde_json panics on indexing one); null becomes an object, as serde_json does.
+            if let Some(flag) = plan["flags"]
+                .get_mut(*i)
+                .filter(|f| f.is_object() || f.is_null())
+            {
                 flag[*name] = value.clone();
             }
         }
@@ -275,7 +280,6 @@ fn apply_either_makes_the_planned_promotion_or_refuses_and_changes_nothing() {
 
     let refused = std::cell::Cell::new(0);
     let result = runner.run(&strategy, |(edits, damage, noise, random)| {
-        let repo = Repo::copy_of(&fixture);
         let bytes = if random {
             noise
         } else {
@@ -285,60 +289,84 @@ fn apply_either_makes_the_planned_promotion_or_refuses_and_changes_nothing() {
             }
             damaged(serde_json::to_vec(&edited).expect("JSON"), &damage)
         };
-        // The plan file is there before the run, to be written over: a run that wrote nothing
-        // leaves the folders as they were.
-        std::fs::write(repo.plan_file(), "").expect("write the plan");
-        let around = beside(&repo);
-        let head = repo.head();
-        let run = repo.apply(&bytes);
-        let shown = || format!("plan: {}\n{}", String::from_utf8_lossy(&bytes), run.show());
-        prop_assert!(
-            matches!(run.code, Some(0 | 2)),
-            "exit 0 or 2, never a crash\n{}",
-            shown()
-        );
-        prop_assert_eq!(
-            beside(&repo),
-            around,
-            "nothing written beside the repository"
-        );
-        if run.code == Some(2) {
+        if apply_one(&fixture, &bytes, &expected)? == Applied::Refused {
             refused.set(refused.get() + 1);
-            // Exit 2, `error:`, no report, and nothing changed on disk or in git.
-            run.refused(&[]);
-            return Ok(());
         }
-        // A plan that names no flag (its list emptied) promotes nothing, as `terraform apply`
-        // of an empty plan does: it says so and leaves everything as it was.
-        let names_no_flag = serde_json::from_slice::<Json>(&bytes)
-            .is_ok_and(|p| p["flags"].as_array().is_some_and(Vec::is_empty));
-        if names_no_flag {
-            prop_assert!(run.stdout.contains("Nothing to change"), "{}", shown());
-            prop_assert_eq!(repo.head(), head, "no commit\n{}", shown());
-            prop_assert_eq!(repo.porcelain(), "", "nothing written\n{}", shown());
-            return Ok(());
-        }
-        repo.assert_one_commit_on(&head, &run);
-        let changed = repo.git(&["diff", "--name-only", "HEAD~1", "HEAD"]);
-        let mut written: Vec<&str> = expected.iter().map(|(p, _)| p.as_str()).collect();
-        written.sort_unstable();
-        prop_assert_eq!(
-            changed.lines().collect::<Vec<_>>(),
-            written,
-            "only the promotion's files\n{}",
-            shown()
-        );
-        for (path, after) in &expected {
-            prop_assert_eq!(&repo.text(path), after, "{}", shown());
-        }
-        repo.run(&["validate"]).expect(0);
-        Ok::<(), TestCaseError>(())
+        Ok(())
     });
     if let Err(e) = result {
         panic!("{e}");
     }
     // A flagctl that applied whatever it was given would not refuse one of them.
     assert!(refused.get() > 0, "no plan was refused");
+}
+
+/// What `apply` made of one plan.
+#[derive(Debug, PartialEq)]
+enum Applied {
+    Refused,
+    /// A plan that names no flag.
+    Nothing,
+    Promoted,
+}
+
+/// Applies `bytes` as the plan in a copy of `fixture`: exit 0 or 2, never a crash, nothing
+/// written beside the repository; a refusal changes nothing, a plan that names no flag says so
+/// and changes nothing, and any other is the planned promotion (`expected`: each file it writes
+/// and its text) in one commit that validates.
+fn apply_one(
+    fixture: &Repo,
+    bytes: &[u8],
+    expected: &[(String, String)],
+) -> Result<Applied, TestCaseError> {
+    let repo = Repo::copy_of(fixture);
+    // The plan file is there before the run, to be written over: a run that wrote nothing
+    // leaves the folders as they were.
+    std::fs::write(repo.plan_file(), "").expect("write the plan");
+    let around = beside(&repo);
+    let head = repo.head();
+    let run = repo.apply(bytes);
+    let shown = || format!("plan: {}\n{}", String::from_utf8_lossy(bytes), run.show());
+    prop_assert!(
+        matches!(run.code, Some(0 | 2)),
+        "exit 0 or 2, never a crash\n{}",
+        shown()
+    );
+    prop_assert_eq!(
+        beside(&repo),
+        around,
+        "nothing written beside the repository"
+    );
+    if run.code == Some(2) {
+        // Exit 2, `error:`, no report, and nothing changed on disk or in git.
+        run.refused(&[]);
+        return Ok(Applied::Refused);
+    }
+    // A plan that names no flag (its list emptied) promotes nothing, as `terraform apply`
+    // of an empty plan does: it says so and leaves everything as it was.
+    let names_no_flag = serde_json::from_slice::<Json>(bytes)
+        .is_ok_and(|p| p["flags"].as_array().is_some_and(Vec::is_empty));
+    if names_no_flag {
+        prop_assert!(run.stdout.contains("Nothing to change"), "{}", shown());
+        prop_assert_eq!(repo.head(), head, "no commit\n{}", shown());
+        prop_assert_eq!(repo.porcelain(), "", "nothing written\n{}", shown());
+        return Ok(Applied::Nothing);
+    }
+    repo.assert_one_commit_on(&head, &run);
+    let changed = repo.git(&["diff", "--name-only", "HEAD~1", "HEAD"]);
+    let mut written: Vec<&str> = expected.iter().map(|(p, _)| p.as_str()).collect();
+    written.sort_unstable();
+    prop_assert_eq!(
+        changed.lines().collect::<Vec<_>>(),
+        written,
+        "only the promotion's files\n{}",
+        shown()
+    );
+    for (path, after) in expected {
+        prop_assert_eq!(&repo.text(path), after, "{}", shown());
+    }
+    repo.run(&["validate"]).expect(0);
+    Ok(Applied::Promoted)
 }
 
 /// Found by the test above: a plan listing a flag twice was shown, then failed half-way.

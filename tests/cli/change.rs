@@ -202,10 +202,10 @@ fn the_commit_holds_only_the_flag_file_not_what_the_user_had_staged() {
 #[test]
 fn toggle_with_break_glass_says_so_in_the_commit() {
     let repo = fixture();
-    let old_head = repo.head();
-    let out = repo.run_line("toggle feature_banner --env prod on --break-glass --reason INC-7");
-    out.expect(0);
-    repo.assert_one_commit_on(&old_head, &out);
+    let text = repo.run_one_line_edit(
+        "toggle feature_banner --env prod on --break-glass --reason INC-7",
+        &banner_path("prod"),
+    );
     assert_eq!(repo.subject("HEAD"), "toggle feature_banner on in prod");
     assert_eq!(
         repo.trailers("HEAD"),
@@ -215,9 +215,8 @@ fn toggle_with_break_glass_says_so_in_the_commit() {
             "Flagctl-Break-Glass: true",
         ]
     );
-    repo.assert_one_line_changed(&banner_path("prod"));
     assert_eq!(
-        repo.text(&banner_path("prod")),
+        text,
         banner("1.0.0", "A banner on the home page", "approved", true)
     );
 
@@ -232,15 +231,11 @@ fn a_crlf_file_stays_crlf() {
     let path = flow_path("dev");
     let crlf = flow("1.0.0", true, 50, 50).replace('\n', "\r\n");
     repo.write(&path, &crlf);
-    let old_head = repo.commit("crlf");
-    let out = repo.run_line("set experiment_flow --env dev enabled=false");
-    out.expect(0);
-    repo.assert_one_commit_on(&old_head, &out);
+    repo.commit("crlf");
     assert_eq!(
-        repo.text(&path),
+        repo.run_one_line_edit("set experiment_flow --env dev enabled=false", &path),
         crlf.replace("enabled: true", "enabled: false")
     );
-    repo.assert_one_line_changed(&path);
 }
 
 #[test]
@@ -256,15 +251,14 @@ fn a_commit_hook_that_runs_flagctl_does_not_undo_the_change() {
     );
     make_executable(&repo.join(".githooks/pre-commit"));
     repo.git(&["config", "core.hooksPath", ".githooks"]);
-    let old_head = repo.commit("hook");
+    repo.commit("hook");
     let path = flow_path("staging");
     let original = repo.text(&path);
-    let out = repo.run_line("set experiment_flow --env staging rollout.a=30 rollout.b=70");
-    out.expect(0);
-    repo.assert_one_commit_on(&old_head, &out);
-    repo.assert_one_line_changed(&path);
     assert_eq!(
-        repo.text(&path),
+        repo.run_one_line_edit(
+            "set experiment_flow --env staging rollout.a=30 rollout.b=70",
+            &path
+        ),
         original.replace("rollout: { a: 50, b: 50 }", "rollout: { a: 30, b: 70 }")
     );
 }
@@ -299,15 +293,11 @@ fn a_promotion_keeps_the_target_crlf() {
     let crlf = flow("1.0.0", true, 50, 50).replace('\n', "\r\n");
     repo.write(&prod, &crlf);
     repo.write(&flow_path("staging"), flow("1.1.0", true, 50, 50));
-    let old_head = repo.commit("crlf prod, staging 1.1.0");
-    let out = repo.run_line("promote staging prod --all --yes --reason r");
-    out.expect(0);
-    repo.assert_one_commit_on(&old_head, &out);
+    repo.commit("crlf prod, staging 1.1.0");
     assert_eq!(
-        repo.text(&prod),
+        repo.run_one_line_edit("promote staging prod --all --yes --reason r", &prod),
         crlf.replace("version: 1.0.0", "version: 1.1.0")
     );
-    repo.assert_one_line_changed(&prod);
 }
 
 #[test]
@@ -689,15 +679,11 @@ fn bump_auto_is_patch_for_a_committed_description_change() {
         .text(&path)
         .replace("Checkout flow A/B test", "Checkout flow test");
     repo.write(&path, &edited);
-    let old_head = repo.commit("reword, not bumped");
-    let out = repo.run_line("bump experiment_flow --env staging");
-    out.expect(0);
-    repo.assert_one_commit_on(&old_head, &out);
+    repo.commit("reword, not bumped");
     assert_eq!(
-        repo.text(&path),
+        repo.run_one_line_edit("bump experiment_flow --env staging", &path),
         edited.replace("version: 1.0.0", "version: 1.0.1")
     );
-    repo.assert_one_line_changed(&path);
 }
 
 #[test]
@@ -718,12 +704,11 @@ fn bump_major_minor_patch_set_the_version_as_asked() {
     let repo = fixture();
     let path = flow_path("staging");
     for (how, version) in [("major", "2.0.0"), ("minor", "2.1.0"), ("patch", "2.1.1")] {
-        let old_head = repo.head();
-        let out = repo.run(&["bump", "experiment_flow", "--env", "staging", how]);
-        out.expect(0);
-        repo.assert_one_commit_on(&old_head, &out);
-        assert_eq!(repo.text(&path), flow(version, true, 50, 50), "{how}");
-        repo.assert_one_line_changed(&path);
+        assert_eq!(
+            repo.run_one_line_edit(&format!("bump experiment_flow --env staging {how}"), &path),
+            flow(version, true, 50, 50),
+            "{how}"
+        );
     }
 }
 
@@ -892,69 +877,52 @@ fn a_flag_new_to_prod_arrives_disabled_with_its_rules() {
     assert_eq!(copy.text(prod), text);
 }
 
+/// A flag the target may not take, a draft anywhere or a lifecycle outside the target's
+/// `allowed_lifecycle`, is refused when named and skipped (and said) by --all, which promotes
+/// the rest.
 #[test]
-fn drafts_are_refused_by_name_and_skipped_by_all() {
-    let repo = fixture();
-    repo.write(
-        &flow_path("dev"),
-        flow("1.1.0", true, 50, 50).replace("lifecycle: approved", "lifecycle: draft"),
-    );
-    repo.write(
-        &banner_path("dev"),
-        banner("1.0.1", "A banner on the front page", "approved", false),
-    );
-    let old_head = repo.commit("dev changes");
-    repo.run_line("promote dev staging experiment_flow --yes")
-        .refused(&["experiment_flow", "draft"]);
+fn a_flag_the_target_may_not_take_is_refused_by_name_and_skipped_by_all() {
+    // The refusal names the environment whose rule it is: a draft in its own, a lifecycle the
+    // target does not allow in the target.
+    for (from, to, lifecycle, rule_of, reason) in [
+        ("dev", "staging", "draft", "dev", ""),
+        ("staging", "prod", "pending", "prod", " --reason r"),
+    ] {
+        let repo = fixture();
+        repo.write(
+            &flow_path(from),
+            flow("1.1.0", true, 50, 50)
+                .replace("lifecycle: approved", &format!("lifecycle: {lifecycle}")),
+        );
+        repo.write(
+            &banner_path(from),
+            banner("1.0.1", "A banner on the front page", "approved", false),
+        );
+        let old_head = repo.commit("changes");
+        repo.run_line(&format!(
+            "promote {from} {to} experiment_flow --yes{reason}"
+        ))
+        .refused(&["experiment_flow", lifecycle, rule_of]);
 
-    let out = repo.run_line("promote dev staging --all --yes");
-    out.expect(0);
-    assert!(
-        out.stderr.contains("skipped experiment_flow") && out.stderr.contains("draft"),
-        "{}",
-        out.show()
-    );
-    repo.assert_one_commit_on(&old_head, &out);
-    assert_eq!(
-        repo.git(&["show", "--name-only", "--format=", "HEAD"])
-            .trim(),
-        banner_path("staging")
-    );
-}
-
-#[test]
-fn a_lifecycle_the_target_does_not_allow_is_refused_by_name_and_skipped_by_all() {
-    let repo = fixture();
-    repo.write(
-        &flow_path("staging"),
-        flow("1.1.0", true, 50, 50).replace("lifecycle: approved", "lifecycle: pending"),
-    );
-    repo.write(
-        &banner_path("staging"),
-        banner("1.0.1", "A banner on the front page", "approved", false),
-    );
-    let old_head = repo.commit("staging changes");
-    repo.run_line("promote staging prod experiment_flow --yes --reason r")
-        .refused(&["experiment_flow", "pending", "prod"]);
-
-    let out = repo.run_line("promote staging prod --all --yes --reason r");
-    out.expect(0);
-    assert!(
-        out.stderr.contains("skipped experiment_flow"),
-        "{}",
-        out.show()
-    );
-    repo.assert_one_commit_on(&old_head, &out);
-    assert_eq!(
-        repo.git(&["show", "--name-only", "--format=", "HEAD"])
-            .trim(),
-        banner_path("prod")
-    );
-    assert_eq!(
-        repo.text(&flow_path("prod")),
-        flow("1.0.0", true, 50, 50),
-        "the pending flag is left alone"
-    );
+        let out = repo.run_line(&format!("promote {from} {to} --all --yes{reason}"));
+        out.expect(0);
+        assert!(
+            out.stderr.contains("skipped experiment_flow") && out.stderr.contains(lifecycle),
+            "{}",
+            out.show()
+        );
+        repo.assert_one_commit_on(&old_head, &out);
+        assert_eq!(
+            repo.git(&["show", "--name-only", "--format=", "HEAD"])
+                .trim(),
+            banner_path(to)
+        );
+        assert_eq!(
+            repo.text(&flow_path(to)),
+            flow("1.0.0", true, 50, 50),
+            "the {lifecycle} flag is left alone"
+        );
+    }
 }
 
 #[test]
@@ -1017,23 +985,16 @@ fn without_a_terminal_and_without_yes_the_asking_commands_show_the_plan_and_exit
     let before = repo.state();
 
     // Not a refusal to run: the plan is the answer, on stdout; the error says what is missing.
-    let out = repo.run_line("promote staging prod experiment_flow --reason r");
-    out.expect(2);
-    assert!(
-        out.stderr.starts_with("error: ") && out.stderr.contains("--yes"),
-        "{}",
-        out.show()
-    );
-    assert!(
-        out.stdout.contains("+version: 1.1.0"),
-        "the plan is shown\n{}",
-        out.show()
-    );
-    repo.assert_unchanged(&before, &out);
-
-    for line in [
-        "rollback experiment_flow --env staging --to HEAD~1",
-        "retire feature_banner --reason r",
+    for (line, plan) in [
+        (
+            "promote staging prod experiment_flow --reason r",
+            "+version: 1.1.0",
+        ),
+        (
+            "rollback experiment_flow --env staging --to HEAD~1",
+            "-version: 1.1.0",
+        ),
+        ("retire feature_banner --reason r", "feature_banner"),
     ] {
         let out = repo.run_line(line);
         out.expect(2);
@@ -1043,7 +1004,7 @@ fn without_a_terminal_and_without_yes_the_asking_commands_show_the_plan_and_exit
             out.show()
         );
         assert!(
-            !out.stdout.is_empty(),
+            out.stdout.contains(plan),
             "{line}: shows the plan\n{}",
             out.show()
         );

@@ -65,9 +65,7 @@ fn the_json_summary_counts_the_findings() {
 fn a_clean_repository_is_an_empty_envelope() {
     let repo = Repo::new();
     repo.flag("flags/dev/feature_a.yaml", "");
-    let out = repo.run(&["validate", "--format", "json"]);
-    let doc = out.report();
-    out.expect(0);
+    let doc = repo.report(&["validate"], 0);
     assert_eq!(
         doc,
         serde_json::json!({
@@ -85,9 +83,7 @@ fn findings_without_a_flag_or_environment_say_null() {
     let repo = Repo::new();
     repo.write("segments/staff.yaml", "- not a segment\n")
         .flag("flags/dev/feature_a.yaml", "");
-    let out = repo.run(&["validate", "--format", "json"]);
-    let doc = out.report();
-    out.expect(1);
+    let doc = repo.report(&["validate"], 1);
     let f = &findings(&doc)[0];
     assert_eq!(f["path"], "segments/staff.yaml");
     assert_eq!(f["env"], Json::Null);

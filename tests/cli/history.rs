@@ -81,7 +81,12 @@ fn banner_path(env: &str) -> String {
 /// `experiment_flow` and `feature_banner` at 1.0.0, alike in dev, staging and prod, committed
 /// as `init` with a reason and an approval.
 fn fixture() -> Repo {
-    let repo = Repo::with_git();
+    init(Repo::with_git())
+}
+
+/// `repo` with the configuration and both flags in every environment, committed as `init` at
+/// the time its clock gives.
+fn init(repo: Repo) -> Repo {
     repo.write("flagctl.yaml", CONFIG);
     for env in ["dev", "staging", "prod"] {
         repo.write(&flow_path(env), FLOW);
@@ -412,13 +417,7 @@ fn dated_history(repo: &Repo) -> [String; 3] {
 fn dated_fixture() -> Repo {
     let repo = Repo::with_git();
     repo.at("2026-01-10T12:00:00Z");
-    repo.write("flagctl.yaml", CONFIG);
-    for env in ["dev", "staging", "prod"] {
-        repo.write(&flow_path(env), FLOW);
-        repo.write(&banner_path(env), BANNER);
-    }
-    repo.commit_with("init", INIT_TRAILERS);
-    repo
+    init(repo)
 }
 
 fn at_commit(repo: &Repo, rev: &str, path: &str) -> String {
@@ -604,23 +603,9 @@ fn check_an_added_variant_needs_a_minor_bump() {
     let path = flow_path("dev");
     repo.edit(&path, "  b: onepage\n", "  b: onepage\n  c: hybrid\n");
     repo.commit_with("add a variant", &[]);
-    let out = repo.run(&["check", "--base", &base, "--format", "json"]);
-    out.expect(1);
-    let doc = out.json();
-    let bump = one(&doc, "check/bump-needed");
-    assert_eq!(bump["severity"], "error");
-    assert_eq!(bump["path"], path.as_str());
-    assert_eq!(bump["flag"], "experiment_flow");
-    assert_eq!(bump["env"], "dev");
-    assert_eq!(
-        (bump["line"].as_u64(), bump["column"].as_u64()),
-        (Some(3), Some(10))
-    );
-    let message = bump["message"].as_str().expect("message");
-    assert!(
-        message.contains("minor") && message.contains("\"c\""),
-        "{message}"
-    );
+    // An error at dev's version, naming the variant and the minor bump it needs.
+    let both = repo.human_and_json(&["check", "--base", &base], 1);
+    snapshots().bind(|| insta::assert_snapshot!("check_minor", both));
 
     // A patch bump is not enough; the minor bump is.
     repo.edit(&path, "version: 1.0.0", "version: 1.0.1");
@@ -639,15 +624,8 @@ fn check_a_changed_default_needs_a_major_bump() {
     repo.edit(&path, "default: a", "default: b");
     repo.edit(&path, "version: 1.0.0", "version: 1.1.0");
     repo.commit_with("default b, minor bump", &[]);
-    let out = repo.run(&["check", "--base", &base, "--format", "json"]);
-    out.expect(1);
-    let doc = out.json();
-    let bump = one(&doc, "check/bump-needed");
-    let message = bump["message"].as_str().expect("message");
-    assert!(
-        message.contains("major") && message.contains("default"),
-        "{message}"
-    );
+    let both = repo.human_and_json(&["check", "--base", &base], 1);
+    snapshots().bind(|| insta::assert_snapshot!("check_major", both));
 
     repo.edit(&path, "version: 1.1.0", "version: 2.0.0");
     repo.commit_with("major", &[]);
@@ -785,6 +763,12 @@ fn check_a_lifecycle_moving_backwards_fails() {
     assert_eq!(check(&repo, &base, 0), Vec::<String>::new());
 }
 
+/// The trailers of a prod change that meets prod's policy: a reason and one approval by another.
+const LAUNCH_APPROVED: &[&str] = &[
+    "Flagctl-Reason: launch",
+    "Approved-by: Bob Reviewer <bob@example.com>",
+];
+
 /// Turns the prod banner on by hand (state only: no bump needed) with `trailers`.
 fn prod_change(repo: &Repo, trailers: &[&str]) -> String {
     let path = banner_path("prod");
@@ -803,21 +787,12 @@ fn check_prod_changes_need_a_reason() {
     let repo = fixture();
     let base = repo.head();
     let commit = prod_change(&repo, &["Approved-by: Bob Reviewer <bob@example.com>"]);
-    let out = repo.run(&["check", "--base", &base, "--format", "json"]);
-    out.expect(1);
-    assert_eq!(codes_of(&out), ["check/reason-missing"]);
-    let doc = out.report();
-    let finding = &findings(&doc)[0];
-    assert_eq!(finding["env"], "prod");
-    assert_eq!(finding["commit"], commit.as_str());
+    // One finding, in prod, naming the commit.
+    let both = repo.human_and_json(&["check", "--base", &base], 1);
+    assert!(both.contains(&commit), "{both}");
+    snapshots().bind(|| insta::assert_snapshot!("check_reason", both));
 
-    repo.amend(
-        "banner in prod",
-        &[
-            "Flagctl-Reason: launch",
-            "Approved-by: Bob Reviewer <bob@example.com>",
-        ],
-    );
+    repo.amend("banner in prod", LAUNCH_APPROVED);
     assert_eq!(check(&repo, &base, 0), Vec::<String>::new());
     // Other environments ask for nothing.
     repo.edit(&banner_path("dev"), "enabled: false", "enabled: true");
@@ -832,13 +807,7 @@ fn check_prod_changes_need_approvals_from_others_than_the_author() {
     prod_change(&repo, &["Flagctl-Reason: launch"]);
     assert_eq!(check(&repo, &base, 1), ["check/approvals-missing"]);
 
-    repo.amend(
-        "banner in prod",
-        &[
-            "Flagctl-Reason: launch",
-            "Approved-by: Bob Reviewer <bob@example.com>",
-        ],
-    );
+    repo.amend("banner in prod", LAUNCH_APPROVED);
     assert_eq!(check(&repo, &base, 0), Vec::<String>::new());
 
     // The author's own email (in any case) is no approval.
@@ -852,13 +821,7 @@ fn check_prod_changes_need_approvals_from_others_than_the_author() {
     assert_eq!(check(&repo, &base, 1), ["check/approvals-missing"]);
 
     // Every commit since the base must meet it, not only the last one.
-    repo.amend(
-        "banner in prod",
-        &[
-            "Flagctl-Reason: launch",
-            "Approved-by: Bob Reviewer <bob@example.com>",
-        ],
-    );
+    repo.amend("banner in prod", LAUNCH_APPROVED);
     prod_change(&repo, &["Flagctl-Reason: again"]);
     prod_change(
         &repo,

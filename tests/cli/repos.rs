@@ -99,9 +99,7 @@ fn a_name_used_twice_in_one_environment_is_an_error_across_group_folders() {
         .flag("flags/dev/search/feature_x.yaml", "")
         // The same name in another environment is the same flag, promoted: no finding.
         .flag("flags/prod/feature_x.yaml", "");
-    let out = repo.run(&["validate", "--format", "json"]);
-    let doc = out.report();
-    out.expect(1);
+    let doc = repo.report(&["validate"], 1);
     assert_eq!(
         placed(&doc),
         [(
@@ -134,9 +132,7 @@ fn an_unknown_segment_is_reported_with_a_did_you_mean() {
     repo.write("segments/staff.yaml", STAFF_SEGMENT)
         .flag("flags/dev/feature_ok.yaml", &with_segment_rule("staff"))
         .flag("flags/dev/feature_typo.yaml", &with_segment_rule("staf"));
-    let out = repo.run(&["validate", "--format", "json"]);
-    let doc = out.report();
-    out.expect(1);
+    let doc = repo.report(&["validate"], 1);
     assert_eq!(
         placed(&doc),
         [(
@@ -165,9 +161,7 @@ fn a_per_environment_segment_is_known_in_that_environment_only() {
     )
     .flag("flags/dev/feature_x.yaml", &with_segment_rule("beta"))
     .flag("flags/prod/feature_x.yaml", &with_segment_rule("beta"));
-    let out = repo.run(&["validate", "--format", "json"]);
-    let doc = out.report();
-    out.expect(1);
+    let doc = repo.report(&["validate"], 1);
     assert_eq!(
         placed(&doc),
         [(
@@ -189,9 +183,7 @@ fn a_per_environment_segment_overrides_the_shared_one_without_hiding_it_elsewher
         .write("segments/dev/staff.yaml", STAFF_SEGMENT)
         .flag("flags/dev/feature_x.yaml", &with_segment_rule("staff"))
         .flag("flags/prod/feature_x.yaml", &with_segment_rule("staff"));
-    let out = repo.run(&["validate", "--format", "json"]);
-    let doc = out.report();
-    out.expect(0);
+    let doc = repo.report(&["validate"], 0);
     assert!(findings(&doc).is_empty(), "{doc:#}");
 }
 
@@ -204,10 +196,8 @@ fn ignore_silences_one_code_for_one_flag() {
     )
     .flag("flags/dev/ops_kill_switch.yaml", "expires: 2020-01-01\n")
     .flag("flags/dev/feature_old.yaml", "expires: 2020-01-01\n");
-    let out = repo.run_line("validate --format json --strict");
-    let doc = out.report();
     // feature_old is not covered by the entry: still reported, and --strict fails on it.
-    out.expect(1);
+    let doc = repo.report(&["validate", "--strict"], 1);
     assert_eq!(
         placed(&doc),
         [(
@@ -223,9 +213,7 @@ fn ignore_silences_one_code_for_one_flag() {
         "flagctl.yaml",
         "environments:\n  - name: dev\nignore:\n  - code: rule/expired\n    flag: ops_kill_switch\n    reason: a permanent kill switch\n  - code: rule/expired\n    flag: feature_old\n    reason: removed next sprint\n",
     );
-    let out = repo.run_line("validate --format json --strict");
-    let doc = out.report();
-    out.expect(0);
+    let doc = repo.report(&["validate", "--strict"], 0);
     assert!(findings(&doc).is_empty(), "{doc:#}");
 }
 
@@ -238,9 +226,7 @@ fn ignore_matches_the_code_not_just_the_flag() {
     )
     .write("segments/staff.yaml", STAFF_SEGMENT)
     .flag("flags/dev/feature_typo.yaml", &with_segment_rule("staf"));
-    let out = repo.run(&["validate", "--format", "json"]);
-    let doc = out.report();
-    out.expect(1);
+    let doc = repo.report(&["validate"], 1);
     let codes: Vec<_> = placed(&doc).into_iter().map(|(c, ..)| c).collect();
     // The entry silenced nothing, which is itself reported.
     assert_eq!(codes, ["config/unused-ignore", "rule/unknown-segment"]);
@@ -359,9 +345,7 @@ fn lifecycle_policy_comes_from_the_configuration() {
         "flags/prod/feature_a.yaml",
         flag_yaml("feature_a", "").replace("lifecycle: approved", "lifecycle: draft"),
     );
-    let out = repo.run(&["validate", "--format", "json"]);
-    let doc = out.report();
-    out.expect(1);
+    let doc = repo.report(&["validate"], 1);
     assert_eq!(
         placed(&doc),
         [(
@@ -387,9 +371,7 @@ fn rules_and_flags_must_say_what_they_serve_and_only_one_way() {
         "flags/dev/feature_text.yaml",
         "name: feature_text\nversion: 1.0.0\ndescription: d\nowner: o\nlifecycle: draft\ntype: string\nvariants: { a: x, b: y }\ndefault: a\nenabled: true\n",
     );
-    let out = repo.run(&["validate", "--format", "json"]);
-    let doc = out.report();
-    out.expect(1);
+    let doc = repo.report(&["validate"], 1);
     let mut found: Vec<(String, String, u64, u64)> = placed(&doc);
     found.sort();
     assert_eq!(

@@ -51,16 +51,16 @@ pub struct Finding<'a> {
     pub env: Option<&'a str>,
     /// drift: days a promotion has been pending.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub age_days: Option<&'a Json>,
+    pub age_days: Option<u64>,
     /// check, audit: the commit the finding is about.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commit: Option<&'a Json>,
     /// drift: the fields that differ, `[{downstream, field, upstream}]`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fields: Option<&'a Json>,
+    pub fields: Option<&'a crate::finding::FieldValues>,
     /// drift: the upstream environment.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub upstream: Option<&'a Json>,
+    pub upstream: Option<&'a str>,
 }
 
 impl<'a> From<&'a crate::finding::Finding> for Finding<'a> {
@@ -75,10 +75,10 @@ impl<'a> From<&'a crate::finding::Finding> for Finding<'a> {
             column: f.column,
             flag: f.flag.as_deref(),
             env: f.env.as_deref(),
-            age_days: f.extra.get("age_days"),
+            age_days: f.age_days,
             commit: f.extra.get("commit"),
-            fields: f.extra.get("fields"),
-            upstream: f.extra.get("upstream"),
+            fields: f.fields.as_ref(),
+            upstream: f.upstream.as_deref(),
         }
     }
 }

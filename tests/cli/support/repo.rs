@@ -441,6 +441,31 @@ impl Repo {
         self.run(&line.split_whitespace().collect::<Vec<_>>())
     }
 
+    /// `ARGS --format json`, which must exit `code`: its report, checked against the report
+    /// schema ([`Run::report`]).
+    #[track_caller]
+    pub fn report(&self, args: &[&str], code: i32) -> serde_json::Value {
+        self.cmd(args)
+            .args(&["--format", "json"])
+            .run()
+            .expect(code)
+            .report()
+    }
+
+    /// `ARGS` as a person reads them and as a program does (`--format json`, checked against the
+    /// report schema), both exiting `code`: the two command lines and outputs, for one snapshot.
+    #[track_caller]
+    pub fn human_and_json(&self, args: &[&str], code: i32) -> String {
+        let human = self.run(args);
+        human.expect(code);
+        let json = self.cmd(args).args(&["--format", "json"]).run();
+        json.expect(code).report();
+        format!(
+            "$ {}\n{}\n$ {}\n{}",
+            human.command, human.stdout, json.command, json.stdout
+        )
+    }
+
     /// Where a test keeps a promotion plan: `plan.json` in the repository's home, outside the
     /// work tree (as a plan handed to a reviewer would be).
     pub fn plan_file(&self) -> String {
@@ -513,6 +538,19 @@ impl Repo {
             [format!("1\t1\t{path}")],
             "one line of {path} changed, nothing else"
         );
+    }
+
+    /// Runs the writing command `line` (as [`Repo::run_line`]), which must succeed with one
+    /// commit on top of HEAD as it was ([`Repo::assert_one_commit_on`]) that changes one line of
+    /// `path` and nothing else ([`Repo::assert_one_line_changed`]); the file's text after it.
+    #[track_caller]
+    pub fn run_one_line_edit(&self, line: &str, path: &str) -> String {
+        let old_head = self.head();
+        let run = self.run_line(line);
+        run.expect(0);
+        self.assert_one_commit_on(&old_head, &run);
+        self.assert_one_line_changed(path);
+        self.text(path)
     }
 
     /// Asserts that `run` made exactly one commit on top of `old_head` and left the work tree
