@@ -21,8 +21,8 @@ done
 BENCH_DIR="${BENCH_DIR:-/tmp/flagctl-bench}"
 DIR="$BENCH_DIR/eval-$N"
 TARGET="${CARGO_TARGET_DIR:-$PWD/target}"
-FLAGCTL="$TARGET/release/flagctl"
-[ "$BUILD" = 1 ] && cargo build --release --locked -q
+FLAGCTL="$TARGET/dist/flagctl"
+[ "$BUILD" = 1 ] && cargo build --profile dist --locked -q
 [ -d tests/interop/node_modules ] || npm ci --prefix tests/interop --no-audit --no-fund
 if [ ! -f "$DIR/requests.jsonl" ] || [ bench/eval_gen.py -nt "$DIR/requests.jsonl" ]; then
   rm -rf "$DIR" && mkdir -p "$DIR"

@@ -11,8 +11,8 @@ root=$(dirname "$here")
 commits=${1:-20000}
 work=${BENCH_DIR:-/tmp/flagctl-bench}
 repo="$work/history-$commits"
-flagctl="${CARGO_TARGET_DIR:-$root/target}/release/flagctl"
-[[ " $* " == *" --no-build "* ]] || (cd "$root" && cargo build --release -q)
+flagctl="${CARGO_TARGET_DIR:-$root/target}/dist/flagctl"
+[[ " $* " == *" --no-build "* ]] || (cd "$root" && cargo build --profile dist -q)
 if [ ! -d "$repo/.git" ]; then
   rm -rf "$repo"
   python3 "$here/history.py" "$repo" --commits "$commits"

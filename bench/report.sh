@@ -13,8 +13,8 @@ commits=${2:-20000}
 work=${BENCH_DIR:-/tmp/flagctl-bench}
 repo="$work/report-$flags-$commits"
 site="$work/report-site-$flags-$commits"
-flagctl="${CARGO_TARGET_DIR:-$root/target}/release/flagctl"
-[[ " $* " == *" --no-build "* ]] || (cd "$root" && cargo build --release -q)
+flagctl="${CARGO_TARGET_DIR:-$root/target}/dist/flagctl"
+[[ " $* " == *" --no-build "* ]] || (cd "$root" && cargo build --profile dist -q)
 mkdir -p "$work"
 if [ ! -d "$repo/.git" ]; then
   rm -rf "$repo"

@@ -15,7 +15,7 @@
 #
 # Environment: BENCH_DIR (default /tmp/flagctl-bench: repos, parse-floor build, results),
 # SEED (generator seed, default 42), SHARED (default /work/shared), CARGO_TARGET_DIR (flagctl's),
-# PROFILE (cargo profile flagctl is built with, default release).
+# PROFILE (cargo profile flagctl is built with, default dist: what ships).
 set -euo pipefail
 export NO_COLOR=1
 
@@ -24,7 +24,7 @@ main=$(cd "$here/.." && pwd)
 shared=${SHARED:-/work/shared}
 bench=${BENCH_DIR:-/tmp/flagctl-bench}
 seed=${SEED:-42}
-profile=${PROFILE:-release}
+profile=${PROFILE:-dist}
 shares=(0 84)
 n=10000 runs=5 featurevisor=1 scale=0 build=1
 while [ $# -gt 0 ]; do
