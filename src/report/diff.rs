@@ -287,7 +287,8 @@ pub fn write_markdown(out: &mut impl Write, report: &Report) -> io::Result<()> {
         writeln!(
             out,
             "| {icon} | {} | {place} | {} <sub>{}</sub> | {} |",
-            code(f.flag.as_deref().unwrap_or_default()),
+            // A finding of the whole comparison (`drift/age-unknown`) names no flag.
+            f.flag.as_deref().map_or_else(|| "—".to_owned(), code),
             cell(&f.message),
             f.code,
             change.join("<br>")
