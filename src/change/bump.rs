@@ -2,9 +2,12 @@
 
 use std::fmt;
 
+use super::ChangeError;
+use super::edit::set_version;
 use crate::git::{Git, GitError};
 use crate::history;
 use crate::inventory::{Category, category};
+use crate::repo::parse_bytes;
 use crate::yaml::Node;
 
 /// A semver bump, ordered by size.
@@ -184,6 +187,98 @@ pub fn version_base(git: &Git, path: &str) -> Result<Option<Node>, GitError> {
         base = Some(node);
     }
     Ok(base)
+}
+
+/// Why a flag file cannot be bumped.
+#[derive(Debug, thiserror::Error)]
+pub enum BumpError {
+    #[error("{path}: {message}; run flagctl validate")]
+    Unreadable { path: String, message: String },
+    #[error("{0}: the version is not semver; fix it by hand")]
+    NotSemver(String),
+    #[error("{0} has no committed version to compare with; say major, minor or patch")]
+    NoBase(String),
+    #[error("the committed version is not semver")]
+    BaseNotSemver,
+    #[error(transparent)]
+    Git(#[from] GitError),
+}
+
+/// What a bump comes to.
+#[derive(Debug)]
+pub enum Bump {
+    /// The version to write, and why.
+    To {
+        target: semver::Version,
+        why: Vec<String>,
+    },
+    /// `current` already covers the change since `base` (of `level`, for `reasons`; `Level::None`:
+    /// only the state changed).
+    Covered {
+        current: semver::Version,
+        base: semver::Version,
+        level: Level,
+        reasons: Vec<String>,
+    },
+}
+
+/// The bump of the flag file at `path`, `bytes` now: by `asked`, or (`None`) as much as the
+/// change since its committed version was set needs.
+pub fn plan(git: &Git, path: &str, bytes: &[u8], asked: Option<Level>) -> Result<Bump, BumpError> {
+    let current = parse_bytes(path, bytes)
+        .map(|p| p.root)
+        .map_err(|f| BumpError::Unreadable {
+            path: path.to_owned(),
+            message: f.message.clone(),
+        })?;
+    let current_version = version(&current).ok_or_else(|| BumpError::NotSemver(path.to_owned()))?;
+    if let Some(level) = asked {
+        return Ok(Bump::To {
+            target: level.apply(&current_version),
+            why: vec![format!("asked for a {level} bump")],
+        });
+    }
+    let Some(base) = version_base(git, path)? else {
+        return Err(BumpError::NoBase(path.to_owned()));
+    };
+    let base_version = version(&base).ok_or(BumpError::BaseNotSemver)?;
+    Ok(match shortfall(&base, &current) {
+        Some(short) => Bump::To {
+            target: short.target,
+            why: short.reasons,
+        },
+        None => {
+            let (level, reasons) = classify(&base, &current);
+            Bump::Covered {
+                current: current_version,
+                base: base_version,
+                level,
+                reasons,
+            }
+        }
+    })
+}
+
+/// `after`, the flag file at `path` edited from `before`, with its version raised as much as
+/// `check` will ask for: the change since the committed version was set needs it, by the rule
+/// `check` itself applies. The raise made, if any.
+pub fn cover(
+    git: &Git,
+    path: &str,
+    before: &[u8],
+    after: String,
+) -> Result<(String, Option<Shortfall>), ChangeError> {
+    let (Ok(old), Ok(new)) = (
+        parse_bytes(path, before),
+        parse_bytes(path, after.as_bytes()),
+    ) else {
+        return Ok((after, None));
+    };
+    let base = version_base(git, path)?.unwrap_or(old.root);
+    match shortfall(&base, &new.root) {
+        Some(short) => Ok((set_version(path, &after, &short.target)?, Some(short))),
+        None => Ok((after, None)),
+    }
 }
 
 /// Whether the app versions range `new` admits more (`Greater`), fewer (`Less`) or other

@@ -89,6 +89,15 @@ fn document(path: &str, text: &str) -> Result<Document, EditError> {
     })
 }
 
+/// `text` with its `version` set to `version`, the rest byte for byte.
+pub fn set_version(path: &str, text: &str, version: &semver::Version) -> Result<String, EditError> {
+    set(
+        path,
+        text,
+        &[("version".to_owned(), Scalar::Str(version.to_string()))],
+    )
+}
+
 /// Sets each dotted `key` (`rollout.onepage`, `rules.0.serve`) to its value. A key that holds a
 /// value of another type (`enabled=maybe`) is refused; a new key is added.
 pub fn set(path: &str, text: &str, assignments: &[(String, Scalar)]) -> Result<String, EditError> {

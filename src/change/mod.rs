@@ -73,6 +73,19 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// A change of the one file at `path`, from `before` to `after`.
+    pub fn one_file(subject: String, path: String, before: Vec<u8>, after: Vec<u8>) -> Operation {
+        Operation {
+            subject,
+            trailers: Vec::new(),
+            files: vec![FileWrite {
+                path,
+                before: Some(before),
+                after: Some(after),
+            }],
+        }
+    }
+
     /// The commit message: subject, then trailers.
     /// Every part is one line: a control character (a newline that would start a forged
     /// `Approved-by:` trailer, a carriage return, an escape) is written escaped, as `\n`.

@@ -6,7 +6,6 @@ use super::write::{Confirm, WriteArgs, execute, open_flag};
 use super::{Global, Outcome, say};
 use crate::change::edit::{self, Scalar};
 use crate::change::{Operation, bump};
-use crate::repo::parse_bytes;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -74,37 +73,17 @@ pub fn change(
     let (ws, file, before) = open_flag(global, &flag, &env, &write)?;
     ws.require_clean(&[&file.path])?;
     let text = String::from_utf8(before.clone())?;
-    let mut after = edit::set(&file.path, &text, &assignments)?;
-    // The version `check` will ask for: raised as much as the change since the committed
-    // version was set needs, by the rule `check` itself applies.
+    let after = edit::set(&file.path, &text, &assignments)?;
+    let (after, raised) = bump::cover(&ws.git, &file.path, &before, after)?;
     let mut subject = subject;
-    if let (Ok(old), Ok(new)) = (
-        parse_bytes(&file.path, &before),
-        parse_bytes(&file.path, after.as_bytes()),
-    ) {
-        let base = bump::version_base(&ws.git, &file.path)?.unwrap_or(old.root);
-        if let Some(short) = bump::shortfall(&base, &new.root) {
-            after = edit::set(
-                &file.path,
-                &after,
-                &[("version".to_owned(), Scalar::Str(short.target.to_string()))],
-            )?;
-            subject.push_str(&format!(
-                "; version {} ({})",
-                short.target,
-                short.reasons.join("; ")
-            ));
-        }
+    if let Some(short) = raised {
+        subject.push_str(&format!(
+            "; version {} ({})",
+            short.target,
+            short.reasons.join("; ")
+        ));
     }
-    let mut op = Operation {
-        subject,
-        trailers: Vec::new(),
-        files: vec![crate::change::FileWrite {
-            path: file.path.clone(),
-            before: Some(before),
-            after: Some(after.into_bytes()),
-        }],
-    };
+    let mut op = Operation::one_file(subject, file.path, before, after.into_bytes());
     if op.files[0].before == op.files[0].after {
         say(format_args!(
             "{flag} in {env} already has {}; nothing to change.",
