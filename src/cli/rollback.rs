@@ -1,10 +1,8 @@
 //! `flagctl rollback FLAG --env E --to REV|VERSION`.
 
-use anyhow::bail;
-
 use super::write::{Confirm, WriteArgs, execute, open_flag};
 use super::{Global, Outcome, say};
-use crate::change::{FileWrite, Operation};
+use crate::change::Operation;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -24,30 +22,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let (ws, file, before) = open_flag(global, &args.flag, &args.env, &args.write)?;
     ws.require_clean(&[&file.path])?;
 
-    let (commit, bytes) = if semver::Version::parse(&args.to).is_ok() {
-        let mut found = None;
-        for revision in crate::history::revisions(&ws.git, &file.path)? {
-            let revision = revision?;
-            if revision.version() == Some(args.to.as_str()) {
-                found = revision.bytes.map(|bytes| (revision.commit, bytes));
-                break;
-            }
-        }
-        match found {
-            Some(found) => found,
-            None => bail!(
-                "{} never held version {} in its history",
-                file.path,
-                args.to
-            ),
-        }
-    } else {
-        let commit = ws.git.resolve(&args.to)?;
-        match ws.git.file_at(&commit.id, &file.path)? {
-            Some(bytes) => (commit, bytes),
-            None => bail!("{} did not exist at {}", file.path, args.to),
-        }
-    };
+    let (commit, bytes) = crate::history::state_at(&ws.git, &file.path, &args.to)?;
     if bytes == before {
         say(format_args!(
             "{} in {} is already as it was at {}; nothing to change.",
@@ -57,20 +32,14 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         ))?;
         return Ok(Outcome::Clean);
     }
-    let op = Operation {
-        subject: format!(
-            "rollback {} in {} to {} ({})",
-            args.flag,
-            args.env,
-            args.to,
-            &commit.id[..12]
-        ),
-        trailers: vec![("Flagctl-Rolled-Back-To".to_owned(), commit.id.clone())],
-        files: vec![FileWrite {
-            path: file.path.clone(),
-            before: Some(before),
-            after: Some(bytes),
-        }],
-    };
+    let subject = format!(
+        "rollback {} in {} to {} ({})",
+        args.flag,
+        args.env,
+        args.to,
+        &commit.id[..12]
+    );
+    let mut op = Operation::one_file(subject, file.path, before, bytes);
+    op.trailers = vec![("Flagctl-Rolled-Back-To".to_owned(), commit.id.clone())];
     execute(global, &ws, &op, &args.write, Confirm::Ask)
 }

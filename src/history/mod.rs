@@ -18,6 +18,10 @@ pub enum HistoryError {
     Repo(#[from] RepoError),
     #[error(transparent)]
     Git(#[from] GitError),
+    #[error("{path} never held version {version} in its history")]
+    NeverHeld { path: String, version: String },
+    #[error("{path} did not exist at {rev}")]
+    Absent { path: String, rev: String },
 }
 
 /// How a commit changed one flag file.
@@ -392,6 +396,34 @@ pub fn revisions<'g>(
             root,
         })
     }))
+}
+
+/// The flag file at `path` as it was at `to`, and the commit it was so at: `to` is a version
+/// (`1.2.0`: the newest commit holding it) or a revision (a commit, tag, `HEAD~2`).
+pub fn state_at(git: &Git, path: &str, to: &str) -> Result<(CommitInfo, Vec<u8>), HistoryError> {
+    if semver::Version::parse(to).is_ok() {
+        for revision in revisions(git, path)? {
+            let revision = revision?;
+            if revision.version() == Some(to) {
+                if let Some(bytes) = revision.bytes {
+                    return Ok((revision.commit, bytes));
+                }
+                break;
+            }
+        }
+        return Err(HistoryError::NeverHeld {
+            path: path.to_owned(),
+            version: to.to_owned(),
+        });
+    }
+    let commit = git.resolve(to)?;
+    match git.file_at(&commit.id, path)? {
+        Some(bytes) => Ok((commit, bytes)),
+        None => Err(HistoryError::Absent {
+            path: path.to_owned(),
+            rev: to.to_owned(),
+        }),
+    }
 }
 
 /// The history of flag `name` in `envs`, newest first: through the files it has now, or, where
