@@ -29,6 +29,9 @@ pub enum BatchError {
 const BLOCK: usize = 4 << 20;
 /// Bytes of input one core answers at a time.
 const PIECE: usize = 64 << 10;
+/// The longest request line answered: a flag name and a context are a few hundred bytes, and
+/// a line without end (`--batch /dev/zero`) must not take the memory.
+const MAX_LINE: usize = 1 << 20;
 
 /// Answers every request of `input` on `output`, one line each, in order.
 pub fn run(
@@ -40,11 +43,9 @@ pub fn run(
     let mut buffer: Vec<u8> = Vec::with_capacity(BLOCK + PIECE);
     let mut lines_before = 0usize;
     let mut at_end = false;
-    // Bytes to hold before answering: a block, or more while one line is longer than that.
-    let mut want = BLOCK;
     loop {
-        while !at_end && buffer.len() < want {
-            let missing = (want - buffer.len()) as u64;
+        while !at_end && buffer.len() < BLOCK {
+            let missing = (BLOCK - buffer.len()) as u64;
             match input.by_ref().take(missing).read_to_end(&mut buffer) {
                 Ok(read) => at_end = read == 0,
                 Err(e) => return Err(BatchError::Read(e)),
@@ -57,7 +58,13 @@ pub fn run(
             match memchr::memrchr(b'\n', &buffer) {
                 Some(i) => i + 1,
                 None => {
-                    want += BLOCK;
+                    // A block without a line end: one line too long to answer. Its bytes are
+                    // dropped as they come, up to its end.
+                    lines_before += 1;
+                    let mut refusal = Vec::new();
+                    write_refusal(&mut refusal, None, lines_before, &too_long());
+                    output.write_all(&refusal).map_err(BatchError::Write)?;
+                    at_end = skip_line(&mut input, &mut buffer)?;
                     continue;
                 }
             }
@@ -74,12 +81,35 @@ pub fn run(
             output.write_all(answer).map_err(BatchError::Write)?;
         }
         buffer.drain(..end);
-        want = BLOCK;
         if at_end {
             break;
         }
     }
     output.flush().map_err(BatchError::Write)
+}
+
+/// Drops the rest of a line whose start `buffer` holds: reads on until its line end and keeps
+/// only what follows it. Whether the input ended.
+fn skip_line(input: &mut impl Read, buffer: &mut Vec<u8>) -> Result<bool, BatchError> {
+    loop {
+        if let Some(i) = memchr::memchr(b'\n', buffer) {
+            buffer.drain(..=i);
+            return Ok(false);
+        }
+        buffer.clear();
+        match input.by_ref().take(BLOCK as u64).read_to_end(buffer) {
+            Ok(0) => return Ok(true),
+            Ok(_) => {}
+            Err(e) => return Err(BatchError::Read(e)),
+        }
+    }
+}
+
+fn too_long() -> String {
+    format!(
+        "the line is longer than {} KiB; a request is a flag and its context",
+        MAX_LINE / 1024
+    )
 }
 
 /// Consecutive whole lines of the input.
@@ -149,6 +179,9 @@ struct Request<'a> {
 
 /// Appends the JSON line answering request line `number` to `out`.
 fn answer_line(env: &Environment, number: usize, line: &[u8], now: i64, out: &mut Vec<u8>) {
+    if line.len() > MAX_LINE {
+        return write_refusal(out, None, number, &too_long());
+    }
     // Text checked once as a whole reads faster than string by string; a line that is not
     // UTF-8 is read as bytes, for the parser's own words on where it goes wrong.
     let parsed = match std::str::from_utf8(line) {
@@ -371,8 +404,9 @@ mod tests {
         }
     }
 
-    /// A line longer than a block, read in small pieces, and a last line with no line end: every
-    /// line answered once, in order, with its number.
+    /// Lines too long to answer (longer than a block, or only than the limit), read in small
+    /// pieces, and a last line with no line end: every line answered once, in order, with its
+    /// number, and the long ones refused.
     #[test]
     fn every_line_is_answered_in_order_whatever_its_length() {
         let env = Environment {
@@ -380,8 +414,9 @@ mod tests {
             flags: Default::default(),
         };
         let long = "x".repeat(BLOCK + BLOCK / 2);
+        let over = "y".repeat(MAX_LINE);
         let input = format!(
-            "{{\"flag\":\"a\"}}\r\n{{\"flag\":\"{long}\"}}\n\nnot json\n{{\"flag\":\"b\"}}"
+            "{{\"flag\":\"a\"}}\r\n{{\"flag\":\"{long}\"}}\n{{\"flag\":\"{over}\"}}\n\nnot json\n{{\"flag\":\"b\"}}"
         );
         let mut out = Vec::new();
         let reader = Trickle {
@@ -395,10 +430,16 @@ mod tests {
             .map(|l| serde_json::from_slice(l).expect("an answer is JSON"))
             .collect();
         let numbers: Vec<_> = lines.iter().map(|l| l["line"].as_u64()).collect();
-        assert_eq!(numbers, [Some(1), Some(2), Some(3), Some(4), Some(5)]);
+        assert_eq!(
+            numbers,
+            [Some(1), Some(2), Some(3), Some(4), Some(5), Some(6)]
+        );
         assert_eq!(lines[0]["flag"], "a");
-        assert_eq!(lines[1]["flag"].as_str().map(str::len), Some(long.len()));
-        assert_eq!(lines[4]["flag"], "b");
+        for refused in &lines[1..3] {
+            let error = refused["error"].as_str().unwrap_or_default();
+            assert!(error.contains("longer than 1024 KiB"), "{error}");
+        }
+        assert_eq!(lines[5]["flag"], "b");
     }
 
     #[test]
