@@ -22,6 +22,21 @@ pub enum HistoryError {
     NeverHeld { path: String, version: String },
     #[error("{path} did not exist at {rev}")]
     Absent { path: String, rev: String },
+    #[error("\"{flag}\" in {env} has no state matching {at:?} in its history")]
+    NoState {
+        flag: String,
+        env: String,
+        at: String,
+    },
+    #[error("\"{flag}\" had been deleted from {env} at {at} (commit {commit})")]
+    Deleted {
+        flag: String,
+        env: String,
+        at: String,
+        commit: String,
+    },
+    #[error("{path} is missing from commit {commit}")]
+    Missing { path: String, commit: String },
 }
 
 /// How a commit changed one flag file.
@@ -424,6 +439,76 @@ pub fn state_at(git: &Git, path: &str, to: &str) -> Result<(CommitInfo, Vec<u8>)
             rev: to.to_owned(),
         }),
     }
+}
+
+/// Flag `flag` in `env` as it was at `at`, from its history `entries` (newest first, as
+/// `of_flag` gives them): the commit that left it so, its change there, and the file's bytes.
+/// `at` is a version (the newest commit holding it), a date (`YYYY-MM-DD`: the end of that day,
+/// UTC; or RFC 3339), or a revision (the newest change it contains, by ancestry, not by clock).
+pub fn flag_at<'e>(
+    git: &Git,
+    entries: &'e [Entry],
+    flag: &str,
+    env: &str,
+    at: &str,
+) -> Result<(&'e Entry, &'e FlagChange, Vec<u8>), HistoryError> {
+    // Newest first: the file as each commit left it.
+    let states: Vec<(&Entry, &FlagChange)> = entries
+        .iter()
+        .flat_map(|e| {
+            e.changes
+                .iter()
+                .filter(|c| c.flag == flag && c.env == env)
+                .map(move |c| (e, c))
+        })
+        .collect();
+    let wanted = if semver::Version::parse(at).is_ok() {
+        states
+            .iter()
+            .find(|(_, c)| c.version.to.as_deref() == Some(at))
+    } else if let Some(instant) = instant(at) {
+        states.iter().find(|(e, _)| e.commit.time <= instant)
+    } else {
+        let commit = git.resolve(at)?;
+        let mut found = None;
+        for state in &states {
+            if git.contains(&commit.id, &state.0.commit.id)? {
+                found = Some(state);
+                break;
+            }
+        }
+        found
+    };
+    let Some(&(entry, change)) = wanted else {
+        return Err(HistoryError::NoState {
+            flag: flag.to_owned(),
+            env: env.to_owned(),
+            at: at.to_owned(),
+        });
+    };
+    if change.kind == ChangeKind::Deleted {
+        return Err(HistoryError::Deleted {
+            flag: flag.to_owned(),
+            env: env.to_owned(),
+            at: at.to_owned(),
+            commit: entry.commit.id[..12].to_owned(),
+        });
+    }
+    let Some(bytes) = git.file_at(&entry.commit.id, &change.path)? else {
+        return Err(HistoryError::Missing {
+            path: change.path.clone(),
+            commit: entry.commit.id.clone(),
+        });
+    };
+    Ok((entry, change, bytes))
+}
+
+/// `YYYY-MM-DD` (the end of that day, UTC) or an RFC 3339 time.
+fn instant(text: &str) -> Option<jiff::Timestamp> {
+    if let Some(date) = crate::time::Date::parse(text) {
+        return Some(date.end());
+    }
+    text.parse().ok()
 }
 
 /// The history of flag `name` in `envs`, newest first: through the files it has now, or, where
