@@ -84,6 +84,63 @@ pub struct FlagChange {
 }
 
 impl FlagChange {
+    /// `1.2.0 → 1.3.0, enabled → off`, `created at 0.1.0`, `moved from …`.
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        match self.kind {
+            ChangeKind::Created => parts.push(format!(
+                "created at {}",
+                self.version.to.clone().unwrap_or_default()
+            )),
+            ChangeKind::Deleted => parts.push("deleted".to_owned()),
+            ChangeKind::Renamed => parts.push(format!(
+                "moved from {}",
+                self.old_path.clone().unwrap_or_default()
+            )),
+            ChangeKind::Updated => {}
+        }
+        let kept = matches!(self.kind, ChangeKind::Updated | ChangeKind::Renamed);
+        if kept && self.version.changed() {
+            parts.push(format!(
+                "{} → {}",
+                self.version.from.as_deref().unwrap_or("?"),
+                self.version.to.as_deref().unwrap_or("?")
+            ));
+        }
+        if kept && self.enabled.changed() {
+            let word = |b: Option<bool>| match b {
+                Some(true) => "on",
+                Some(false) => "off",
+                None => "?",
+            };
+            parts.push(format!(
+                "{} → {}",
+                word(self.enabled.from),
+                word(self.enabled.to)
+            ));
+        }
+        if kept && self.lifecycle.changed() {
+            parts.push(format!(
+                "lifecycle {} → {}",
+                self.lifecycle.from.as_deref().unwrap_or("?"),
+                self.lifecycle.to.as_deref().unwrap_or("?")
+            ));
+        }
+        let others: Vec<&str> = self
+            .fields
+            .iter()
+            .map(String::as_str)
+            .filter(|f| !matches!(*f, "version" | "enabled" | "lifecycle"))
+            .collect();
+        if kept && !others.is_empty() {
+            parts.push(others.join(", "));
+        }
+        if self.unparsable {
+            parts.push("(unparsable file)".to_owned());
+        }
+        parts.join("; ")
+    }
+
     /// Whether only state fields changed.
     pub fn state_only(&self) -> bool {
         !self.fields.is_empty()
@@ -509,6 +566,51 @@ fn instant(text: &str) -> Option<jiff::Timestamp> {
         return Some(date.end());
     }
     text.parse().ok()
+}
+
+/// The columns of a flag's log, one row a change (`log_row`).
+pub const LOG_COLUMNS: [&str; 6] = ["COMMIT", "DATE", "AUTHOR", "ENV", "CHANGE", "REASON"];
+
+/// The changes to flag `flag` in `envs` among `entries`, each with the test outcome recorded on
+/// its commit as a note under `notes_ref` (by `flagctl test --record`).
+pub fn log_of<'e>(
+    git: &Git,
+    entries: &'e [Entry],
+    flag: &str,
+    envs: &[&str],
+    notes_ref: &str,
+) -> Vec<(&'e Entry, &'e FlagChange, Option<String>)> {
+    let mut listed = Vec::new();
+    for entry in entries {
+        for change in entry
+            .changes
+            .iter()
+            .filter(|c| c.flag == flag && envs.contains(&c.env.as_str()))
+        {
+            let tests = git
+                .note_of(notes_ref, &entry.commit.id)
+                .map(|n| n.trim().trim_start_matches("flagctl test: ").to_owned());
+            listed.push((entry, change, tests));
+        }
+    }
+    listed
+}
+
+/// The log's row of `change` made by `entry`'s commit, with its recorded test outcome.
+pub fn log_row(entry: &Entry, change: &FlagChange, tests: Option<&str>) -> Vec<String> {
+    let reason = entry.trailer("Flagctl-Reason").unwrap_or_default();
+    vec![
+        entry.commit.id[..12].to_owned(),
+        entry.commit.time.strftime("%Y-%m-%d %H:%M").to_string(),
+        entry.commit.author.clone(),
+        change.env.clone(),
+        change.summary(),
+        match tests {
+            Some(t) if reason.is_empty() => format!("[tests {t}]"),
+            Some(t) => format!("{reason} [tests {t}]"),
+            None => reason.to_owned(),
+        },
+    ]
 }
 
 /// The history of flag `name` in `envs`, newest first: through the files it has now, or, where
