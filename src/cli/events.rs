@@ -5,9 +5,8 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
-use super::{Global, Outcome, printed, progress};
+use super::{Global, Outcome, printed};
 use crate::events::{self, Delivered, Webhook};
-use crate::history;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -34,7 +33,6 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     // Sequence numbers count every event from the first commit, and the edge of a shallow clone
     // would read as every flag created.
     git.whole_history("events are numbered from the first commit")?;
-    let flags_dir = repo.flags_path();
     let after = match &args.since {
         Some(rev) => match git.first_parent_position(rev)? {
             Some(position) => Some(position),
@@ -44,9 +42,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         },
         None => None,
     };
-    let bar = progress("reading history");
-    let entries = history::walk(&git, &flags_dir, None, &|n| bar.set_position(n))?;
-    bar.finish_and_clear();
+    let entries = super::flag_history(&git, &repo, None)?;
     let lines = events::events(&entries, after)?;
     let Some(url) = &args.post else {
         let mut out = std::io::stdout().lock();
@@ -70,19 +66,6 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         eprintln!("delivered {delivered} events to {shown}");
         return Ok(Outcome::Clean);
     };
-    let since = failure
-        .resume
-        .map(|commit| format!("--since {commit} "))
-        .unwrap_or_default();
     // The command could not do its work: an error (exit 2), not a finding.
-    bail!(
-        "delivering event {} to {shown} failed after {} ({}); {delivered} delivered; resume with: flagctl events {since}--post {shown}",
-        failure.sequence,
-        if failure.attempts == 1 {
-            "1 attempt".to_owned()
-        } else {
-            format!("{} attempts", failure.attempts)
-        },
-        failure.last_error
-    )
+    bail!("{}", failure.explain(delivered, &shown))
 }

@@ -47,6 +47,28 @@ pub struct Failure {
     pub resume: Option<String>,
 }
 
+impl Failure {
+    /// What went wrong, after `delivered` events reached `shown` (the webhook's URL, redacted),
+    /// and the command that resumes where it stopped.
+    pub fn explain(&self, delivered: usize, shown: &str) -> String {
+        let since = self
+            .resume
+            .as_ref()
+            .map(|commit| format!("--since {commit} "))
+            .unwrap_or_default();
+        format!(
+            "delivering event {} to {shown} failed after {} ({}); {delivered} delivered; resume with: flagctl events {since}--post {shown}",
+            self.sequence,
+            if self.attempts == 1 {
+                "1 attempt".to_owned()
+            } else {
+                format!("{} attempts", self.attempts)
+            },
+            self.last_error
+        )
+    }
+}
+
 /// Posts each event of `lines` in order, stopping at the first that fails every attempt.
 pub fn deliver(hook: &Webhook, lines: &[Delivery]) -> Delivered {
     let agent: ureq::Agent = ureq::Agent::config_builder()
