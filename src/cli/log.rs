@@ -21,7 +21,13 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         None => repo.config.environment_names(),
     };
     let entries = history::of_flag(&git, &repo, &args.flag, &envs)?;
-    let listed = history::log_of(&git, &entries, &args.flag, &envs, super::test::NOTES_REF);
+    let listed = history::log_of(
+        &git,
+        &entries,
+        &args.flag,
+        &envs,
+        crate::eval::spec::NOTES_REF,
+    );
     if listed.is_empty() {
         anyhow::bail!(
             "no history for \"{}\"{}: it was never committed",

@@ -8,9 +8,6 @@ use super::{Global, Outcome, printed};
 use crate::eval::spec;
 use crate::report::{self, Format, Report};
 
-/// Where `--record` keeps test outcomes: a git note on the commit tested.
-pub const NOTES_REF: &str = "refs/notes/flagctl-tests";
-
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Spec files or folders (default: `tests_dir` of flagctl.yaml, `tests/flags`)
@@ -35,7 +32,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let outcome = spec::run_files(&repo, &specs, &envs, now)?;
     if args.record {
         let git = super::git_of(&repo)?;
-        git.note_head(NOTES_REF, &outcome.note(specs.len()))
+        git.note_head(spec::NOTES_REF, &outcome.note(specs.len()))
             .context("recording the outcome")?;
     }
     let counts = crate::finding::Counts::of(&outcome.findings);

@@ -214,7 +214,7 @@ impl<'a> Inputs<'a> {
             Some(git) => {
                 let head = git.head()?;
                 let tests = git
-                    .newest_note(tests::NOTES_REF, TEST_NOTES_DEPTH)?
+                    .newest_note(crate::eval::spec::NOTES_REF, TEST_NOTES_DEPTH)?
                     .map(|(commit, behind, note)| TestRun::read(commit, behind, &note));
                 let head = Head {
                     commit: head.id,

@@ -7,9 +7,6 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::Value as Json;
 
-/// Where `flagctl test --record` keeps its results.
-pub const NOTES_REF: &str = "refs/notes/flagctl-tests";
-
 /// Passed and failed tests of a flag.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Tally {

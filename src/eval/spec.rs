@@ -22,6 +22,10 @@ use crate::finding::{Finding, Severity};
 use crate::repo::Repository;
 use crate::yaml::{Node, Pos};
 
+/// Where `flagctl test --record` keeps test outcomes: a git note on the commit tested, which
+/// `log` and `report` read back.
+pub const NOTES_REF: &str = "refs/notes/flagctl-tests";
+
 /// Flag tests' finding codes.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumIter, strum::EnumMessage,
