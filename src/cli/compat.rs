@@ -40,34 +40,10 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     }
     let env = crate::eval::load(&repo, &args.env)?;
     let (flags, findings) = compat::judge(&env, &versions);
-    let cell = |ok: &Option<bool>| match ok {
-        Some(true) => "yes",
-        Some(false) => "no",
-        None => "invalid range",
-    };
-    let rows = flags
-        .iter()
-        .filter(|f| args.matrix || f.excludes_any())
-        .map(|f| {
-            let mut row = vec![
-                f.flag.clone(),
-                f.requires.clone().unwrap_or_else(|| "any".to_owned()),
-            ];
-            row.extend(f.usable.iter().map(|u| cell(u).to_owned()));
-            row
-        })
-        .collect();
-    let mut columns = vec!["flag", "requires"];
-    // Table headers are static text; a handful of version headers live until the process ends.
-    columns.extend(
-        versions
-            .iter()
-            .map(|v| &*Box::leak(format!("app {v}").into_boxed_str())),
-    );
     let table = Table {
         key: "compat",
-        columns,
-        rows,
+        columns: compat::columns(&versions),
+        rows: compat::rows(&flags, args.matrix),
         listing: Listing::Compat {
             flags: &flags,
             versions: &versions,

@@ -72,3 +72,36 @@ pub fn judge(
     }
     (flags, findings)
 }
+
+/// The table's columns: the flag, its range, and one per app version. Table headers are static
+/// text; a handful of version headers live until the process ends.
+pub fn columns(versions: &[semver::Version]) -> Vec<&'static str> {
+    let mut columns = vec!["flag", "requires"];
+    columns.extend(
+        versions
+            .iter()
+            .map(|v| &*Box::leak(format!("app {v}").into_boxed_str())),
+    );
+    columns
+}
+
+/// The table's rows: every flag with `matrix`, else the flags some version cannot use.
+pub fn rows(flags: &[Compatibility], matrix: bool) -> Vec<Vec<String>> {
+    let cell = |ok: &Option<bool>| match ok {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "invalid range",
+    };
+    flags
+        .iter()
+        .filter(|f| matrix || f.excludes_any())
+        .map(|f| {
+            let mut row = vec![
+                f.flag.clone(),
+                f.requires.clone().unwrap_or_else(|| "any".to_owned()),
+            ];
+            row.extend(f.usable.iter().map(|u| cell(u).to_owned()));
+            row
+        })
+        .collect()
+}
