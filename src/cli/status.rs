@@ -50,26 +50,12 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     // The report is built from the rows and findings alone.
     let files = inventory.files;
     drop(inventory);
-    let named = |name: &str| args.flags.is_empty() || args.flags.iter().any(|f| name.contains(f));
-    // A flag none of whose files could be read has no row, but its findings are still shown.
-    let without_row: std::collections::HashSet<String> = drift
-        .findings
-        .iter()
-        .filter_map(|f| f.flag.clone())
-        .filter(|name| !rows.iter().any(|r| &r.name == name))
-        .collect();
-    rows.retain(|row| named(&row.name) && (!args.drift_only || row.drifts()));
-    for row in &mut rows {
-        row.environments.retain(|c| shown.contains(&c.env.as_str()));
-    }
-    // What is shown is what is reported, counted and judged.
-    let shown_flags: std::collections::HashSet<&str> =
-        rows.iter().map(|r| r.name.as_str()).collect();
-    drift.findings.retain(|f| {
-        f.flag.as_deref().is_none_or(|name| {
-            shown_flags.contains(name) || (without_row.contains(name) && named(name))
-        }) && f.env.as_deref().is_none_or(|env| shown.contains(&env))
-    });
+    let selection = drift::Selection {
+        flags: &args.flags,
+        envs: &shown,
+        drift_only: args.drift_only,
+    };
+    selection.apply(&mut rows, &mut drift.findings);
     let in_sync = rows.iter().filter(|r| r.in_sync()).count();
     let pending = rows.iter().filter(|r| r.pending()).count();
     let report =

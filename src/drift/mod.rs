@@ -16,7 +16,7 @@ use crate::inventory::{Category, FlagFile, Inventory, category};
 use crate::lint::{FlagName, duplicate_names};
 use crate::time::Lifetime;
 
-pub use status::{Cell, StatusRow, matrix};
+pub use status::{Cell, Selection, StatusRow, matrix};
 
 /// Two environments compared, upstream first.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! The flag × environment matrix of `flagctl status`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use serde::Serialize;
 
@@ -122,4 +122,41 @@ pub fn matrix(inventory: &Inventory, envs: &[&str], drift: &Drift) -> Vec<Status
             }
         })
         .collect()
+}
+
+/// What `status` shows: flags by name, environments, and whether only drift.
+pub struct Selection<'a> {
+    /// Texts a shown flag's name contains (any of them; none: every flag).
+    pub flags: &'a [String],
+    /// The environments shown, in chain order.
+    pub envs: &'a [&'a str],
+    pub drift_only: bool,
+}
+
+impl Selection<'_> {
+    fn named(&self, name: &str) -> bool {
+        self.flags.is_empty() || self.flags.iter().any(|f| name.contains(f.as_str()))
+    }
+
+    /// Keeps the rows and cells shown, and the findings of what is shown: what is shown is what
+    /// is reported, counted and judged. A flag none of whose files could be read has no row,
+    /// but its findings are still shown.
+    pub fn apply(&self, rows: &mut Vec<StatusRow>, findings: &mut Vec<crate::finding::Finding>) {
+        let without_row: HashSet<String> = findings
+            .iter()
+            .filter_map(|f| f.flag.clone())
+            .filter(|name| !rows.iter().any(|r| &r.name == name))
+            .collect();
+        rows.retain(|row| self.named(&row.name) && (!self.drift_only || row.drifts()));
+        for row in rows.iter_mut() {
+            row.environments
+                .retain(|c| self.envs.contains(&c.env.as_str()));
+        }
+        let shown_flags: HashSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+        findings.retain(|f| {
+            f.flag.as_deref().is_none_or(|name| {
+                shown_flags.contains(name) || (without_row.contains(name) && self.named(name))
+            }) && f.env.as_deref().is_none_or(|env| self.envs.contains(&env))
+        });
+    }
 }
