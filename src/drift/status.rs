@@ -142,10 +142,12 @@ impl Selection<'_> {
     /// is reported, counted and judged. A flag none of whose files could be read has no row,
     /// but its findings are still shown.
     pub fn apply(&self, rows: &mut Vec<StatusRow>, findings: &mut Vec<crate::finding::Finding>) {
+        let with_row: HashSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();
         let without_row: HashSet<String> = findings
             .iter()
-            .filter_map(|f| f.flag.clone())
-            .filter(|name| !rows.iter().any(|r| &r.name == name))
+            .filter_map(|f| f.flag.as_deref())
+            .filter(|name| !with_row.contains(name))
+            .map(str::to_owned)
             .collect();
         rows.retain(|row| self.named(&row.name) && (!self.drift_only || row.drifts()));
         for row in rows.iter_mut() {
