@@ -303,7 +303,7 @@ fn count_flags(
 struct Aged<'a> {
     /// Its finding.
     index: usize,
-    /// The upstream file, held since when (at `version`, if given)?
+    /// The upstream file, held since when (at `version`, if given: the version it holds)?
     file: &'a FlagFile,
     version: Option<String>,
     max_lag: Option<Lifetime>,
@@ -634,32 +634,34 @@ fn date_pending(
     if aged.is_empty() {
         return Ok(());
     }
-    let queries: Vec<HeldQuery> = aged
-        .iter()
-        .map(|a| HeldQuery {
-            path: a.file.path.clone(),
-            version: a.version.clone(),
-        })
-        .collect();
+    let query = |a: &Aged, blob: Option<String>| HeldQuery {
+        path: a.file.path.clone(),
+        version: a.version.clone(),
+        blob,
+    };
     let answers = match ages {
-        Ages::Known(since) => queries.iter().map(since).collect(),
+        Ages::Known(since) => aged.iter().map(|a| since(&query(a, None))).collect(),
         Ages::Git(Some(git)) => {
-            // A committed file is most often the file as it is: its version is known without
-            // parsing it again (read in parallel here, compared byte for byte there).
-            let known: HashMap<Vec<u8>, String> = aged
+            // A committed file is most often the file as it is: the blob id of its bytes (read
+            // again, in parallel) finds it in HEAD without reading the committed copy. Only a
+            // version asked for needs it: any committed file answers the others.
+            let queries: Vec<HeldQuery> = aged
                 .par_iter()
-                .filter_map(|a| {
-                    let bytes = inventory.bytes(a.file)?;
-                    Some((bytes, a.file.digest.version.to_string()))
+                .map(|a| {
+                    let blob = a
+                        .version
+                        .as_ref()
+                        .and_then(|_| inventory.bytes(a.file))
+                        .map(|bytes| Git::blob_id(&bytes));
+                    query(a, blob)
                 })
                 .collect();
-            git.held_since(&queries, |bytes| match known.get(bytes) {
-                Some(version) => Some(version.clone()),
-                None => crate::repo::parse_bytes("", bytes).ok().and_then(|p| {
+            git.held_since(&queries, |bytes| {
+                crate::repo::parse_bytes("", bytes).ok().and_then(|p| {
                     p.root
                         .get("version")
                         .and_then(|v| v.as_str().map(str::to_owned))
-                }),
+                })
             })?
         }
         Ages::Git(None) => vec![Since::Unknown(Unknown::NoHistory); aged.len()],
