@@ -150,47 +150,69 @@ pub fn compare_aged(
     let by_env = one_file_per_name(inventory, &mut findings);
     let active = allowances(config, now, &mut findings);
     let all_names: BTreeSet<&str> = inventory.flags.iter().map(FlagFile::name).collect();
-    let mut tally = Tally {
-        findings,
-        show_fields: detail == Detail::Fields,
-        ..Tally::default()
-    };
     let left_out: HashSet<(&str, &str)> = inventory
         .left_out
         .iter()
         .map(|(env, name)| (env.as_str(), name.as_str()))
         .collect();
-    for pair in pairs {
-        let max_lag = config.environment(&pair.downstream).and_then(|e| e.max_lag);
-        for &name in &all_names {
-            let broken = |env: &str| left_out.contains(&(env, name));
-            if broken(&pair.upstream) || broken(&pair.downstream) {
-                // Its findings say why; drift is not guessed at.
-                continue;
-            }
-            let up = by_env.get(&(pair.upstream.as_str(), name)).copied();
-            let down = by_env.get(&(pair.downstream.as_str(), name)).copied();
-            match (up, down) {
-                (None, None) => {}
-                (Some(up), None) => tally.unpromoted(pair, name, up, max_lag),
-                (None, Some(down)) => tally.orphan(pair, name, down),
-                (Some(up), Some(down)) => {
-                    if !inventory.same_bytes(up, down) {
-                        tally.differing(pair, name, up, down, max_lag, &active);
+    let names: Vec<&str> = all_names.iter().copied().collect();
+    // Each flag is compared on its own, all flags in parallel; the findings are put in their
+    // order (pair, flag, code) at the end.
+    let tallies: Vec<Tally> = names
+        .par_iter()
+        .map(|&name| {
+            let mut tally = Tally {
+                show_fields: detail == Detail::Fields,
+                ..Tally::default()
+            };
+            for pair in pairs {
+                let broken = |env: &str| left_out.contains(&(env, name));
+                if broken(&pair.upstream) || broken(&pair.downstream) {
+                    // Its findings say why; drift is not guessed at.
+                    continue;
+                }
+                let max_lag = config.environment(&pair.downstream).and_then(|e| e.max_lag);
+                let up = by_env.get(&(pair.upstream.as_str(), name)).copied();
+                let down = by_env.get(&(pair.downstream.as_str(), name)).copied();
+                match (up, down) {
+                    (None, None) => {}
+                    (Some(up), None) => tally.unpromoted(pair, name, up, max_lag),
+                    (None, Some(down)) => tally.orphan(pair, name, down),
+                    (Some(up), Some(down)) => {
+                        if !inventory.same_bytes(up, down) {
+                            tally.differing(pair, name, up, down, max_lag, &active);
+                        }
                     }
                 }
             }
-        }
-    }
+            tally
+        })
+        .collect();
 
-    let Tally {
-        mut findings,
-        unsynced,
-        pending,
-        aged,
-        deferred,
-        ..
-    } = tally;
+    let mut unsynced: BTreeSet<&str> = BTreeSet::new();
+    let mut pending: BTreeSet<&str> = BTreeSet::new();
+    let mut aged = Vec::new();
+    let mut deferred = Vec::new();
+    for (name, tally) in names.iter().zip(tallies) {
+        let base = findings.len();
+        if tally.unsynced {
+            unsynced.insert(name);
+        }
+        if tally.pending {
+            pending.insert(name);
+        }
+        aged.extend(tally.aged.into_iter().map(|a| Aged {
+            index: a.index + base,
+            ..a
+        }));
+        deferred.extend(
+            tally
+                .deferred
+                .into_iter()
+                .map(|(index, up, down, fields)| (index + base, up, down, fields)),
+        );
+        findings.extend(tally.findings);
+    }
     if !deferred.is_empty() {
         // Field values for all findings at once, in parallel, after the comparison.
         let values: Vec<(usize, FieldValues)> = deferred
@@ -309,15 +331,15 @@ struct Aged<'a> {
     max_lag: Option<Lifetime>,
 }
 
-/// What the comparison has found so far.
+/// What the comparison of one flag has found.
 #[derive(Default)]
 struct Tally<'a> {
     findings: Vec<Finding>,
-    /// Flags with drift.
-    unsynced: BTreeSet<&'a str>,
-    /// Flags waiting for a promotion.
-    pending: BTreeSet<&'a str>,
-    /// Pending promotions whose age decides their severity: (finding index, query, max lag).
+    /// Whether the flag has drift.
+    unsynced: bool,
+    /// Whether the flag waits for a promotion.
+    pending: bool,
+    /// Pending promotions whose age decides their severity.
     aged: Vec<Aged<'a>>,
     /// Whether findings show the values of the fields that differ (`Detail::Fields`).
     show_fields: bool,
@@ -334,7 +356,7 @@ impl<'a> Tally<'a> {
         up: &'a FlagFile,
         max_lag: Option<Lifetime>,
     ) {
-        self.pending.insert(name);
+        self.pending = true;
         let f = finding(
             Code::Unpromoted,
             format!(
@@ -360,7 +382,7 @@ impl<'a> Tally<'a> {
 
     /// The flag is downstream only.
     fn orphan(&mut self, pair: &Pair, name: &'a str, down: &'a FlagFile) {
-        self.unsynced.insert(name);
+        self.unsynced = true;
         self.findings.push(
             finding(
                 Code::Orphan,
@@ -401,7 +423,7 @@ impl<'a> Tally<'a> {
         };
         let has = |category: Category| differing.iter().any(|(_, c)| *c == category);
         if d < u {
-            self.pending.insert(name);
+            self.pending = true;
             let f = finding(
                 Code::Behind,
                 format!(
@@ -424,7 +446,7 @@ impl<'a> Tally<'a> {
             });
             self.push(f, up, down, select(|c| c != Category::State));
         } else if d > u {
-            self.unsynced.insert(name);
+            self.unsynced = true;
             let f = finding(
                 Code::Ahead,
                 format!(
@@ -441,7 +463,7 @@ impl<'a> Tally<'a> {
             ));
             self.push(f, up, down, select(|c| c != Category::State));
         } else if has(Category::Contract) {
-            self.unsynced.insert(name);
+            self.unsynced = true;
             let f = finding(
                 Code::ContractMismatch,
                 format!(
@@ -456,7 +478,7 @@ impl<'a> Tally<'a> {
             self.push(f, up, down, select(|c| c == Category::Contract));
             return;
         } else if has(Category::Metadata) {
-            self.unsynced.insert(name);
+            self.unsynced = true;
             let f = finding(
                 Code::Metadata,
                 format!(
@@ -504,7 +526,7 @@ impl<'a> Tally<'a> {
                 name,
             ),
             None => {
-                self.unsynced.insert(name);
+                self.unsynced = true;
                 finding(
                     Code::State,
                     format!(
