@@ -20,7 +20,7 @@ Fix: delete or rename one of the two files.",
 pub fn check(names: &[FlagName<'_>], out: &mut Vec<Finding>) {
     let mut first: HashMap<(&str, &str), &FlagName> = HashMap::with_capacity(names.len());
     let mut sorted: Vec<&FlagName> = names.iter().collect();
-    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    sorted.sort_by(|a, b| a.path.cmp(b.path));
     for flag in sorted {
         if let Some(original) = first.get(&(flag.env, flag.name)) {
             out.push(
@@ -32,7 +32,7 @@ pub fn check(names: &[FlagName<'_>], out: &mut Vec<Finding>) {
                         flag.name, original.path
                     ),
                 )
-                .at(&flag.path, flag.pos)
+                .at(flag.path, flag.pos)
                 .in_flag(Some(flag.name), Some(flag.env))
                 .help("a flag lives in one file per environment; remove or rename one of them"),
             );
