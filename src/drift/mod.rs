@@ -149,13 +149,14 @@ pub fn compare_aged(
     let mut findings = inventory.findings.clone();
     let by_env = one_file_per_name(inventory, &mut findings);
     let active = allowances(config, now, &mut findings);
-    let all_names: BTreeSet<&str> = inventory.flags.iter().map(FlagFile::name).collect();
     let left_out: HashSet<(&str, &str)> = inventory
         .left_out
         .iter()
         .map(|(env, name)| (env.as_str(), name.as_str()))
         .collect();
-    let names: Vec<&str> = all_names.iter().copied().collect();
+    let mut names: Vec<&str> = inventory.flags.iter().map(FlagFile::name).collect();
+    names.sort_unstable();
+    names.dedup();
     // Each flag is compared on its own, all flags in parallel; the findings are put in their
     // order (pair, flag, code) at the end.
     let tallies: Vec<Tally> = names
@@ -224,7 +225,7 @@ pub fn compare_aged(
         }
     }
     date_pending(inventory, &mut findings, &aged, ages, now)?;
-    let (in_sync, pending) = count_flags(&findings, &all_names, &unsynced, &pending);
+    let (in_sync, pending) = count_flags(&findings, &names, &unsynced, &pending);
     // An entry for a drift code matches nothing only where the whole chain was compared.
     let whole_chain = pairs.iter().map(|p| (&p.upstream, &p.downstream)).eq(config
         .environments
@@ -253,9 +254,9 @@ fn one_file_per_name<'a>(
         .flags
         .iter()
         .map(|f| FlagName {
-            name: f.name().to_owned(),
-            env: f.env.clone(),
-            path: f.path.clone(),
+            name: f.name(),
+            env: &f.env,
+            path: &f.path,
             pos: f.digest.name_pos,
         })
         .collect();
@@ -304,7 +305,7 @@ fn allowances<'a>(
 /// promotion, neither counting a flag with an error.
 fn count_flags(
     findings: &[Finding],
-    all_names: &BTreeSet<&str>,
+    all_names: &[&str],
     unsynced: &BTreeSet<&str>,
     pending: &BTreeSet<&str>,
 ) -> (usize, usize) {
