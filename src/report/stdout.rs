@@ -10,6 +10,7 @@ use std::io::{self, StdoutLock, Write};
 
 use anstream::adapter::StripBytes;
 use memchr::memchr;
+use rayon::prelude::*;
 
 use super::ColorChoice;
 
@@ -133,6 +134,37 @@ fn sgr_len(bytes: &[u8]) -> Option<usize> {
         .iter()
         .position(|&b| !matches!(b, b'0'..=b'9' | b';'))?;
     (params[end] == b'm').then_some(end + 3)
+}
+
+/// Writes `count` items to `out` in order, each as `render` writes item `i` (it may look at its
+/// neighbours), rendered across the cores: items are cut into chunks, and a window of chunks is
+/// rendered at a time so that memory stays a window's worth however long the report.
+pub fn write_ordered(
+    out: &mut impl Write,
+    count: usize,
+    render: impl Fn(&mut Vec<u8>, usize) -> io::Result<()> + Sync,
+) -> io::Result<()> {
+    /// Items rendered into one buffer by one thread.
+    const CHUNK: usize = 128;
+    /// Chunks rendered before they are written.
+    const WINDOW: usize = 16 * CHUNK;
+    for start in (0..count).step_by(WINDOW) {
+        let blocks = (start..count.min(start + WINDOW))
+            .into_par_iter()
+            .chunks(CHUNK)
+            .map(|items| {
+                let mut block = Vec::new();
+                for i in items {
+                    render(&mut block, i)?;
+                }
+                Ok(block)
+            })
+            .collect::<io::Result<Vec<Vec<u8>>>>()?;
+        for block in blocks {
+            out.write_all(&block)?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
