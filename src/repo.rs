@@ -3,6 +3,8 @@
 
 use std::path::{Component, Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::config::{CONFIG_FILE, Config, ConfigError};
 use crate::finding::{Code, Finding, Severity};
 use crate::yaml::{self, Node, Pos, Value};
@@ -195,63 +197,84 @@ impl Repository {
             .map_err(|e| unreadable(dir, e))?;
         entries.sort_by_key(std::fs::DirEntry::file_name);
         let top_linked = std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink());
+        // What each entry asks for, in name order; environment folders are then walked in
+        // parallel, and the first problem in name order is the one reported.
+        let mut steps: Vec<Step> = Vec::new();
         for entry in entries {
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
             if name.starts_with('.') {
                 continue;
             }
-            let file_type = entry.file_type().map_err(|e| unreadable(&path, e))?;
+            let file_type = match entry.file_type() {
+                Ok(file_type) => file_type,
+                Err(e) => {
+                    steps.push(Step::Fail(unreadable(&path, e)));
+                    break;
+                }
+            };
             let is_dir = file_type.is_dir() || (file_type.is_symlink() && path.is_dir());
             if is_dir {
                 if self.config.environment(&name).is_none() {
-                    let known = self.config.environment_names().join(", ");
-                    let hint = if self.config.explicit_environments {
-                        " — list it under `environments:` in flagctl.yaml, or move it".to_owned()
-                    } else {
-                        " — without flagctl.yaml the environments are dev, staging and prod; add a flagctl.yaml listing yours".to_owned()
-                    };
-                    return Err(RepoError::UnknownEnvironment {
-                        path: self.relative(&path),
-                        known: if known.is_empty() {
-                            "none".to_owned()
-                        } else {
-                            known
-                        },
-                        hint,
-                    });
+                    steps.push(Step::Fail(self.unknown_environment(&path)));
+                    break;
                 }
                 if file_type.is_symlink() && self.escaping_target(&path).is_some() {
-                    out.push(self.source(&path, kind, Some(&name), true));
+                    steps.push(Step::File(self.source(&path, kind, Some(&name), true)));
                     continue;
                 }
-                self.walk_tree(
-                    &path,
-                    kind,
-                    Some(&name),
-                    top_linked || file_type.is_symlink(),
-                    out,
-                )?;
+                let linked = top_linked || file_type.is_symlink();
+                steps.push(Step::Walk(path, name, linked));
             } else if is_yaml(&path) {
                 match kind {
                     FileKind::Segment => {
-                        out.push(self.source(
-                            &path,
-                            kind,
-                            None,
-                            top_linked || file_type.is_symlink(),
-                        ));
+                        let linked = top_linked || file_type.is_symlink();
+                        steps.push(Step::File(self.source(&path, kind, None, linked)));
                     }
                     FileKind::Flag => {
-                        return Err(RepoError::StrayFile {
+                        steps.push(Step::Fail(RepoError::StrayFile {
                             path: self.relative(&path),
                             dir: self.config.flags_dir.display().to_string(),
-                        });
+                        }));
+                        break;
                     }
                 }
             }
         }
+        let walked: Vec<Result<Vec<SourceFile>, RepoError>> = steps
+            .into_par_iter()
+            .map(|step| match step {
+                Step::File(file) => Ok(vec![file]),
+                Step::Fail(e) => Err(e),
+                Step::Walk(path, env, linked) => {
+                    let mut files = Vec::new();
+                    self.walk_tree(&path, kind, Some(&env), linked, &mut files)?;
+                    Ok(files)
+                }
+            })
+            .collect();
+        for files in walked {
+            out.extend(files?);
+        }
         Ok(())
+    }
+
+    fn unknown_environment(&self, path: &Path) -> RepoError {
+        let known = self.config.environment_names().join(", ");
+        let hint = if self.config.explicit_environments {
+            " — list it under `environments:` in flagctl.yaml, or move it".to_owned()
+        } else {
+            " — without flagctl.yaml the environments are dev, staging and prod; add a flagctl.yaml listing yours".to_owned()
+        };
+        RepoError::UnknownEnvironment {
+            path: self.relative(path),
+            known: if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known
+            },
+            hint,
+        }
     }
 
     /// Every YAML file below an environment folder; group folders nest freely. Linked folders
@@ -398,6 +421,15 @@ impl Repository {
         let root = std::fs::canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
         (!resolved.starts_with(&root)).then(|| link_text(path))
     }
+}
+
+/// What the walk does with one entry of the flags or segments folder.
+enum Step {
+    File(SourceFile),
+    /// An environment folder (its path, the environment, whether it is reached through a link).
+    Walk(PathBuf, String, bool),
+    /// The entry stops the walk.
+    Fail(RepoError),
 }
 
 /// The files of one chain, read: each distinct content once, with the files that hold it.

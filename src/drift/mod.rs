@@ -149,48 +149,71 @@ pub fn compare_aged(
     let mut findings = inventory.findings.clone();
     let by_env = one_file_per_name(inventory, &mut findings);
     let active = allowances(config, now, &mut findings);
-    let all_names: BTreeSet<&str> = inventory.flags.iter().map(FlagFile::name).collect();
-    let mut tally = Tally {
-        findings,
-        show_fields: detail == Detail::Fields,
-        ..Tally::default()
-    };
     let left_out: HashSet<(&str, &str)> = inventory
         .left_out
         .iter()
         .map(|(env, name)| (env.as_str(), name.as_str()))
         .collect();
-    for pair in pairs {
-        let max_lag = config.environment(&pair.downstream).and_then(|e| e.max_lag);
-        for &name in &all_names {
-            let broken = |env: &str| left_out.contains(&(env, name));
-            if broken(&pair.upstream) || broken(&pair.downstream) {
-                // Its findings say why; drift is not guessed at.
-                continue;
-            }
-            let up = by_env.get(&(pair.upstream.as_str(), name)).copied();
-            let down = by_env.get(&(pair.downstream.as_str(), name)).copied();
-            match (up, down) {
-                (None, None) => {}
-                (Some(up), None) => tally.unpromoted(pair, name, up, max_lag),
-                (None, Some(down)) => tally.orphan(pair, name, down),
-                (Some(up), Some(down)) => {
-                    if !inventory.same_bytes(up, down) {
-                        tally.differing(pair, name, up, down, max_lag, &active);
+    let mut names: Vec<&str> = inventory.flags.iter().map(FlagFile::name).collect();
+    names.sort_unstable();
+    names.dedup();
+    // Each flag is compared on its own, all flags in parallel; the findings are put in their
+    // order (pair, flag, code) at the end.
+    let tallies: Vec<Tally> = names
+        .par_iter()
+        .map(|&name| {
+            let mut tally = Tally {
+                show_fields: detail == Detail::Fields,
+                ..Tally::default()
+            };
+            for pair in pairs {
+                let broken = |env: &str| left_out.contains(&(env, name));
+                if broken(&pair.upstream) || broken(&pair.downstream) {
+                    // Its findings say why; drift is not guessed at.
+                    continue;
+                }
+                let max_lag = config.environment(&pair.downstream).and_then(|e| e.max_lag);
+                let up = by_env.get(&(pair.upstream.as_str(), name)).copied();
+                let down = by_env.get(&(pair.downstream.as_str(), name)).copied();
+                match (up, down) {
+                    (None, None) => {}
+                    (Some(up), None) => tally.unpromoted(pair, name, up, max_lag),
+                    (None, Some(down)) => tally.orphan(pair, name, down),
+                    (Some(up), Some(down)) => {
+                        if !inventory.same_bytes(up, down) {
+                            tally.differing(pair, name, up, down, max_lag, &active);
+                        }
                     }
                 }
             }
-        }
-    }
+            tally
+        })
+        .collect();
 
-    let Tally {
-        mut findings,
-        unsynced,
-        pending,
-        aged,
-        deferred,
-        ..
-    } = tally;
+    let mut unsynced: BTreeSet<&str> = BTreeSet::new();
+    let mut pending: BTreeSet<&str> = BTreeSet::new();
+    let mut aged = Vec::new();
+    let mut deferred = Vec::new();
+    for (name, tally) in names.iter().zip(tallies) {
+        let base = findings.len();
+        if tally.unsynced {
+            unsynced.insert(name);
+        }
+        if tally.pending {
+            pending.insert(name);
+        }
+        aged.extend(tally.aged.into_iter().map(|a| Aged {
+            index: a.index + base,
+            ..a
+        }));
+        deferred.extend(
+            tally
+                .deferred
+                .into_iter()
+                .map(|(index, up, down, fields)| (index + base, up, down, fields)),
+        );
+        findings.extend(tally.findings);
+    }
     if !deferred.is_empty() {
         // Field values for all findings at once, in parallel, after the comparison.
         let values: Vec<(usize, FieldValues)> = deferred
@@ -202,7 +225,7 @@ pub fn compare_aged(
         }
     }
     date_pending(inventory, &mut findings, &aged, ages, now)?;
-    let (in_sync, pending) = count_flags(&findings, &all_names, &unsynced, &pending);
+    let (in_sync, pending) = count_flags(&findings, &names, &unsynced, &pending);
     // An entry for a drift code matches nothing only where the whole chain was compared.
     let whole_chain = pairs.iter().map(|p| (&p.upstream, &p.downstream)).eq(config
         .environments
@@ -231,9 +254,9 @@ fn one_file_per_name<'a>(
         .flags
         .iter()
         .map(|f| FlagName {
-            name: f.name().to_owned(),
-            env: f.env.clone(),
-            path: f.path.clone(),
+            name: f.name(),
+            env: &f.env,
+            path: &f.path,
             pos: f.digest.name_pos,
         })
         .collect();
@@ -282,7 +305,7 @@ fn allowances<'a>(
 /// promotion, neither counting a flag with an error.
 fn count_flags(
     findings: &[Finding],
-    all_names: &BTreeSet<&str>,
+    all_names: &[&str],
     unsynced: &BTreeSet<&str>,
     pending: &BTreeSet<&str>,
 ) -> (usize, usize) {
@@ -303,21 +326,21 @@ fn count_flags(
 struct Aged<'a> {
     /// Its finding.
     index: usize,
-    /// The upstream file, held since when (at `version`, if given)?
+    /// The upstream file, held since when (at `version`, if given: the version it holds)?
     file: &'a FlagFile,
     version: Option<String>,
     max_lag: Option<Lifetime>,
 }
 
-/// What the comparison has found so far.
+/// What the comparison of one flag has found.
 #[derive(Default)]
 struct Tally<'a> {
     findings: Vec<Finding>,
-    /// Flags with drift.
-    unsynced: BTreeSet<&'a str>,
-    /// Flags waiting for a promotion.
-    pending: BTreeSet<&'a str>,
-    /// Pending promotions whose age decides their severity: (finding index, query, max lag).
+    /// Whether the flag has drift.
+    unsynced: bool,
+    /// Whether the flag waits for a promotion.
+    pending: bool,
+    /// Pending promotions whose age decides their severity.
     aged: Vec<Aged<'a>>,
     /// Whether findings show the values of the fields that differ (`Detail::Fields`).
     show_fields: bool,
@@ -334,7 +357,7 @@ impl<'a> Tally<'a> {
         up: &'a FlagFile,
         max_lag: Option<Lifetime>,
     ) {
-        self.pending.insert(name);
+        self.pending = true;
         let f = finding(
             Code::Unpromoted,
             format!(
@@ -360,7 +383,7 @@ impl<'a> Tally<'a> {
 
     /// The flag is downstream only.
     fn orphan(&mut self, pair: &Pair, name: &'a str, down: &'a FlagFile) {
-        self.unsynced.insert(name);
+        self.unsynced = true;
         self.findings.push(
             finding(
                 Code::Orphan,
@@ -401,7 +424,7 @@ impl<'a> Tally<'a> {
         };
         let has = |category: Category| differing.iter().any(|(_, c)| *c == category);
         if d < u {
-            self.pending.insert(name);
+            self.pending = true;
             let f = finding(
                 Code::Behind,
                 format!(
@@ -424,7 +447,7 @@ impl<'a> Tally<'a> {
             });
             self.push(f, up, down, select(|c| c != Category::State));
         } else if d > u {
-            self.unsynced.insert(name);
+            self.unsynced = true;
             let f = finding(
                 Code::Ahead,
                 format!(
@@ -441,7 +464,7 @@ impl<'a> Tally<'a> {
             ));
             self.push(f, up, down, select(|c| c != Category::State));
         } else if has(Category::Contract) {
-            self.unsynced.insert(name);
+            self.unsynced = true;
             let f = finding(
                 Code::ContractMismatch,
                 format!(
@@ -456,7 +479,7 @@ impl<'a> Tally<'a> {
             self.push(f, up, down, select(|c| c == Category::Contract));
             return;
         } else if has(Category::Metadata) {
-            self.unsynced.insert(name);
+            self.unsynced = true;
             let f = finding(
                 Code::Metadata,
                 format!(
@@ -504,7 +527,7 @@ impl<'a> Tally<'a> {
                 name,
             ),
             None => {
-                self.unsynced.insert(name);
+                self.unsynced = true;
                 finding(
                     Code::State,
                     format!(
@@ -634,32 +657,34 @@ fn date_pending(
     if aged.is_empty() {
         return Ok(());
     }
-    let queries: Vec<HeldQuery> = aged
-        .iter()
-        .map(|a| HeldQuery {
-            path: a.file.path.clone(),
-            version: a.version.clone(),
-        })
-        .collect();
+    let query = |a: &Aged, blob: Option<String>| HeldQuery {
+        path: a.file.path.clone(),
+        version: a.version.clone(),
+        blob,
+    };
     let answers = match ages {
-        Ages::Known(since) => queries.iter().map(since).collect(),
+        Ages::Known(since) => aged.iter().map(|a| since(&query(a, None))).collect(),
         Ages::Git(Some(git)) => {
-            // A committed file is most often the file as it is: its version is known without
-            // parsing it again (read in parallel here, compared byte for byte there).
-            let known: HashMap<Vec<u8>, String> = aged
+            // A committed file is most often the file as it is: the blob id of its bytes (read
+            // again, in parallel) finds it in HEAD without reading the committed copy. Only a
+            // version asked for needs it: any committed file answers the others.
+            let queries: Vec<HeldQuery> = aged
                 .par_iter()
-                .filter_map(|a| {
-                    let bytes = inventory.bytes(a.file)?;
-                    Some((bytes, a.file.digest.version.to_string()))
+                .map(|a| {
+                    let blob = a
+                        .version
+                        .as_ref()
+                        .and_then(|_| inventory.bytes(a.file))
+                        .map(|bytes| Git::blob_id(&bytes));
+                    query(a, blob)
                 })
                 .collect();
-            git.held_since(&queries, |bytes| match known.get(bytes) {
-                Some(version) => Some(version.clone()),
-                None => crate::repo::parse_bytes("", bytes).ok().and_then(|p| {
+            git.held_since(&queries, |bytes| {
+                crate::repo::parse_bytes("", bytes).ok().and_then(|p| {
                     p.root
                         .get("version")
                         .and_then(|v| v.as_str().map(str::to_owned))
-                }),
+                })
             })?
         }
         Ages::Git(None) => vec![Since::Unknown(Unknown::NoHistory); aged.len()],

@@ -1,12 +1,14 @@
 //! The flag × environment matrix of `flagctl status`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{HashMap, HashSet};
+
+use rayon::prelude::*;
 
 use serde::Serialize;
 
 use super::Drift;
 use crate::finding::{Code, Severity};
-use crate::inventory::Inventory;
+use crate::inventory::{FlagFile, Inventory};
 
 /// One flag across the environments.
 #[derive(Debug, Clone, Serialize)]
@@ -59,7 +61,7 @@ impl StatusRow {
 
 /// The matrix of every flag of `inventory` over `envs`, marked with `drift`'s findings.
 pub fn matrix(inventory: &Inventory, envs: &[&str], drift: &Drift) -> Vec<StatusRow> {
-    let mut marks: BTreeMap<(&str, &str), (Severity, Code)> = BTreeMap::new();
+    let mut marks: HashMap<(&str, &str), (Severity, Code)> = HashMap::new();
     for f in &drift.findings {
         let (Some(flag), Some(env)) = (f.flag.as_deref(), f.env.as_deref()) else {
             continue;
@@ -72,56 +74,54 @@ pub fn matrix(inventory: &Inventory, envs: &[&str], drift: &Drift) -> Vec<Status
             *mark = (f.severity, f.code);
         }
     }
-    let mut rows: BTreeMap<&str, Vec<Cell>> = BTreeMap::new();
-    for flag in &inventory.flags {
-        rows.entry(flag.name()).or_insert_with(|| {
-            envs.iter()
-                .map(|env| Cell {
-                    env: (*env).to_owned(),
-                    present: false,
-                    version: None,
-                    enabled: None,
-                    serves: None,
-                    rules: None,
-                    path: None,
-                    drift: None,
-                    drift_severity: None,
-                })
-                .collect()
-        });
-    }
-    for flag in &inventory.flags {
-        let Some(cells) = rows.get_mut(flag.name()) else {
-            continue;
-        };
-        let Some(cell) = cells.iter_mut().find(|c| c.env == flag.env) else {
-            continue;
-        };
-        if cell.present {
-            // A second file of the same name: the duplicate-name finding says so.
-            continue;
-        }
-        cell.present = true;
-        cell.version = Some(flag.digest.version.to_string());
-        cell.enabled = flag.digest.enabled;
-        cell.serves = Some(flag.digest.serves.clone());
-        cell.rules = Some(flag.digest.rules);
-        cell.path = Some(flag.path.clone());
-    }
-    rows.into_iter()
-        .map(|(name, mut cells)| {
-            for cell in &mut cells {
-                if let Some((severity, code)) = marks.get(&(name, cell.env.as_str())) {
-                    cell.drift = Some(*code);
-                    cell.drift_severity = Some(*severity);
-                }
-            }
-            StatusRow {
-                name: name.to_owned(),
-                environments: cells,
-            }
-        })
+    // The files of each name together, in file order (a stable sort), each name a row.
+    let mut files: Vec<&FlagFile> = inventory.flags.iter().collect();
+    files.sort_by(|a, b| a.name().cmp(b.name()));
+    let named: Vec<&[&FlagFile]> = files.chunk_by(|a, b| a.name() == b.name()).collect();
+    named
+        .par_iter()
+        .map(|files| row(files, envs, &marks))
         .collect()
+}
+
+/// The row of the files of one name: in each environment, its first file.
+fn row(
+    files: &[&FlagFile],
+    envs: &[&str],
+    marks: &HashMap<(&str, &str), (Severity, Code)>,
+) -> StatusRow {
+    let name = files[0].name();
+    let environments = envs
+        .iter()
+        .map(|&env| {
+            let mark = marks.get(&(name, env));
+            let mut cell = Cell {
+                env: env.to_owned(),
+                present: false,
+                version: None,
+                enabled: None,
+                serves: None,
+                rules: None,
+                path: None,
+                drift: mark.map(|m| m.1),
+                drift_severity: mark.map(|m| m.0),
+            };
+            // A second file of the same name: the duplicate-name finding says so.
+            if let Some(flag) = files.iter().find(|f| f.env == env) {
+                cell.present = true;
+                cell.version = Some(flag.digest.version.to_string());
+                cell.enabled = flag.digest.enabled;
+                cell.serves = Some(flag.digest.serves.clone());
+                cell.rules = Some(flag.digest.rules);
+                cell.path = Some(flag.path.clone());
+            }
+            cell
+        })
+        .collect();
+    StatusRow {
+        name: name.to_owned(),
+        environments,
+    }
 }
 
 /// What `status` shows: flags by name, environments, and whether only drift.

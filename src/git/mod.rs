@@ -136,6 +136,10 @@ pub struct HeldQuery {
     /// Relative to the flag repository root, with `/`.
     pub path: String,
     pub version: Option<String>,
+    /// The blob id (`Git::blob_id`) of the file's bytes in the work tree, where it holds
+    /// `version`: a committed file of that id holds it too, unread. Git's filters (line endings)
+    /// can store a file under another id; then its committed bytes decide.
+    pub blob: Option<String>,
 }
 
 impl Git {
@@ -741,9 +745,11 @@ impl Git {
             let committed = entry
                 .as_ref()
                 .filter(|e| e.kind() == Some(git2::ObjectType::Blob));
+            let current = q.blob.as_deref().and_then(|b| git2::Oid::from_str(b).ok());
             let holds = match (committed, &q.version) {
                 (None, _) => false,
                 (Some(_), None) => true,
+                (Some(e), Some(_)) if Some(e.id()) == current => true,
                 (Some(e), Some(v)) => self
                     .blob(e.id())
                     .and_then(|bytes| version_of(&bytes))

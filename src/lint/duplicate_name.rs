@@ -17,12 +17,12 @@ Fix: delete or rename one of the two files.",
 };
 
 /// Reports every flag name used by a second file in one environment.
-pub fn check(names: &[FlagName], out: &mut Vec<Finding>) {
+pub fn check(names: &[FlagName<'_>], out: &mut Vec<Finding>) {
     let mut first: HashMap<(&str, &str), &FlagName> = HashMap::with_capacity(names.len());
     let mut sorted: Vec<&FlagName> = names.iter().collect();
-    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    sorted.sort_by(|a, b| a.path.cmp(b.path));
     for flag in sorted {
-        if let Some(original) = first.get(&(flag.env.as_str(), flag.name.as_str())) {
+        if let Some(original) = first.get(&(flag.env, flag.name)) {
             out.push(
                 Finding::new(
                     RULE.code,
@@ -32,12 +32,12 @@ pub fn check(names: &[FlagName], out: &mut Vec<Finding>) {
                         flag.name, original.path
                     ),
                 )
-                .at(&flag.path, flag.pos)
-                .in_flag(Some(&flag.name), Some(&flag.env))
+                .at(flag.path, flag.pos)
+                .in_flag(Some(flag.name), Some(flag.env))
                 .help("a flag lives in one file per environment; remove or rename one of them"),
             );
         } else {
-            first.insert((flag.env.as_str(), flag.name.as_str()), flag);
+            first.insert((flag.env, flag.name), flag);
         }
     }
 }

@@ -50,7 +50,7 @@ pub enum Check {
     /// Judges one flag file on its own.
     File(fn(&FileContext, &mut Vec<Finding>)),
     /// Judges the flags of the whole repository together.
-    Repository(fn(&[FlagName], &mut Vec<Finding>)),
+    Repository(fn(&[FlagName<'_>], &mut Vec<Finding>)),
 }
 
 /// The rule codes: one per rule, each documented in its rule's file.
@@ -156,12 +156,13 @@ impl FileContext<'_> {
     }
 }
 
-/// A flag's name where it is written, for the rules that compare files.
-#[derive(Debug, Clone)]
-pub struct FlagName {
-    pub name: String,
-    pub env: String,
-    pub path: String,
+/// A flag's name where it is written, for the rules that compare files (borrowed from what
+/// the caller holds: a repository's worth of them is made at once).
+#[derive(Debug, Clone, Copy)]
+pub struct FlagName<'a> {
+    pub name: &'a str,
+    pub env: &'a str,
+    pub path: &'a str,
     pub pos: Pos,
 }
 
@@ -180,8 +181,9 @@ struct Checked {
     findings: Vec<Finding>,
 }
 
-/// A flag file's findings, and its name when it has one (for the duplicate-name rule).
-type FlagOutcome = (Vec<Finding>, Option<FlagName>);
+/// A flag file's findings, and its name and where it is written, when it has one (for the
+/// duplicate-name rule).
+type FlagOutcome = (Vec<Finding>, Option<(String, Pos)>);
 
 /// A segment file's findings, and its (override environment, name) when it has one.
 type SegmentOutcome = (Vec<Finding>, Option<(Option<String>, String)>);
@@ -311,11 +313,20 @@ impl Linter {
             .collect();
         // Chains finish in any order; names (for duplicates) go in file order.
         flag_results.sort_unstable_by_key(|(i, _)| *i);
-        let mut names = Vec::with_capacity(flag_results.len());
-        for (_, (mut found, name)) in flag_results {
+        let mut written = Vec::with_capacity(flag_results.len());
+        for (i, (mut found, name)) in flag_results {
             findings.append(&mut found);
-            names.extend(name);
+            written.extend(name.map(|name| (flag_files[i], name)));
         }
+        let names: Vec<FlagName> = written
+            .iter()
+            .map(|(file, (name, pos))| FlagName {
+                name,
+                env: file.env.as_deref().unwrap_or_default(),
+                path: &file.path,
+                pos: *pos,
+            })
+            .collect();
         for rule in rules() {
             if let Check::Repository(check) = rule.check {
                 check(&names, &mut findings);
@@ -370,7 +381,7 @@ impl Linter {
         file: &SourceFile,
         bytes: &[u8],
         segments: &HashSet<String>,
-    ) -> (Vec<Finding>, Option<FlagName>) {
+    ) -> FlagOutcome {
         self.findings_for(repo, file, &self.check_once(bytes), segments)
     }
 
@@ -400,7 +411,7 @@ impl Linter {
         file: &SourceFile,
         checked: &Result<Checked, Box<Finding>>,
         segments: &HashSet<String>,
-    ) -> (Vec<Finding>, Option<FlagName>) {
+    ) -> FlagOutcome {
         let located = |f: &Finding| {
             let mut f = f.clone();
             f.path = Some(file.path.clone());
@@ -441,12 +452,7 @@ impl Linter {
                 f.env.clone_from(&file.env);
             }
         }
-        let name = flag.name.as_ref().map(|n| FlagName {
-            name: n.value.clone(),
-            env: file.env.clone().unwrap_or_default(),
-            path: file.path.clone(),
-            pos: n.pos,
-        });
+        let name = flag.name.as_ref().map(|n| (n.value.clone(), n.pos));
         (findings, name)
     }
 

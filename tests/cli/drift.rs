@@ -351,6 +351,37 @@ fn an_uncommitted_change_has_an_unknown_age_said_once() {
 }
 
 #[test]
+fn a_work_tree_file_unlike_its_commit_but_at_its_version_keeps_the_commit_age() {
+    let repo = Repo::with_git();
+    // Git stores these CRLF files with LF endings: the work tree's bytes are not the commit's.
+    repo.git(&["config", "core.autocrlf", "true"]);
+    let crlf = |name: &str, version: &str| flag(name, version).replace('\n', "\r\n");
+    repo.write("flagctl.yaml", lag_config(""))
+        .write("flags/dev/feature_x.yaml", crlf("feature_x", "1.1.0"))
+        .write("flags/prod/feature_x.yaml", crlf("feature_x", "1.0.0"))
+        .write("flags/dev/feature_y.yaml", flag("feature_y", "1.1.0"))
+        .write("flags/prod/feature_y.yaml", flag("feature_y", "1.0.0"))
+        .days_ago(10)
+        .committed("1.1.0 in dev")
+        // Not committed, and the version stays.
+        .edit(
+            "flags/dev/feature_y.yaml",
+            "owner: team-test",
+            "owner: team-other",
+        );
+    let doc = diff_json(&repo, 1, &[]);
+    for name in ["feature_x", "feature_y"] {
+        let found = of_flag(&doc, name);
+        assert_eq!(found.len(), 1, "{doc:#}");
+        assert_has(
+            found[0],
+            json!({"code": "drift/behind", "severity": "error", "age_days": 10}),
+        );
+    }
+    assert!(with_code(&doc, "drift/age-unknown").is_empty(), "{doc:#}");
+}
+
+#[test]
 fn a_commit_dated_after_now_is_pending_for_no_time_rather_than_a_negative_one() {
     // Clocks differ between machines: a commit may be dated a little after "now".
     let repo = aged_repo(0);
