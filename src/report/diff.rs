@@ -8,6 +8,7 @@ use similar::{ChangeTag, TextDiff};
 use super::human::{Sources, write_finding};
 use super::markdown::{self, cell, code};
 use super::palette::{self, ADDED, BOLD, DIM, GUTTER, OK, REMOVED};
+use super::stdout::write_ordered;
 use super::{Report, View, plural};
 use crate::drift;
 use crate::escape::{is_invisible, terminal};
@@ -20,27 +21,19 @@ pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
     for f in other {
         write_finding(out, f, &report.root, &mut sources)?;
     }
-    let mut current: Option<(String, String)> = None;
-    for f in drift {
-        let pair = (
-            upstream(f).unwrap_or_default().to_owned(),
-            f.env.clone().unwrap_or_default(),
-        );
-        if current.as_ref() != Some(&pair) {
-            if current.is_some() {
+    // Each finding is written on its own, with its pair's heading when it starts a pair.
+    write_ordered(out, drift.len(), |out, i| {
+        let f = drift[i];
+        let (from, to) = pair(f);
+        if i == 0 || pair(drift[i - 1]) != (from, to) {
+            if i > 0 {
                 writeln!(out)?;
             }
-            writeln!(
-                out,
-                "{BOLD}{} → {}{BOLD:#}",
-                terminal(&pair.0),
-                terminal(&pair.1)
-            )?;
-            current = Some(pair);
+            writeln!(out, "{BOLD}{} → {}{BOLD:#}", terminal(from), terminal(to))?;
         }
-        write_drift(out, f)?;
-    }
-    if current.is_some() {
+        write_drift(out, f)
+    })?;
+    if !drift.is_empty() {
         writeln!(out)?;
     }
     writeln!(out, "{}", summary(report))
@@ -87,6 +80,14 @@ pub(super) fn summary(report: &Report) -> String {
 
 fn upstream(f: &Finding) -> Option<&str> {
     f.upstream.as_deref()
+}
+
+/// The environments a drift finding compares: upstream, downstream.
+fn pair(f: &Finding) -> (&str, &str) {
+    (
+        upstream(f).unwrap_or_default(),
+        f.env.as_deref().unwrap_or_default(),
+    )
 }
 
 /// The mark of a drift finding in listings: pending, declared, warning, error.
@@ -243,7 +244,8 @@ pub fn write_markdown(out: &mut impl Write, report: &Report) -> io::Result<()> {
     }
     writeln!(out, "| | Flag | Where | What | Change |")?;
     writeln!(out, "|---|---|---|---|---|")?;
-    for f in report.findings {
+    write_ordered(out, report.findings.len(), |out, i| {
+        let f = &report.findings[i];
         let icon = match (f.severity, f.code.of::<drift::Code>()) {
             (Severity::Info, Some(drift::Code::Declared)) => "≈",
             (Severity::Info, _) => "⏳",
@@ -292,9 +294,8 @@ pub fn write_markdown(out: &mut impl Write, report: &Report) -> io::Result<()> {
             cell(&f.message),
             f.code,
             change.join("<br>")
-        )?;
-    }
-    Ok(())
+        )
+    })
 }
 
 /// The summary without its colored mark.

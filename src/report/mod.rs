@@ -13,6 +13,7 @@ pub mod palette;
 mod plan;
 mod sarif;
 mod status;
+mod stdout;
 mod table;
 
 use std::io::{self, Write};
@@ -130,7 +131,7 @@ impl<'a> Report<'a> {
 
 /// Prints `report` to stdout in `format`.
 pub fn print(report: &Report, format: Format, color: ColorChoice) -> io::Result<()> {
-    let mut out = stdout(color);
+    let mut out = stdout::Stdout::new(color);
     match format {
         Format::Human | Format::Flagd | Format::Junit => match report.view {
             View::Findings => human::write(&mut out, report),
@@ -167,19 +168,9 @@ pub fn plan(
     files: &[crate::change::FileWrite],
     color: ColorChoice,
 ) -> io::Result<()> {
-    let mut out = stdout(color);
+    let mut out = stdout::Stdout::new(color);
     plan::write(&mut out, subject, files)?;
     out.flush()
-}
-
-/// Standard output, colored as `color` says, written in large blocks: reporters write a piece at
-/// a time, and both the stripping of styles and the (line-buffered) terminal stream cost per
-/// write, not per byte.
-fn stdout(color: ColorChoice) -> io::BufWriter<anstream::AutoStream<io::StdoutLock<'static>>> {
-    io::BufWriter::with_capacity(
-        1 << 16,
-        anstream::AutoStream::new(io::stdout().lock(), color.into()),
-    )
 }
 
 /// `1 error`, `2 warnings`.
