@@ -760,6 +760,14 @@ impl Git {
             }
             last_blob.push(entry.map(|e| e.id()));
         }
+        // Most commits change a few files: a query whose folder is the same tree in a commit
+        // and its parent holds the same file there, and needs no lookup of its own.
+        let mut dirs = Dirs::default();
+        let mut dir_of: Vec<usize> = paths.iter().map(|p| dirs.of(p)).collect();
+        // The ids of those folders in the commit, each looked up once (`None`: not yet); a
+        // parent's are its child's in the next step, as its tree is.
+        let mut child_ids: Vec<Option<Option<git2::Oid>>> = vec![None; dirs.dirs.len()];
+        let mut child_tree = head_tree;
         let mut commit = head;
         let mut since = commit.time().seconds();
         loop {
@@ -778,9 +786,17 @@ impl Git {
                 break;
             };
             let tree = parent.tree()?;
-            let child_tree = commit.tree()?;
+            let mut ids: Vec<Option<Option<git2::Oid>>> = vec![None; dirs.dirs.len()];
             for (i, path) in paths.iter_mut().enumerate() {
                 if answers[i].is_some() {
+                    continue;
+                }
+                let (d, dir) = (dir_of[i], &dirs.dirs[dir_of[i]]);
+                let here = *ids[d].get_or_insert_with(|| folders.folder_id(&tree, dir));
+                let below =
+                    *child_ids[d].get_or_insert_with(|| folders.folder_id(&child_tree, dir));
+                if here.is_some() && here == below {
+                    // There, its file is still the one `last_blob` names: it holds.
                     continue;
                 }
                 let mut id = folders.entry_at(&tree, path).map(|e| e.id());
@@ -788,6 +804,9 @@ impl Git {
                     // A move into a group folder is not a change: follow the file back.
                     if let Some(old) = self.moved_from(&tree, &child_tree, path)? {
                         id = folders.entry_at(&tree, &old).map(|e| e.id());
+                        dir_of[i] = dirs.of(&old);
+                        ids.resize(dirs.dirs.len(), None);
+                        child_ids.resize(dirs.dirs.len(), None);
                         *path = old;
                     }
                 }
@@ -811,6 +830,8 @@ impl Git {
                 break;
             }
             since = parent.time().seconds();
+            child_tree = tree;
+            child_ids = ids;
             commit = parent;
         }
         Ok(answers
@@ -892,17 +913,29 @@ impl<'r> Folders<'r> {
         }
     }
 
+    /// The id of the folder `dir` in `tree` (`tree`'s own for the top), if it is there.
+    fn folder_id(&mut self, tree: &git2::Tree<'r>, dir: &Path) -> Option<git2::Oid> {
+        if dir.as_os_str().is_empty() {
+            return Some(tree.id());
+        }
+        self.entry_at(tree, dir)
+            .filter(|e| e.kind() == Some(git2::ObjectType::Tree))
+            .map(|e| e.id())
+    }
+
     /// The entry `path` names in `tree` (as `Tree::get_path`), if any.
     fn entry_at(&mut self, tree: &git2::Tree<'r>, path: &Path) -> Option<git2::TreeEntry<'static>> {
         let mut parts = path.components().peekable();
         let mut folder = tree.clone();
         loop {
             let name = parts.next()?.as_os_str().to_str()?;
-            let entry = folder.get_name(name)?.to_owned();
-            if parts.peek().is_none() {
-                return Some(entry);
-            }
-            let id = entry.id();
+            let id = {
+                let entry = folder.get_name(name)?;
+                if parts.peek().is_none() {
+                    return Some(entry.to_owned());
+                }
+                entry.id()
+            };
             folder = match self.read.get(&id) {
                 Some(known) => known.clone(),
                 None => {
@@ -915,6 +948,26 @@ impl<'r> Folders<'r> {
                 }
             };
         }
+    }
+}
+
+/// The folders of files, each once, by number.
+#[derive(Default)]
+struct Dirs {
+    dirs: Vec<PathBuf>,
+    numbers: std::collections::HashMap<PathBuf, usize>,
+}
+
+impl Dirs {
+    /// The number of the folder holding `path` (numbered when first met).
+    fn of(&mut self, path: &Path) -> usize {
+        let dir = path.parent().unwrap_or(Path::new(""));
+        if let Some(number) = self.numbers.get(dir) {
+            return *number;
+        }
+        self.dirs.push(dir.to_owned());
+        self.numbers.insert(dir.to_owned(), self.dirs.len() - 1);
+        self.dirs.len() - 1
     }
 }
 
