@@ -1,6 +1,7 @@
 //! `flagctl diff`: drift grouped by environment pair, each differing field as a unified diff.
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use serde_json::Value as Json;
 use similar::{ChangeTag, TextDiff};
@@ -12,7 +13,7 @@ use super::stdout::write_ordered;
 use super::{Report, View, plural};
 use crate::drift;
 use crate::escape::{is_invisible, terminal};
-use crate::finding::{Code, FieldValues, Finding, Severity};
+use crate::finding::{Code, FieldValue, Finding, Severity};
 
 pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
     let mut sources = Sources::default();
@@ -116,19 +117,10 @@ fn write_drift(out: &mut impl Write, f: &Finding) -> io::Result<()> {
             terminal(path)
         )?;
     }
-    let fields = f.fields.as_ref().map(FieldValues::to_json);
-    for field in fields
-        .as_ref()
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let name = field
-            .get("field")
-            .and_then(Json::as_str)
-            .unwrap_or_default();
-        let before = text(field.get("upstream"));
-        let after = text(field.get("downstream"));
+    for field in fields(f) {
+        let name = &field.field;
+        let before = text(value(&field.upstream).as_ref());
+        let after = text(value(&field.downstream).as_ref());
         writeln!(out, "      {BOLD}{}{BOLD:#}", terminal(name))?;
         // Upstream is where the flag is going from: show what promoting would change downstream.
         for change in TextDiff::from_lines(&after, &before).iter_all_changes() {
@@ -154,16 +146,22 @@ fn write_drift(out: &mut impl Write, f: &Finding) -> io::Result<()> {
 
 /// A field's value as YAML-like lines (empty when the field is absent).
 fn text(value: Option<&Json>) -> String {
-    let mut lines = Vec::new();
+    let mut out = String::new();
     match value {
         None | Some(Json::Null) => {}
-        Some(v) => yaml_lines(v, 0, &mut lines),
-    }
-    let mut out = lines.join("\n");
-    if !out.is_empty() {
-        out.push('\n');
+        Some(v) => yaml_lines(v, 0, &mut out),
     }
     out
+}
+
+/// The differing fields of a drift finding.
+fn fields(f: &Finding) -> impl Iterator<Item = &FieldValue> {
+    f.fields.iter().flat_map(|values| &values.0)
+}
+
+/// One side's value of a field (`None` where the file lacks it).
+fn value(text: &Option<Arc<str>>) -> Option<Json> {
+    serde_json::from_str(text.as_deref()?).ok()
 }
 
 fn scalar(v: &Json) -> String {
@@ -191,33 +189,36 @@ fn needs_quotes(s: &str) -> bool {
         || s.parse::<f64>().is_ok()
 }
 
-fn yaml_lines(v: &Json, indent: usize, out: &mut Vec<String>) {
+/// Appends `v` to `out` as lines (each ending in a line break) indented `indent` levels.
+fn yaml_lines(v: &Json, indent: usize, out: &mut String) {
     let pad = "  ".repeat(indent);
     match v {
         Json::Object(map) if !map.is_empty() => {
             for (k, child) in map {
                 if is_block(child) {
-                    out.push(format!("{pad}{}:", terminal(k)));
+                    out.extend([&pad, &*terminal(k), ":\n"]);
                     yaml_lines(child, indent + 1, out);
                 } else {
-                    out.push(format!("{pad}{}: {}", terminal(k), scalar(child)));
+                    out.extend([&pad, &*terminal(k), ": ", &scalar(child), "\n"]);
                 }
             }
         }
         Json::Array(items) if is_block(v) => {
             for item in items {
-                let mut inner = Vec::new();
-                yaml_lines(item, indent + 1, &mut inner);
-                match inner.split_first() {
-                    Some((first, rest)) => {
-                        out.push(format!("{pad}- {}", first.trim_start()));
-                        out.extend(rest.iter().cloned());
-                    }
-                    None => out.push(format!("{pad}-")),
+                let start = out.len();
+                yaml_lines(item, indent + 1, out);
+                // The item's first line carries the dash in place of its indentation.
+                let first = &out[start..];
+                let first = &first[..first.find('\n').unwrap_or(first.len())];
+                let indented = first.len() - first.trim_start().len();
+                if out.len() == start {
+                    out.extend([&pad, "-\n"]);
+                } else {
+                    out.replace_range(start..start + indented, &format!("{pad}- "));
                 }
             }
         }
-        other => out.push(format!("{pad}{}", scalar(other))),
+        other => out.extend([&pad, &scalar(other), "\n"]),
     }
 }
 
@@ -256,17 +257,8 @@ pub fn write_markdown(out: &mut impl Write, report: &Report) -> io::Result<()> {
             Some(up) => cell(&format!("{up} → {}", f.env.as_deref().unwrap_or_default())),
             None => f.path.as_deref().map(code).unwrap_or_default(),
         };
-        let fields = f.fields.as_ref().map(FieldValues::to_json);
-        let change: Vec<String> = fields
-            .as_ref()
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
+        let change: Vec<String> = fields(f)
             .map(|field| {
-                let name = field
-                    .get("field")
-                    .and_then(Json::as_str)
-                    .unwrap_or_default();
                 let short = |v: Option<&Json>| match v {
                     None | Some(Json::Null) => "—".to_owned(),
                     Some(v) => {
@@ -280,9 +272,9 @@ pub fn write_markdown(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 };
                 format!(
                     "{}: {} → {}",
-                    code(name),
-                    cell(&short(field.get("downstream"))),
-                    cell(&short(field.get("upstream")))
+                    code(&field.field),
+                    cell(&short(value(&field.downstream).as_ref())),
+                    cell(&short(value(&field.upstream).as_ref()))
                 )
             })
             .collect();
