@@ -56,6 +56,9 @@ pub struct Digest {
     /// (`Inventory::load_with_traits`); drift does without (boxed: most loads leave it out,
     /// and every flag of the repository keeps a digest).
     pub traits: Option<Box<crate::model::Traits>>,
+    /// The id git gives the content (`Git::blob_id`), when the loader was asked for it: a
+    /// pending promotion's file found under that id in HEAD is dated without reading it again.
+    pub blob: Option<String>,
 }
 
 /// A flag file of one environment.
@@ -101,6 +104,7 @@ pub struct Inventory {
 struct Wanted {
     traits: bool,
     values: bool,
+    blob_ids: bool,
 }
 
 /// One file of a chain, as loaded.
@@ -113,9 +117,13 @@ enum Loaded {
 }
 
 impl Inventory {
-    /// Reads the flags of `envs` (names from the repository's chain).
+    /// Reads the flags of `envs` (names from the repository's chain), for comparison.
     pub fn load(repo: &Repository, envs: &[&str]) -> Result<Inventory, crate::repo::RepoError> {
-        Inventory::read(repo, envs, Wanted::default())
+        let wanted = Wanted {
+            blob_ids: true,
+            ..Wanted::default()
+        };
+        Inventory::read(repo, envs, wanted)
     }
 
     /// As `load`, with each flag's `Traits` read in the same parse (for `stale` and `report`).
@@ -125,7 +133,7 @@ impl Inventory {
     ) -> Result<Inventory, crate::repo::RepoError> {
         let wanted = Wanted {
             traits: true,
-            values: false,
+            ..Wanted::default()
         };
         Inventory::read(repo, envs, wanted)
     }
@@ -136,8 +144,9 @@ impl Inventory {
         envs: &[&str],
     ) -> Result<Inventory, crate::repo::RepoError> {
         let wanted = Wanted {
-            traits: false,
             values: true,
+            blob_ids: true,
+            ..Wanted::default()
         };
         Inventory::read(repo, envs, wanted)
     }
@@ -208,11 +217,6 @@ impl Inventory {
         self.repo.parse(&self.source(flag)).ok().map(|p| p.root)
     }
 
-    /// The bytes of a flag file (read again from the file).
-    pub fn bytes(&self, flag: &FlagFile) -> Option<Vec<u8>> {
-        self.repo.read(&self.source(flag)).ok()
-    }
-
     fn source(&self, flag: &FlagFile) -> SourceFile {
         SourceFile {
             kind: FileKind::Flag,
@@ -248,7 +252,10 @@ fn load_chain(
     let mut trees: Vec<Option<Node>> = Vec::with_capacity(read.groups.len());
     for (content, (bytes, holders)) in read.groups.into_iter().enumerate() {
         let (tree, digest) = match digest(&bytes, wanted.traits) {
-            Ok((tree, digest)) => (Some(tree), Ok(Arc::new(digest))),
+            Ok((tree, mut digest)) => {
+                digest.blob = wanted.blob_ids.then(|| crate::git::Git::blob_id(&bytes));
+                (Some(tree), Ok(Arc::new(digest)))
+            }
             Err(problems) => (None, Err(problems)),
         };
         trees.push(tree);
@@ -404,6 +411,7 @@ fn digest(bytes: &[u8], traits: bool) -> Result<(Node, Digest), Vec<Finding>> {
             .map_or(0, <[Node]>::len),
         fields,
         traits: traits.then(|| Box::new(crate::model::Traits::from_node(&root))),
+        blob: None,
     };
     Ok((root, digest))
 }

@@ -224,7 +224,7 @@ pub fn compare_aged(
             findings[index].fields = Some(value);
         }
     }
-    date_pending(inventory, &mut findings, &aged, ages, now)?;
+    date_pending(&mut findings, &aged, ages, now)?;
     let (in_sync, pending) = count_flags(&findings, &names, &unsynced, &pending);
     // An entry for a drift code matches nothing only where the whole chain was compared.
     let whole_chain = pairs.iter().map(|p| (&p.upstream, &p.downstream)).eq(config
@@ -648,7 +648,6 @@ fn field_values(
 
 /// Gives pending promotions their age from git, and the error severity past `max_lag`.
 fn date_pending(
-    inventory: &Inventory,
     findings: &mut Vec<Finding>,
     aged: &[Aged],
     ages: Ages,
@@ -665,17 +664,13 @@ fn date_pending(
     let answers = match ages {
         Ages::Known(since) => aged.iter().map(|a| since(&query(a, None))).collect(),
         Ages::Git(Some(git)) => {
-            // A committed file is most often the file as it is: the blob id of its bytes (read
-            // again, in parallel) finds it in HEAD without reading the committed copy. Only a
-            // version asked for needs it: any committed file answers the others.
+            // A committed file is most often the file as it is: the blob id of its bytes (taken
+            // by the loader) finds it in HEAD without reading the committed copy. Only a version
+            // asked for needs it: any committed file answers the others.
             let queries: Vec<HeldQuery> = aged
-                .par_iter()
+                .iter()
                 .map(|a| {
-                    let blob = a
-                        .version
-                        .as_ref()
-                        .and_then(|_| inventory.bytes(a.file))
-                        .map(|bytes| Git::blob_id(&bytes));
+                    let blob = a.version.as_ref().and(a.file.digest.blob.clone());
                     query(a, blob)
                 })
                 .collect();
