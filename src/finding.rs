@@ -203,15 +203,18 @@ pub struct FieldValue {
     pub downstream: Option<Arc<str>>,
 }
 
+impl FieldValue {
+    /// One side's value (`upstream` or `downstream`) as JSON; `None` where the file lacks it.
+    pub fn parsed(side: &Option<Arc<str>>) -> Option<serde_json::Value> {
+        serde_json::from_str(side.as_deref()?).ok()
+    }
+}
+
 impl FieldValues {
     /// As the report prints them: `[{"downstream": …, "field": …, "upstream": …}]`.
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as Json;
-        let value = |text: &Option<Arc<str>>| {
-            text.as_deref()
-                .and_then(|t| serde_json::from_str(t).ok())
-                .unwrap_or(Json::Null)
-        };
+        let value = |side: &Option<Arc<str>>| FieldValue::parsed(side).unwrap_or(Json::Null);
         Json::Array(
             self.0
                 .iter()

@@ -1,7 +1,6 @@
 //! `flagctl diff`: drift grouped by environment pair, each differing field as a unified diff.
 
 use std::io::{self, Write};
-use std::sync::Arc;
 
 use serde_json::Value as Json;
 use similar::{ChangeTag, TextDiff};
@@ -119,8 +118,8 @@ fn write_drift(out: &mut impl Write, f: &Finding) -> io::Result<()> {
     }
     for field in fields(f) {
         let name = &field.field;
-        let before = text(value(&field.upstream).as_ref());
-        let after = text(value(&field.downstream).as_ref());
+        let before = text(FieldValue::parsed(&field.upstream).as_ref());
+        let after = text(FieldValue::parsed(&field.downstream).as_ref());
         writeln!(out, "      {BOLD}{}{BOLD:#}", terminal(name))?;
         // Upstream is where the flag is going from: show what promoting would change downstream.
         for change in TextDiff::from_lines(&after, &before).iter_all_changes() {
@@ -157,11 +156,6 @@ fn text(value: Option<&Json>) -> String {
 /// The differing fields of a drift finding.
 fn fields(f: &Finding) -> impl Iterator<Item = &FieldValue> {
     f.fields.iter().flat_map(|values| &values.0)
-}
-
-/// One side's value of a field (`None` where the file lacks it).
-fn value(text: &Option<Arc<str>>) -> Option<Json> {
-    serde_json::from_str(text.as_deref()?).ok()
 }
 
 fn scalar(v: &Json) -> String {
@@ -273,8 +267,8 @@ pub fn write_markdown(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 format!(
                     "{}: {} → {}",
                     code(&field.field),
-                    cell(&short(value(&field.downstream).as_ref())),
-                    cell(&short(value(&field.upstream).as_ref()))
+                    cell(&short(FieldValue::parsed(&field.downstream).as_ref())),
+                    cell(&short(FieldValue::parsed(&field.upstream).as_ref()))
                 )
             })
             .collect();
