@@ -249,11 +249,31 @@ fn load_chain(
         .into_iter()
         .map(|(i, finding)| (i, Loaded::Unreadable(finding)))
         .collect();
-    let mut trees: Vec<Option<Node>> = Vec::with_capacity(read.groups.len());
-    for (content, (bytes, holders)) in read.groups.into_iter().enumerate() {
-        let (tree, digest) = match digest(&bytes, wanted.traits) {
+    let digests: Vec<_> = read
+        .groups
+        .iter()
+        .map(|(bytes, _)| digest(bytes, wanted.traits))
+        .collect();
+    // Only the newer version of a pending promotion is dated by its blob id.
+    let dated: Vec<bool> = digests
+        .iter()
+        .map(|parsed| {
+            parsed.as_ref().is_ok_and(|(_, d)| {
+                digests
+                    .iter()
+                    .flatten()
+                    .any(|(_, other)| other.name == d.name && other.version < d.version)
+            })
+        })
+        .collect();
+    let mut trees: Vec<Option<Node>> = Vec::with_capacity(digests.len());
+    let contents = read.groups.into_iter().zip(digests).zip(dated);
+    for (content, (((bytes, holders), parsed), dated)) in contents.enumerate() {
+        let (tree, digest) = match parsed {
             Ok((tree, mut digest)) => {
-                digest.blob = wanted.blob_ids.then(|| crate::git::Git::blob_id(&bytes));
+                if wanted.blob_ids && dated {
+                    digest.blob = Some(crate::git::Git::blob_id(&bytes));
+                }
                 (Some(tree), Ok(Arc::new(digest)))
             }
             Err(problems) => (None, Err(problems)),
