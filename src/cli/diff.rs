@@ -29,9 +29,10 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         now,
         drift::Detail::Fields,
     )?;
-    // What the comparison kept is no longer needed: the report is built without it.
+    // What the comparison kept is no longer needed: the report is built without it, while it
+    // is freed.
     let files = inventory.files;
-    drop(inventory);
+    super::drop_in_background(inventory);
     let report =
         Report::new("diff", &drift.findings, files, repo.root.clone()).with_view(View::Diff {
             in_sync: drift.in_sync,

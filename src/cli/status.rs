@@ -49,7 +49,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let mut rows = drift::matrix(&inventory, &all, &drift);
     // The report is built from the rows and findings alone.
     let files = inventory.files;
-    drop(inventory);
+    super::drop_in_background(inventory);
     let selection = drift::Selection {
         flags: &args.flags,
         envs: &shown,

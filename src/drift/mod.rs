@@ -13,7 +13,7 @@ use crate::config::{AllowDrift, Config};
 use crate::finding::{FieldValue, FieldValues, Finding, Severity};
 use crate::git::{Git, GitError, HeldQuery, Since, Unknown};
 use crate::inventory::{Category, FlagFile, Inventory, category};
-use crate::lint::{FlagName, duplicate_names};
+use crate::lint::{FlagName, first_files};
 use crate::time::Lifetime;
 
 pub use status::{Cell, Selection, StatusRow, matrix};
@@ -173,8 +173,8 @@ pub fn compare_aged(
                     continue;
                 }
                 let max_lag = config.environment(&pair.downstream).and_then(|e| e.max_lag);
-                let up = by_env.get(&(pair.upstream.as_str(), name)).copied();
-                let down = by_env.get(&(pair.downstream.as_str(), name)).copied();
+                let file = |env: &str| by_env.get(&(env, name)).map(|&i| &inventory.flags[i]);
+                let (up, down) = (file(&pair.upstream), file(&pair.downstream));
                 match (up, down) {
                     (None, None) => {}
                     (Some(up), None) => tally.unpromoted(pair, name, up, max_lag),
@@ -194,6 +194,7 @@ pub fn compare_aged(
     let mut pending: BTreeSet<&str> = BTreeSet::new();
     let mut aged = Vec::new();
     let mut deferred = Vec::new();
+    findings.reserve_exact(tallies.iter().map(|t| t.findings.len()).sum());
     for (name, tally) in names.iter().zip(tallies) {
         let base = findings.len();
         if tally.unsynced {
@@ -234,7 +235,7 @@ pub fn compare_aged(
     config.silence(&mut findings, |code| {
         whole_chain && code.starts_with("drift/")
     });
-    findings.sort_by_cached_key(drift_order);
+    findings.par_sort_by_cached_key(drift_order);
     // Held until the report is printed: no room for more.
     findings.shrink_to_fit();
     Ok(Drift {
@@ -244,12 +245,12 @@ pub fn compare_aged(
     })
 }
 
-/// Each (environment, name) and its file; a second file of one name in one environment is a
-/// finding and is left out.
+/// Each (environment, name) and its file (an index into `inventory.flags`); a second file of
+/// one name in one environment is a finding and is left out.
 fn one_file_per_name<'a>(
     inventory: &'a Inventory,
     findings: &mut Vec<Finding>,
-) -> HashMap<(&'a str, &'a str), &'a FlagFile> {
+) -> HashMap<(&'a str, &'a str), usize> {
     let names: Vec<FlagName> = inventory
         .flags
         .iter()
@@ -260,14 +261,7 @@ fn one_file_per_name<'a>(
             pos: f.digest.name_pos,
         })
         .collect();
-    duplicate_names(&names, findings);
-    let mut by_env: HashMap<(&str, &str), &FlagFile> = HashMap::new();
-    for flag in &inventory.flags {
-        by_env
-            .entry((flag.env.as_str(), flag.name()))
-            .or_insert(flag);
-    }
-    by_env
+    first_files(&names, findings)
 }
 
 /// The `allow_drift` entries still in force; each one past its `until` date is a finding.

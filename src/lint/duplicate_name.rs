@@ -17,19 +17,29 @@ Fix: delete or rename one of the two files.",
 };
 
 /// Reports every flag name used by a second file in one environment.
-pub fn check(names: &[FlagName<'_>], out: &mut Vec<Finding>) {
-    let mut first: HashMap<(&str, &str), &FlagName> = HashMap::with_capacity(names.len());
-    let mut sorted: Vec<&FlagName> = names.iter().collect();
-    sorted.sort_by(|a, b| a.path.cmp(b.path));
-    for flag in sorted {
-        if let Some(original) = first.get(&(flag.env, flag.name)) {
+fn check(names: &[FlagName<'_>], out: &mut Vec<Finding>) {
+    first_files(names, out);
+}
+
+/// The first file (by path) of each (environment, name), as an index into `names`; every later
+/// file of the same name and environment is a finding.
+pub fn first_files<'a>(
+    names: &[FlagName<'a>],
+    out: &mut Vec<Finding>,
+) -> HashMap<(&'a str, &'a str), usize> {
+    let mut first: HashMap<(&str, &str), usize> = HashMap::with_capacity(names.len());
+    let mut sorted: Vec<usize> = (0..names.len()).collect();
+    sorted.sort_by(|&a, &b| names[a].path.cmp(names[b].path));
+    for i in sorted {
+        let flag = &names[i];
+        if let Some(&original) = first.get(&(flag.env, flag.name)) {
             out.push(
                 Finding::new(
                     RULE.code,
                     RULE.severity,
                     format!(
                         "flag \"{}\" is already defined in {}",
-                        flag.name, original.path
+                        flag.name, names[original].path
                     ),
                 )
                 .at(flag.path, flag.pos)
@@ -37,7 +47,8 @@ pub fn check(names: &[FlagName<'_>], out: &mut Vec<Finding>) {
                 .help("a flag lives in one file per environment; remove or rename one of them"),
             );
         } else {
-            first.insert((flag.env, flag.name), flag);
+            first.insert((flag.env, flag.name), i);
         }
     }
+    first
 }

@@ -26,7 +26,7 @@ use std::collections::HashSet;
 
 use rayon::prelude::*;
 
-pub use duplicate_name::check as duplicate_names;
+pub use duplicate_name::first_files;
 
 use crate::config::{Config, Environment};
 use crate::finding::{Finding, Severity};
