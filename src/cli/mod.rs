@@ -360,7 +360,6 @@ fn envs_of(pairs: &[Pair]) -> Vec<&str> {
     envs
 }
 
-/// Output cut short by a closed pipe (`flagctl … | head`) is not a failure.
 /// Frees `value` on another thread: what a command no longer needs does not hold up its output
 /// (30,000 flag files take a single core some 20 ms to free). Freed here if no thread starts.
 fn drop_in_background<T: Send + 'static>(value: T) {
@@ -369,6 +368,7 @@ fn drop_in_background<T: Send + 'static>(value: T) {
         .spawn(move || drop(value));
 }
 
+/// Output cut short by a closed pipe (`flagctl … | head`) is not a failure.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
         cause

@@ -798,6 +798,30 @@ fn a_name_used_twice_in_one_environment_is_a_duplicate() {
     assert_eq!(doc["flags"].as_array().map(Vec::len), Some(1), "{doc:#}");
 }
 
+#[test]
+fn of_a_name_used_twice_the_first_file_by_path_is_compared() {
+    let repo = Repo::new();
+    repo.write(
+        "flags/dev/b_team/feature_x.yaml",
+        flag("feature_x", "1.0.0"),
+    )
+    .write(
+        "flags/dev/a_team/feature_x.yaml",
+        flag("feature_x", "2.0.0"),
+    )
+    .write("flags/staging/feature_x.yaml", flag("feature_x", "1.0.0"))
+    .write("flags/prod/feature_x.yaml", flag("feature_x", "1.0.0"));
+    let doc = diff_json(&repo, 1, &["dev", "staging"]);
+    let duplicate = one(&doc, "rule/duplicate-name");
+    assert_eq!(
+        duplicate["path"], "flags/dev/b_team/feature_x.yaml",
+        "{duplicate:#}"
+    );
+    // a_team's 2.0.0 comes first by path: staging is behind it, not in sync with b_team's 1.0.0.
+    let behind = one(&doc, "drift/behind");
+    assert!(message(behind).contains("2.0.0"), "{behind:#}");
+}
+
 // ----------------------------------------------------------------------------------------------
 // In sync
 
