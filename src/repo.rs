@@ -296,15 +296,19 @@ impl Repository {
             .sort_by_file_name()
             .into_iter();
         while let Some(entry) = walk.next() {
-            let entry = entry.map_err(|e| {
-                let path = e.path().unwrap_or(dir).to_owned();
-                RepoError::Unreadable {
-                    path,
-                    cause: e
-                        .into_io_error()
-                        .unwrap_or_else(|| std::io::Error::other("loop in the folder tree")),
-                }
-            })?;
+            let entry = match entry {
+                Ok(entry) => entry,
+                // A folder linked to one that holds the repository is a loop, and out of the
+                // repository first: like any link out, it is one linked file, never walked.
+                Err(e) if e.loop_ancestor().is_some() => match e.path() {
+                    Some(path) if self.escaping_target(path).is_some() => {
+                        out.push(self.source(path, kind, env, true));
+                        continue;
+                    }
+                    _ => return Err(unwalkable(e, dir)),
+                },
+                Err(e) => return Err(unwalkable(e, dir)),
+            };
             let hidden = entry.file_name().to_string_lossy().starts_with('.');
             if entry.file_type().is_dir() {
                 if entry.path_is_symlink() {
@@ -420,6 +424,17 @@ impl Repository {
         };
         let root = std::fs::canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
         (!resolved.starts_with(&root)).then(|| link_text(path))
+    }
+}
+
+/// A walk's error: the entry it could not read, or a folder linked into itself.
+fn unwalkable(e: walkdir::Error, dir: &Path) -> RepoError {
+    let path = e.path().unwrap_or(dir).to_owned();
+    RepoError::Unreadable {
+        path,
+        cause: e
+            .into_io_error()
+            .unwrap_or_else(|| std::io::Error::other("loop in the folder tree")),
     }
 }
 

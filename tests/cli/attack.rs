@@ -2,6 +2,8 @@
 //! pass its rules, files that link elsewhere, plans edited by hand, unbounded input. Every test
 //! asserts the repository afterwards: HEAD, `git status`, every file, and what lies outside.
 
+use std::path::Path;
+
 use crate::support::{Outside, Repo, Run, project_root};
 
 const CONFIG: &str = "\
@@ -265,6 +267,33 @@ fn a_group_folder_linked_out_of_the_repository_is_one_finding_and_never_walked()
         assert_ne!(run.code, Some(2), "{}", run.show());
         assert!(run.stdout.contains("flags/dev/evil"), "{}", run.show());
         assert!(!run.stdout.contains("secret"), "{}", run.show());
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_group_folder_linked_to_a_folder_holding_the_repository_is_one_finding() {
+    let repo = fixture();
+    // The link leads out of the repository and back into it: a loop, and out first.
+    let holder = repo
+        .join("flags")
+        .parent()
+        .and_then(Path::parent)
+        .expect("a folder holds the repository")
+        .to_owned();
+    std::os::unix::fs::symlink(&holder, repo.join("flags/dev/up")).expect("link");
+    for command in ["validate", "diff", "status"] {
+        let run = repo.run(&[command, "--format", "json"]);
+        assert_ne!(run.code, Some(2), "{}", run.show());
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+        let escapes: Vec<&serde_json::Value> = report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["code"] == "fs/symlink-escape")
+            .collect();
+        assert_eq!(escapes.len(), 1, "{}", run.show());
+        assert_eq!(escapes[0]["path"], "flags/dev/up", "{}", run.show());
     }
 }
 
