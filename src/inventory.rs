@@ -182,18 +182,18 @@ impl Inventory {
         for (i, outcome) in loaded {
             let file = &files[i];
             let mut leave_out = || {
-                left_out.insert((file.env.clone().unwrap_or_default(), file.stem.clone()));
+                left_out.insert((file.env.clone().unwrap_or_default(), file.stem().to_owned()));
             };
             match outcome {
                 Loaded::Flag(flag) => flags.push(flag),
                 Loaded::Unreadable(finding) => {
                     leave_out();
-                    findings.push(tag(finding, file.env.as_deref(), &file.stem));
+                    findings.push(tag(finding, file.env.as_deref(), file.stem()));
                 }
                 Loaded::Incomparable(found) => {
                     leave_out();
                     problems.extend(found.into_iter().map(|p| {
-                        let mut p = tag(p, file.env.as_deref(), &file.stem);
+                        let mut p = tag(p, file.env.as_deref(), file.stem());
                         p.path = Some(file.path.clone());
                         p
                     }));
@@ -222,7 +222,6 @@ impl Inventory {
             kind: FileKind::Flag,
             path: flag.path.clone(),
             env: Some(flag.env.clone()),
-            stem: String::new(),
             symlink: flag.linked,
         }
     }

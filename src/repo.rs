@@ -76,11 +76,20 @@ pub struct SourceFile {
     pub path: String,
     /// The environment folder it sits in (`None` for a segment shared by all environments).
     pub env: Option<String>,
-    /// The file name without `.yaml`/`.yml`.
-    pub stem: String,
     /// Whether the file is reached through a symbolic link (itself, or a folder on the way),
     /// which must resolve inside the repository and, for a flag, inside its own environment.
     pub symlink: bool,
+}
+
+impl SourceFile {
+    /// The file name without its extension (`.yaml`, `.yml`), as `Path::file_stem` has it.
+    pub fn stem(&self) -> &str {
+        let name = self.path.rsplit('/').next().unwrap_or_default();
+        match name.rfind('.') {
+            Some(dot) if dot > 0 && name != ".." => &name[..dot],
+            _ => name,
+        }
+    }
 }
 
 /// A flag repository: its root and configuration.
@@ -175,7 +184,8 @@ impl Repository {
         if segments.is_dir() {
             self.walk_env_folders(&segments, FileKind::Segment, &mut files)?;
         }
-        files.sort_by(|a, b| a.path.cmp(&b.path));
+        // Paths are unique: no order between equals to keep.
+        files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
         Ok(files)
     }
 
@@ -253,6 +263,7 @@ impl Repository {
                 }
             })
             .collect();
+        out.reserve(walked.iter().flatten().map(Vec::len).sum());
         for files in walked {
             out.extend(files?);
         }
@@ -340,10 +351,6 @@ impl Repository {
             kind,
             path: self.relative(path),
             env: env.map(str::to_owned),
-            stem: path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default(),
         }
     }
 
@@ -461,10 +468,7 @@ pub struct Contents {
 pub fn chains<F: std::borrow::Borrow<SourceFile>>(files: &[F]) -> Vec<Vec<usize>> {
     let mut by_stem: std::collections::HashMap<&str, Vec<usize>> = Default::default();
     for (i, file) in files.iter().enumerate() {
-        by_stem
-            .entry(file.borrow().stem.as_str())
-            .or_default()
-            .push(i);
+        by_stem.entry(file.borrow().stem()).or_default().push(i);
     }
     by_stem.into_values().collect()
 }
@@ -567,6 +571,28 @@ fn normalize(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stem_is_the_file_stem() {
+        for path in [
+            "flags/dev/new-checkout.yaml",
+            "flags/dev/team/a.b.yml",
+            "flags/dev/evil",
+            "flags/dev/team.old",
+            "segments/.hidden",
+            "x.",
+            "a.yaml",
+        ] {
+            let file = SourceFile {
+                kind: FileKind::Flag,
+                path: path.to_owned(),
+                env: None,
+                symlink: false,
+            };
+            let expected = Path::new(path).file_stem().and_then(|s| s.to_str());
+            assert_eq!(Some(file.stem()), expected, "{path}");
+        }
+    }
 
     #[test]
     fn whole_file_problems_are_findings() {

@@ -167,14 +167,14 @@ impl Workspace {
                 .as_deref()
                 == Some(name)
         };
-        if let Some(file) = files.iter().find(|f| f.stem == name && named(f)) {
+        if let Some(file) = files.iter().find(|f| f.stem() == name && named(f)) {
             return Ok(file.clone());
         }
         if let Some(file) = files.iter().find(|f| named(f)) {
             return Ok(file.clone());
         }
         // A file of that name that cannot be read is named with why, not taken for none.
-        if let Some(file) = files.iter().find(|f| f.stem == name) {
+        if let Some(file) = files.iter().find(|f| f.stem() == name) {
             if let Err(finding) = self.repo.read(file) {
                 return Err(ChangeError::Refused(format!(
                     "{}: {} ({})",
@@ -182,7 +182,7 @@ impl Workspace {
                 )));
             }
         }
-        let hint = did_you_mean(name, files.iter().map(|f| f.stem.as_str()))
+        let hint = did_you_mean(name, files.iter().map(|f| f.stem()))
             .map(|h| format!(" (did you mean \"{h}\"?)"))
             .unwrap_or_default();
         Err(ChangeError::UnknownFlag {
@@ -388,15 +388,12 @@ pub fn source_for(repo: &Repository, path: &str) -> Option<SourceFile> {
     let flags = repo.flags_path();
     let rest = path.strip_prefix(&format!("{flags}/"))?;
     let env = rest.split('/').next()?.to_owned();
-    let stem = std::path::Path::new(path)
-        .file_stem()?
-        .to_string_lossy()
-        .into_owned();
+    // A path must name a file.
+    std::path::Path::new(path).file_stem()?;
     Some(SourceFile {
         kind: FileKind::Flag,
         path: path.to_owned(),
         env: Some(env),
-        stem,
         symlink: false,
     })
 }

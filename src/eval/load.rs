@@ -51,7 +51,7 @@ pub fn load(repo: &Repository, env: &str) -> Result<Environment, RepoError> {
         let name = segment
             .name
             .as_ref()
-            .map_or_else(|| file.stem.clone(), |n| n.value.clone());
+            .map_or_else(|| file.stem().to_owned(), |n| n.value.clone());
         match segments.get(&name) {
             Some((true, _)) if !overriding => {}
             _ => {
@@ -69,10 +69,10 @@ pub fn load(repo: &Repository, env: &str) -> Result<Environment, RepoError> {
         .par_iter()
         .map(|file| {
             let (name, program) = match repo.parse(file) {
-                Err(finding) => (file.stem.clone(), Err(vec![*finding])),
+                Err(finding) => (file.stem().to_owned(), Err(vec![*finding])),
                 Ok(parsed) => {
                     let flag = Flag::from_node(&parsed.root);
-                    let name = flag.name().unwrap_or(&file.stem).to_owned();
+                    let name = flag.name().unwrap_or(file.stem()).to_owned();
                     let program = compile(&flag, &parsed.root, &segments).map_err(|problems| {
                         problems
                             .into_iter()

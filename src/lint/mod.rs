@@ -152,7 +152,7 @@ impl FileContext<'_> {
     }
 
     fn flag_name(&self) -> &str {
-        self.flag.name().unwrap_or(&self.file.stem)
+        self.flag.name().unwrap_or(self.file.stem())
     }
 }
 
@@ -305,7 +305,7 @@ impl Linter {
                 }
                 out.extend(contents.unreadable.into_iter().map(|(i, finding)| {
                     let file = flag_files[i];
-                    let finding = finding.in_flag(Some(&file.stem), file.env.as_deref());
+                    let finding = finding.in_flag(Some(file.stem()), file.env.as_deref());
                     (i, (vec![finding], None))
                 }));
                 out
@@ -425,13 +425,13 @@ impl Linter {
             Ok(checked) => checked,
             Err(finding) => {
                 return (
-                    vec![located(finding).in_flag(Some(&file.stem), file.env.as_deref())],
+                    vec![located(finding).in_flag(Some(file.stem()), file.env.as_deref())],
                     None,
                 );
             }
         };
         let mut findings: Vec<Finding> = own.iter().map(located).collect();
-        let flag_name = flag.name().unwrap_or(&file.stem).to_owned();
+        let flag_name = flag.name().unwrap_or(file.stem()).to_owned();
         let context = FileContext {
             file,
             root,
@@ -476,20 +476,22 @@ impl Linter {
         let name = segment.name.map(|name| {
             if let Some(finding) = naming::segment_finding(&name.value, &file.path, name.pos) {
                 findings.push(finding);
-            } else if name.value != file.stem {
+            } else if name.value != file.stem() {
                 findings.push(
                     Finding::new(
                         name_mismatch::RULE.code,
                         name_mismatch::RULE.severity,
                         format!(
                             "segment name \"{}\" differs from the file name \"{}\"",
-                            name.value, file.stem
+                            name.value,
+                            file.stem()
                         ),
                     )
                     .at(&file.path, name.pos)
                     .help(format!(
                         "rename the file to {}.yaml, or set `name: {}`",
-                        name.value, file.stem
+                        name.value,
+                        file.stem()
                     )),
                 );
             }

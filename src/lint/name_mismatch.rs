@@ -16,19 +16,21 @@ Fix: rename the file, or set `name:` to the file's stem.",
 
 fn check(cx: &FileContext, out: &mut Vec<Finding>) {
     let Some(name) = &cx.flag.name else { return };
-    if name.value != cx.file.stem {
+    if name.value != cx.file.stem() {
         out.push(
             cx.finding(
                 &RULE,
                 name.pos,
                 format!(
                     "flag name \"{}\" differs from the file name \"{}\"",
-                    name.value, cx.file.stem
+                    name.value,
+                    cx.file.stem()
                 ),
             )
             .help(format!(
                 "rename the file to {}.yaml, or set `name: {}`",
-                name.value, cx.file.stem
+                name.value,
+                cx.file.stem()
             )),
         );
     }

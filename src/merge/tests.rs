@@ -245,7 +245,6 @@ impl Checker {
                 kind: FileKind::Flag,
                 path: "flags/dev/f.yaml".to_owned(),
                 env: Some("dev".to_owned()),
-                stem: "f".to_owned(),
                 symlink: false,
             },
             segments: [(None, "staff".to_owned())].into_iter().collect(),
