@@ -216,17 +216,10 @@ impl Git {
     /// several times slower, and gives another id only to a crafted collision.
     pub fn blob_id(bytes: &[u8]) -> String {
         use sha1::Digest;
-        use std::fmt::Write;
         let mut hasher = sha1::Sha1::new();
         hasher.update(format!("blob {}\0", bytes.len()));
         hasher.update(bytes);
-        hasher
-            .finalize()
-            .iter()
-            .fold(String::with_capacity(40), |mut hex, byte| {
-                let _ = write!(hex, "{byte:02x}");
-                hex
-            })
+        hex::encode(hasher.finalize())
     }
 
     /// The commit `rev` names (a branch, tag, sha, `HEAD~2`…).
