@@ -257,12 +257,13 @@ fn load_chain(
     let dated: Vec<bool> = digests
         .iter()
         .map(|parsed| {
-            parsed.as_ref().is_ok_and(|(_, d)| {
-                digests
-                    .iter()
-                    .flatten()
-                    .any(|(_, other)| other.name == d.name && other.version < d.version)
-            })
+            wanted.blob_ids
+                && parsed.as_ref().is_ok_and(|(_, d)| {
+                    digests
+                        .iter()
+                        .flatten()
+                        .any(|(_, other)| other.name == d.name && other.version < d.version)
+                })
         })
         .collect();
     let mut trees: Vec<Option<Node>> = Vec::with_capacity(digests.len());
@@ -270,7 +271,7 @@ fn load_chain(
     for (content, (((bytes, holders), parsed), dated)) in contents.enumerate() {
         let (tree, digest) = match parsed {
             Ok((tree, mut digest)) => {
-                if wanted.blob_ids && dated {
+                if dated {
                     digest.blob = Some(crate::git::Git::blob_id(&bytes));
                 }
                 (Some(tree), Ok(Arc::new(digest)))
