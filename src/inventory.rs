@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::finding::Finding;
-use crate::repo::{FileKind, Repository, SourceFile, parse_bytes};
+use crate::repo::{FileKind, Repository, SourceFile, parse_bytes_like};
 use crate::yaml::{Node, Pos};
 use crate::{lint, schema};
 
@@ -248,11 +248,17 @@ fn load_chain(
         .into_iter()
         .map(|(i, finding)| (i, Loaded::Unreadable(finding)))
         .collect();
-    let digests: Vec<_> = read
-        .groups
-        .iter()
-        .map(|(bytes, _)| digest(bytes, wanted.traits))
-        .collect();
+    // The copies of a flag differ in a field or two: each content is read against the last one
+    // parsed, and what they share is not parsed again.
+    let mut digests: Vec<Result<(Node, Digest), Vec<Finding>>> =
+        Vec::with_capacity(read.groups.len());
+    for (i, (bytes, _)) in read.groups.iter().enumerate() {
+        let like = (0..i).rev().find_map(|j| {
+            let (tree, _) = digests[j].as_ref().ok()?;
+            Some((read.groups[j].0.as_slice(), tree))
+        });
+        digests.push(digest(bytes, like, wanted.traits));
+    }
     // Only the newer version of a pending promotion is dated by its blob id.
     let dated: Vec<bool> = digests
         .iter()
@@ -354,9 +360,13 @@ fn tag(finding: Finding, env: Option<&str>, stem: &str) -> Finding {
 
 /// Reads what comparison needs from one content; a flag that cannot be compared yields the
 /// findings that say why (its path is filled in by the caller).
-fn digest(bytes: &[u8], traits: bool) -> Result<(Node, Digest), Vec<Finding>> {
+fn digest(
+    bytes: &[u8],
+    like: Option<(&[u8], &Node)>,
+    traits: bool,
+) -> Result<(Node, Digest), Vec<Finding>> {
     const PATH: &str = "";
-    let parsed = parse_bytes(PATH, bytes).map_err(|f| vec![*f])?;
+    let parsed = parse_bytes_like(PATH, bytes, like).map_err(|f| vec![*f])?;
     let root = parsed.root;
     let mut problems = parsed.findings;
     let required = |key: &str| {

@@ -496,15 +496,34 @@ impl Repository {
     }
 }
 
+fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
 /// Parses the bytes of the file at repository-relative `path`.
 pub fn parse_bytes(path: &str, bytes: &[u8]) -> Result<Parsed, Box<Finding>> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    parse_bytes_like(path, bytes, None)
+}
+
+/// `parse_bytes`, sharing with `like` (the bytes of another file and their tree) the top-level
+/// entries both hold byte for byte (`yaml::parse_like`): the same result, parsed in part.
+pub fn parse_bytes_like(
+    path: &str,
+    bytes: &[u8],
+    like: Option<(&[u8], &Node)>,
+) -> Result<Parsed, Box<Finding>> {
+    let bytes = without_bom(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
         Finding::of(yaml::Code::NonUtf8, "the file is not valid UTF-8")
             .at(path, Pos::at_offset(bytes, e.valid_up_to()))
             .help("save the file as UTF-8")
     })?;
-    let doc = yaml::parse(text).map_err(|e| {
+    let like = like.and_then(|(bytes, root)| Some((std::str::from_utf8(without_bom(bytes)).ok()?, root)));
+    let doc = match like {
+        Some((like, root)) => yaml::parse_like(text, like, root),
+        None => yaml::parse(text),
+    }
+    .map_err(|e| {
         Finding::of(e.code, e.message)
             .at(path, e.pos)
             .maybe_help(e.help)

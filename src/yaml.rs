@@ -11,6 +11,10 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
 use crate::finding::Severity;
 
+mod like;
+
+pub use like::parse_like;
+
 /// Nesting deeper than this is `yaml/too-deep`: no flag needs it, and it bounds every walk.
 pub const MAX_DEPTH: usize = 64;
 /// Nodes an alias may copy into a document, in all, before it is `yaml/alias-limit`.
@@ -153,7 +157,7 @@ impl crate::finding::Codes for Code {
 
 /// A document read from text: its root (`None` for an empty document) and the duplicate keys met on
 /// the way (the first occurrence is kept, as every other key of the mapping is).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub struct Document {
     pub root: Option<Node>,
     pub duplicate_keys: Vec<YamlError>,
