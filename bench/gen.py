@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate a synthetic flagctl flag repository for benchmarking (stdlib only).
 
-Usage: gen.py N OUT_DIR [--seed S] [--identical P]
+Usage: gen.py N OUT_DIR [--seed S] [--identical P] [--unshared]
 
 Writes, deterministically for a given (N, seed) -- same bytes on every run:
   OUT_DIR/flagctl.yaml                         environments dev -> staging -> prod
@@ -27,6 +27,10 @@ a rollout percentage, `enabled`, or a patch version upstream with a reworded
 description). The flags themselves (and
 the random draws behind them) are the same for every P; --identical 0 is the case SPEC
 section 9 is judged on (no two files byte-identical).
+--unshared ends every top-level line of each copy with a comment naming its environment
+(`name: x  # staging`): the copies mean what they meant, but no two share a top-level entry
+byte for byte, so flagctl parses each copy whole instead of only the entries that differ
+from the copy before it. With --identical 0 it is the loader's worst case.
 The generated repository is not a git repository (bench/run.sh commits it).
 
 Strings YAML 1.1 would misread (yes/no/on/off, ...) are quoted; nothing relies on
@@ -559,6 +563,14 @@ app_versions: [4.0.0, 4.1.0, 4.2.0, 5.0.0]
 """
 
 
+def tag_top_level(text, env):
+    """`text` with a comment naming `env` at the end of each top-level `key:` line."""
+    return "".join(
+        f"{line}  # {env}\n" if line[:1] not in ("", " ", "#", "-") else f"{line}\n"
+        for line in text.split("\n")[:-1]
+    ) + text.split("\n")[-1]
+
+
 def make_segment(rnd, name):
     conds = [condition(rnd) for _ in range(rnd.randint(1, 3))]
     out = [f"name: {name}\n",
@@ -581,6 +593,8 @@ def main():
     ap.add_argument("--identical", type=float, default=None, metavar="P",
                     help="share of flags byte-identical in all environments, 0..100 "
                          "(default: the mix above, ~84%%)")
+    ap.add_argument("--unshared", action="store_true",
+                    help="end each copy's top-level lines with a comment naming its environment")
     a = ap.parse_args()
     if a.identical is not None and not 0 <= a.identical <= 100:
         ap.error("--identical takes a share from 0 to 100")
@@ -627,10 +641,14 @@ def main():
                 else:
                     per_env = all_different(drnd, per_env, segments)
             cache = {}
-            for d, fe in zip(dirs, per_env):
-                blob = cache.get(id(fe))
+            for env, d, fe in zip(ENVS, dirs, per_env):
+                key = (env, id(fe)) if a.unshared else id(fe)
+                blob = cache.get(key)
                 if blob is None:
-                    blob = cache[id(fe)] = render_flag(fe).encode()
+                    text = render_flag(fe)
+                    if a.unshared:
+                        text = tag_top_level(text, env)
+                    blob = cache[key] = text.encode()
                 write(os.path.join(d, f"{f['name']}.yaml"), blob)
                 total_bytes += len(blob)
                 flag_files += 1

@@ -2,7 +2,9 @@
 # flagctl benchmark (SPEC section 9): times `flagctl validate`, `diff` and `status` against the
 # parse floor and Featurevisor `lint`, all in one hyperfine run, on generated git repositories of
 # N flags x 3 environments: one where no two files are byte-identical (0%: the case SPEC section 9
-# is judged on) and one where 84% of the flags are identical in all environments, side by side.
+# is judged on), the same flags with no top-level entry shared between copies either (0u: each
+# copy is parsed whole, not only where it differs from the copy before it), and one where 84% of
+# the flags are identical in all environments, side by side.
 #
 #   bench/run.sh [N=10000] [--runs K] [--scale] [--no-featurevisor] [--no-build]
 #
@@ -25,7 +27,7 @@ shared=${SHARED:-/work/shared}
 bench=${BENCH_DIR:-/tmp/flagctl-bench}
 seed=${SEED:-42}
 profile=${PROFILE:-dist}
-shares=(0 84)
+shares=(0 0u 84)
 n=10000 runs=5 featurevisor=1 scale=0 build=1
 while [ $# -gt 0 ]; do
   case $1 in
@@ -70,12 +72,14 @@ echo "flagctl $("$flagctl" --version 2>/dev/null | head -n 1), profile $profile,
 
 # ---- the generated repositories (cached; regenerated when gen.py, N, the share or the seed change)
 repo_for() {  # repo_for N SHARE -> prints the repository path, generating and committing it if needed
-  local n=$1 share=$2 repo="$bench/repo-$1-$2" stamp
+  # SHARE: the percentage of identical flags, with a `u` for copies that share no entry
+  local n=$1 share=$2 repo="$bench/repo-$1-$2" stamp identical=${2%u} unshared=()
+  [ "$share" != "$identical" ] && unshared=(--unshared)
   stamp="$(sha256sum "$here/gen.py" | cut -c1-16) git n=$n identical=$share seed=$seed"
   if [ ! -d "$repo/.git" ] || [ "$(cat "$repo.stamp" 2>/dev/null)" != "$stamp" ]; then
     echo "== generating $n flags x 3 environments, $share% identical, into $repo" >&2
     rm -rf "$repo" "$repo.stamp" "$repo.tmp"
-    python3 "$here/gen.py" "$n" "$repo.tmp" --seed "$seed" --identical "$share" >&2
+    python3 "$here/gen.py" "$n" "$repo.tmp" --seed "$seed" --identical "$identical" "${unshared[@]}" >&2
     # one commit, as a repository fresh from a clone: diff and status read ages from git
     (
       cd "$repo.tmp"
@@ -205,7 +209,7 @@ res, mem = load(n)
 ok_all = True
 print(f"\n{n:,} flags x 3 environments, git repository (one commit); medians of {runs} runs "
       f"after a warm-up, one hyperfine run; ratios to the parse floor of the same repository")
-print(f"{'command':<22}{'median':>9}{'σ':>8}{'ratio':>8}{'target':>8}{'peak RSS':>10}  verdict")
+print(f"{'command':<26}{'median':>9}{'σ':>8}{'ratio':>8}{'target':>8}{'peak RSS':>10}  verdict")
 for name, r in res.items():
     if name == "featurevisor-lint":
         continue
@@ -223,15 +227,16 @@ for name, r in res.items():
         rc = codes.get(f"{cmd}-{n}-{share}", "0")
         if rc != "0":
             verdict += f" (exit {rc}!)"
-    label = f"{'floor' if cmd == 'floor' else 'flagctl ' + cmd} {share}%"
+    shown = "0% unshared" if share == "0u" else f"{share}%"
+    label = f"{'floor' if cmd == 'floor' else 'flagctl ' + cmd} {shown}"
     target = f"≤{TARGET[cmd]}×" if cmd in TARGET else ""
     rss = f"{kb / 1000:.1f} MB" if kb else "?"
-    print(f"{label:<22}{med:>8.3f}s{r['stddev'] or 0:>7.3f}s{med / floor:>7.3f}×{target:>8}{rss:>10}  {verdict}")
+    print(f"{label:<26}{med:>8.3f}s{r['stddev'] or 0:>7.3f}s{med / floor:>7.3f}×{target:>8}{rss:>10}  {verdict}")
 if "featurevisor-lint" in res:
     fv = res["featurevisor-lint"]["median"]
     kb = mem.get("featurevisor-lint")
     rss = f"{kb / 1000:.1f} MB" if kb else "?"
-    print(f"{'featurevisor lint':<22}{fv:>8.3f}s{res['featurevisor-lint']['stddev'] or 0:>7.3f}s"
+    print(f"{'featurevisor lint':<26}{fv:>8.3f}s{res['featurevisor-lint']['stddev'] or 0:>7.3f}s"
           f"{'':>8}{'':>8}{rss:>10}")
     for share in ("0", "84"):
         if f"validate@{share}" in res:

@@ -518,7 +518,8 @@ pub fn parse_bytes_like(
             .at(path, Pos::at_offset(bytes, e.valid_up_to()))
             .help("save the file as UTF-8")
     })?;
-    let like = like.and_then(|(bytes, root)| Some((std::str::from_utf8(without_bom(bytes)).ok()?, root)));
+    let like =
+        like.and_then(|(bytes, root)| Some((std::str::from_utf8(without_bom(bytes)).ok()?, root)));
     let doc = match like {
         Some((like, root)) => yaml::parse_like(text, like, root),
         None => yaml::parse(text),

@@ -293,15 +293,21 @@ impl Linter {
             .flat_map_iter(|chain| {
                 let contents = repo.read_chain(&flag_files, chain);
                 let mut out = Vec::with_capacity(chain.len());
-                for (bytes, holders) in &contents.groups {
-                    let checked = self.check_once(bytes);
+                // The copies of a flag differ in a field or two: each content is read against
+                // the last one parsed, and what they share is not parsed again.
+                let mut checked: Vec<Result<Checked, Box<Finding>>> =
+                    Vec::with_capacity(contents.groups.len());
+                for (g, (bytes, holders)) in contents.groups.iter().enumerate() {
+                    let like = (0..g).rev().find_map(|before| {
+                        let root = &checked[before].as_ref().ok()?.root;
+                        Some((contents.groups[before].0.as_slice(), root))
+                    });
+                    let this = self.check_once(bytes, like);
                     out.extend(holders.iter().map(|&i| {
                         let file = flag_files[i];
-                        (
-                            i,
-                            self.findings_for(repo, file, &checked, segments_of(file)),
-                        )
+                        (i, self.findings_for(repo, file, &this, segments_of(file)))
                     }));
+                    checked.push(this);
                 }
                 out.extend(contents.unreadable.into_iter().map(|(i, finding)| {
                     let file = flag_files[i];
@@ -382,12 +388,17 @@ impl Linter {
         bytes: &[u8],
         segments: &HashSet<String>,
     ) -> FlagOutcome {
-        self.findings_for(repo, file, &self.check_once(bytes), segments)
+        self.findings_for(repo, file, &self.check_once(bytes, None), segments)
     }
 
-    /// The parse and schema check of one content, whichever files hold it.
-    fn check_once(&self, bytes: &[u8]) -> Result<Checked, Box<Finding>> {
-        let Parsed { root, mut findings } = crate::repo::parse_bytes("", bytes)?;
+    /// The parse and schema check of one content, whichever files hold it (read against `like`,
+    /// another content and its tree: `repo::parse_bytes_like`).
+    fn check_once(
+        &self,
+        bytes: &[u8],
+        like: Option<(&[u8], &Node)>,
+    ) -> Result<Checked, Box<Finding>> {
+        let Parsed { root, mut findings } = crate::repo::parse_bytes_like("", bytes, like)?;
         let mut json = None;
         for schema in &self.flag_schemas {
             findings.extend(schema.check_tree(&root, &mut json).into_iter().map(|v| {

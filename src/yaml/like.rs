@@ -199,9 +199,16 @@ mod tests {
             .replace("on: 75, off: 25", "on: 50, off: 50")
             .replace("rules:", "owner: search\nrules:");
         let shared = shared(&staging, DEV, &tree(DEV)).expect("shares entries");
-        assert_eq!(shared, parse(&staging).unwrap());
-        let owner = shared.root.as_ref().unwrap().entry("owner").unwrap();
-        assert_eq!(owner.key_pos, Pos { line: 14, column: 1 });
+        assert_eq!(shared, parse(&staging).expect("parses"));
+        let root = shared.root.as_ref().expect("has a root");
+        let owner = root.entry("owner").expect("has an owner");
+        assert_eq!(
+            owner.key_pos,
+            Pos {
+                line: 14,
+                column: 1
+            }
+        );
     }
 
     #[test]
@@ -217,8 +224,13 @@ mod tests {
         }
         // An alias copies its anchor's value across entries.
         let (like, text) = ("a: &x 1\nb: *x\n", "a: &x 2\nb: *x\n");
-        let read = parse_like(text, like, &tree(like)).unwrap().root.unwrap();
-        assert_eq!(read.get("b").unwrap().value, Value::Int(2));
+        let read = parse_like(text, like, &tree(like)).expect("parses");
+        let b = read
+            .root
+            .as_ref()
+            .and_then(|root| root.get("b"))
+            .expect("has b");
+        assert_eq!(b.value, Value::Int(2));
     }
 
     /// Pieces of flag files, well-formed and not: entries of every shape, and lines that join,
