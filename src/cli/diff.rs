@@ -39,5 +39,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
             pending: drift.pending,
         });
     printed(report::print(&report, global.format, global.color))?;
-    Ok(Outcome::from_counts(report.counts, global.strict))
+    let outcome = Outcome::from_counts(report.counts, global.strict);
+    super::drop_in_background(drift);
+    Ok(outcome)
 }

@@ -76,7 +76,7 @@ pub fn matrix(inventory: &Inventory, envs: &[&str], drift: &Drift) -> Vec<Status
     }
     // The files of each name together, in file order (a stable sort), each name a row.
     let mut files: Vec<&FlagFile> = inventory.flags.iter().collect();
-    files.sort_by(|a, b| a.name().cmp(b.name()));
+    files.par_sort_by(|a, b| a.name().cmp(b.name()));
     let named: Vec<&[&FlagFile]> = files.chunk_by(|a, b| a.name() == b.name()).collect();
     named
         .par_iter()

@@ -3,8 +3,11 @@
 use std::borrow::Cow;
 use std::io::{self, IsTerminal, Write};
 
+use rayon::prelude::*;
+
 use super::human::{Sources, write_finding};
 use super::palette::{BOLD, DIM};
+use super::stdout::write_ordered;
 use super::{Report, diff};
 use crate::drift::{self, Cell, StatusRow};
 use crate::escape::terminal;
@@ -35,7 +38,7 @@ pub fn write(out: &mut impl Write, report: &Report, rows: &[StatusRow]) -> io::R
             .unwrap_or(DEFAULT_WIDTH)
     });
     let cells: Vec<Vec<(String, anstyle::Style)>> = rows
-        .iter()
+        .par_iter()
         .map(|row| row.environments.iter().map(cell_text).collect())
         .collect();
     let mut widths: Vec<usize> = envs.iter().map(|e| e.chars().count()).collect();
@@ -48,7 +51,7 @@ pub fn write(out: &mut impl Write, report: &Report, rows: &[StatusRow]) -> io::R
         widths.iter_mut().for_each(|w| *w = (*w).min(CELL));
     }
     let longest = rows
-        .iter()
+        .par_iter()
         .map(|r| terminal(&r.name).chars().count())
         .max()
         .unwrap_or(4)
@@ -65,8 +68,10 @@ pub fn write(out: &mut impl Write, report: &Report, rows: &[StatusRow]) -> io::R
         header.push_str(&format!(" {env:<width$}"));
     }
     writeln!(out, "{BOLD}{}{BOLD:#}", header.trim_end())?;
-    for (row, texts) in rows.iter().zip(&cells) {
-        let mut line = format!("{:<name_width$}", cut(&terminal(&row.name), name_width));
+    // The rows are rendered across the cores, in order.
+    write_ordered(out, rows.len(), |out, r| {
+        let texts = &cells[r];
+        let mut line = format!("{:<name_width$}", cut(&terminal(&rows[r].name), name_width));
         let last = texts.len().saturating_sub(1);
         for (i, ((text, style), width)) in texts.iter().zip(&widths).enumerate() {
             let text = cut(text, *width);
@@ -78,8 +83,8 @@ pub fn write(out: &mut impl Write, report: &Report, rows: &[StatusRow]) -> io::R
             };
             line.push_str(&format!(" {style}{padded}{style:#}"));
         }
-        writeln!(out, "{line}")?;
-    }
+        writeln!(out, "{line}")
+    })?;
     writeln!(
         out,
         "\n{DIM}↑ pending promotion  ≈ declared difference  ~ drift warning  ✗ drift error  — absent{DIM:#}"
