@@ -110,8 +110,9 @@ struct Wanted {
 /// One file of a chain, as loaded.
 enum Loaded {
     Flag(FlagFile),
-    /// It could not be read: one finding says why.
-    Unreadable(Finding),
+    /// It could not be read: one finding says why (boxed: a `Loaded` per file of the
+    /// repository waits to be sorted, each the size of its largest kind).
+    Unreadable(Box<Finding>),
     /// It was read but cannot be compared: the findings say why.
     Incomparable(Vec<Finding>),
 }
@@ -188,7 +189,7 @@ impl Inventory {
                 Loaded::Flag(flag) => flags.push(flag),
                 Loaded::Unreadable(finding) => {
                     leave_out();
-                    findings.push(tag(finding, file.env.as_deref(), file.stem()));
+                    findings.push(tag(*finding, file.env.as_deref(), file.stem()));
                 }
                 Loaded::Incomparable(found) => {
                     leave_out();
@@ -246,7 +247,7 @@ fn load_chain(
     let mut out: Vec<(usize, Loaded)> = read
         .unreadable
         .into_iter()
-        .map(|(i, finding)| (i, Loaded::Unreadable(finding)))
+        .map(|(i, finding)| (i, Loaded::Unreadable(Box::new(finding))))
         .collect();
     // The copies of a flag differ in a field or two: each content is read against the last one
     // parsed, and what they share is not parsed again.

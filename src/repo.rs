@@ -465,17 +465,13 @@ pub struct Contents {
 /// The indexes of `files` grouped into chains: the files of one stem (one flag, as its
 /// environments hold it), each chain in path order. Copies of a flag sit in its chain, so a
 /// chain is read, checked and dropped as one unit: memory follows the largest chain.
-pub fn chains<F: std::borrow::Borrow<SourceFile> + Sync>(files: &[F]) -> Vec<Vec<usize>> {
-    let mut by_stem: Vec<(&str, usize)> = files
-        .iter()
-        .enumerate()
-        .map(|(i, file)| (file.borrow().stem(), i))
-        .collect();
-    by_stem.par_sort_unstable();
-    by_stem
-        .chunk_by(|a, b| a.0 == b.0)
-        .map(|chain| chain.iter().map(|&(_, i)| i).collect())
-        .collect()
+pub fn chains<F: std::borrow::Borrow<SourceFile>>(files: &[F]) -> Vec<Vec<usize>> {
+    let mut by_stem: std::collections::HashMap<&str, Vec<usize>> =
+        std::collections::HashMap::with_capacity(files.len());
+    for (i, file) in files.iter().enumerate() {
+        by_stem.entry(file.borrow().stem()).or_default().push(i);
+    }
+    by_stem.into_values().collect()
 }
 
 impl Repository {
