@@ -2,7 +2,7 @@
 //! every distinct content parsed once (a file byte-identical to another needs no parse at all).
 //! Each flag keeps a fingerprint per top-level field, not its tree, so memory stays small.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -489,13 +489,13 @@ const KNOWN: [&str; 16] = [
 
 /// A fingerprint per top-level field of a flag: the schema's keys in fixed slots, since every
 /// flag of a repository keeps one of these and almost always holds only those, any other key
-/// beside them.
+/// beside them (by name: a file may hold thousands).
 #[derive(Debug, Default)]
 pub struct Fingerprints {
     known: [u64; KNOWN.len()],
     /// Bit `i` set: `known[i]` holds the fingerprint of `KNOWN[i]`.
     present: u16,
-    other: Vec<(Box<str>, u64)>,
+    other: BTreeMap<Box<str>, u64>,
 }
 
 impl Fingerprints {
@@ -511,9 +511,11 @@ impl Fingerprints {
                 };
                 self.present |= 1 << i;
             }
-            None => match self.other.iter_mut().find(|(k, _)| &**k == key) {
-                Some((_, slot)) => *slot = print.max(*slot),
-                None => self.other.push((key.into(), print)),
+            None => match self.other.get_mut(key) {
+                Some(slot) => *slot = print.max(*slot),
+                None => {
+                    self.other.insert(key.into(), print);
+                }
             },
         }
     }
@@ -526,11 +528,7 @@ impl Fingerprints {
     pub fn get(&self, key: &str) -> Option<u64> {
         match KNOWN.iter().position(|k| *k == key) {
             Some(i) => self.slot(i),
-            None => self
-                .other
-                .iter()
-                .find(|(k, _)| &**k == key)
-                .map(|(_, p)| *p),
+            None => self.other.get(key).copied(),
         }
     }
 
