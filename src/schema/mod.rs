@@ -1,6 +1,8 @@
 //! The shared JSON Schemas (compiled into the binary, extended by the repository's own) and the
 //! one place that turns a schema error into a finding at the offending value's line and column.
 
+use std::collections::HashMap;
+
 use jsonschema::error::ValidationErrorKind;
 use serde_json::Value as Json;
 
@@ -299,8 +301,16 @@ impl Schema {
                 ValidationErrorKind::AdditionalProperties { unexpected }
                 | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
                     let allowed = self.allowed_keys(error.schema_path().as_str());
+                    // Where each key is, looked up once: a mapping may hold thousands.
+                    let key_pos: HashMap<&str, Pos> = target
+                        .as_map()
+                        .unwrap_or_default()
+                        .iter()
+                        .rev()
+                        .map(|e| (e.key.as_str(), e.key_pos))
+                        .collect();
                     for key in unexpected {
-                        let pos = target.entry(key).map_or(target.pos, |e| e.key_pos);
+                        let pos = key_pos.get(key.as_str()).copied().unwrap_or(target.pos);
                         let hint = did_you_mean(key, allowed.iter().map(String::as_str));
                         out.push(Violation {
                             code: Code::UnknownKey,

@@ -8,6 +8,8 @@
 //! no anchor (`&`: an alias may copy a value across entries) and no bare carriage return (a line
 //! break this splitter would not see). Anything else is parsed whole.
 
+use std::collections::HashMap;
+
 use super::{Document, Entry, Node, Pos, Value, YamlError, parse};
 
 /// Reads `text` exactly as [`parse`] does, sharing entries with `like`, a text `parse` read into
@@ -28,12 +30,13 @@ fn shared(text: &str, like: &str, like_root: &Node) -> Option<Document> {
         return None;
     }
     let their_entries = like_root.as_map()?;
+    let their_blocks: HashMap<&str, usize> = (0..theirs.len())
+        .rev()
+        .map(|j| (theirs.block(j), j))
+        .collect();
     // Each block: the entry of `like` it repeats, or none (parsed below).
     let found: Vec<Option<usize>> = (0..ours.len())
-        .map(|i| {
-            let block = ours.block(i);
-            (0..theirs.len()).find(|&j| theirs.block(j) == block)
-        })
+        .map(|i| their_blocks.get(ours.block(i)).copied())
         .collect();
     let own: Vec<usize> = (0..ours.len()).filter(|&i| found[i].is_none()).collect();
     if own.len() == ours.len() {
@@ -70,11 +73,13 @@ fn shared(text: &str, like: &str, like_root: &Node) -> Option<Document> {
             None => parsed.next()?,
         };
         entry.move_lines(from, to);
-        if entries.iter().any(|e| e.key == entry.key) {
-            // The duplicate-key finding is the whole parse's to word.
-            return None;
-        }
         entries.push(entry);
+    }
+    let mut keys: Vec<&str> = entries.iter().map(|e| e.key.as_str()).collect();
+    keys.sort_unstable();
+    if keys.windows(2).any(|pair| pair[0] == pair[1]) {
+        // The duplicate-key finding is the whole parse's to word.
+        return None;
     }
     let pos = entries.first()?.key_pos;
     Some(Document {
