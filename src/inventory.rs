@@ -549,7 +549,7 @@ impl Fingerprints {
                 keys.push(key);
             }
         }
-        for (key, _) in &other.other {
+        for key in other.other.keys() {
             if self.get(key).is_none() {
                 keys.push(key);
             }
