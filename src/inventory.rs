@@ -243,21 +243,15 @@ fn load_chain(
     chain: &[usize],
     wanted: Wanted,
 ) -> Vec<(usize, Loaded)> {
-    let read = repo.read_chain(files, chain);
-    let mut out: Vec<(usize, Loaded)> = read
-        .unreadable
+    let mut read = repo.read_chain(files, chain);
+    let mut out: Vec<(usize, Loaded)> = std::mem::take(&mut read.unreadable)
         .into_iter()
         .map(|(i, finding)| (i, Loaded::Unreadable(Box::new(finding))))
         .collect();
-    // The copies of a flag differ in a field or two: each content is read against the last one
-    // parsed, and what they share is not parsed again.
     let mut digests: Vec<Result<(Node, Digest), Vec<Finding>>> =
         Vec::with_capacity(read.groups.len());
     for (i, (bytes, _)) in read.groups.iter().enumerate() {
-        let like = (0..i).rev().find_map(|j| {
-            let (tree, _) = digests[j].as_ref().ok()?;
-            Some((read.groups[j].0.as_slice(), tree))
-        });
+        let like = read.like(i, |j| digests[j].as_ref().ok().map(|(tree, _)| tree));
         digests.push(digest(bytes, like, wanted.traits));
     }
     // Only the newer version of a pending promotion is dated by its blob id.

@@ -462,6 +462,21 @@ pub struct Contents {
     pub unreadable: Vec<(usize, Finding)>,
 }
 
+impl Contents {
+    /// The last content before number `i` that parsed (`tree` gives a content's tree, if it
+    /// parsed), to read content `i` against (`parse_bytes_like`): the copies of a flag differ in
+    /// a field or two, and what they share need not be parsed again.
+    pub fn like<'a>(
+        &'a self,
+        i: usize,
+        tree: impl Fn(usize) -> Option<&'a Node>,
+    ) -> Option<(&'a [u8], &'a Node)> {
+        (0..i)
+            .rev()
+            .find_map(|j| Some((self.groups[j].0.as_slice(), tree(j)?)))
+    }
+}
+
 /// The indexes of `files` grouped into chains: the files of one stem (one flag, as its
 /// environments hold it), each chain in path order. Copies of a flag sit in its chain, so a
 /// chain is read, checked and dropped as one unit: memory follows the largest chain.

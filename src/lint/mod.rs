@@ -293,15 +293,10 @@ impl Linter {
             .flat_map_iter(|chain| {
                 let contents = repo.read_chain(&flag_files, chain);
                 let mut out = Vec::with_capacity(chain.len());
-                // The copies of a flag differ in a field or two: each content is read against
-                // the last one parsed, and what they share is not parsed again.
                 let mut checked: Vec<Result<Checked, Box<Finding>>> =
                     Vec::with_capacity(contents.groups.len());
                 for (g, (bytes, holders)) in contents.groups.iter().enumerate() {
-                    let like = (0..g).rev().find_map(|before| {
-                        let root = &checked[before].as_ref().ok()?.root;
-                        Some((contents.groups[before].0.as_slice(), root))
-                    });
+                    let like = contents.like(g, |j| checked[j].as_ref().ok().map(|c| &c.root));
                     let this = self.check_once(bytes, like);
                     out.extend(holders.iter().map(|&i| {
                         let file = flag_files[i];
