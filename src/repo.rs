@@ -318,9 +318,18 @@ impl Repository {
                     }
                     _ => return Err(unwalkable(e, dir)),
                 },
-                Err(e) => return Err(unwalkable(e, dir)),
+                // A link that leads nowhere (or round in circles) is a file that cannot be
+                // read: one finding, not a stop.
+                Err(e) => match e.path().filter(|path| leads_nowhere(path)) {
+                    Some(path) => {
+                        if is_yaml(path) && !is_hidden(path) {
+                            out.push(self.source(path, kind, env, true));
+                        }
+                        continue;
+                    }
+                    None => return Err(unwalkable(e, dir)),
+                },
             };
-            let hidden = entry.file_name().to_string_lossy().starts_with('.');
             if entry.file_type().is_dir() {
                 if entry.path_is_symlink() {
                     if self.escaping_target(entry.path()).is_some() {
@@ -334,7 +343,7 @@ impl Repository {
                 }
                 continue;
             }
-            if hidden || !is_yaml(entry.path()) {
+            if is_hidden(entry.path()) || !is_yaml(entry.path()) {
                 continue;
             }
             let linked = dir_linked
@@ -384,6 +393,16 @@ impl Repository {
                     FsCode::SymlinkEscape.into(),
                     format!("symbolic link to {target}, outside the repository"),
                     "flag files must live in the repository, where git tracks and reviews them; copy the file in",
+                ));
+            }
+            if let Err(e) = std::fs::metadata(&path) {
+                return Err(finding(
+                    FsCode::Unreadable.into(),
+                    format!(
+                        "symbolic link to {}, which cannot be followed: {e}",
+                        link_text(&path)
+                    ),
+                    "point the link at a file of the repository, or delete it",
                 ));
             }
             if let Some(env) = file.env.as_deref().filter(|_| file.kind == FileKind::Flag) {
@@ -582,6 +601,19 @@ fn link_text(path: &Path) -> String {
             .map(|p| p.display().to_string())
             .unwrap_or_else(|_| path.display().to_string()),
     }
+}
+
+/// Whether `path` is a symbolic link whose target cannot be reached (missing, or a loop).
+fn leads_nowhere(path: &Path) -> bool {
+    path.symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink())
+        && std::fs::metadata(path).is_err()
+}
+
+/// Whether the file or folder `path` names is hidden (its name starts with a dot).
+fn is_hidden(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|name| name.to_string_lossy().starts_with('.'))
 }
 
 /// Whether `path` names a YAML file (`.yaml` or `.yml`).

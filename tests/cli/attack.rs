@@ -299,6 +299,44 @@ fn a_group_folder_linked_to_a_folder_holding_the_repository_is_one_finding() {
 
 #[cfg(unix)]
 #[test]
+fn a_link_that_leads_nowhere_is_one_finding_not_a_stop() {
+    let repo = fixture();
+    std::os::unix::fs::symlink("deleted.yaml", repo.join("flags/dev/ghost.yaml")).expect("link");
+    std::os::unix::fs::symlink("b.yaml", repo.join("flags/dev/a.yaml")).expect("link");
+    std::os::unix::fs::symlink("a.yaml", repo.join("flags/dev/b.yaml")).expect("link");
+    for command in ["validate", "diff", "status"] {
+        let run = repo.run(&[command, "--format", "json"]);
+        run.expect(1);
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+        let unreadable: Vec<&str> = report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["code"] == "fs/unreadable")
+            .filter_map(|f| f["path"].as_str())
+            .collect();
+        assert_eq!(
+            unreadable,
+            [
+                "flags/dev/a.yaml",
+                "flags/dev/b.yaml",
+                "flags/dev/ghost.yaml"
+            ],
+            "{}",
+            run.show()
+        );
+    }
+    let run = repo.run_line("toggle ghost --env dev on");
+    run.refused(&["ghost.yaml", "cannot be followed"]);
+    assert!(
+        !repo.join("flags/dev/deleted.yaml").exists(),
+        "{}",
+        run.show()
+    );
+}
+
+#[cfg(unix)]
+#[test]
 fn a_flags_folder_linked_out_of_the_repository_is_refused_whole() {
     let repo = fixture();
     let outside = Outside::of(&repo);
