@@ -318,11 +318,12 @@ impl Repository {
                     }
                     _ => return Err(unwalkable(e, dir)),
                 },
-                // A link that leads nowhere (or round in circles) is a file that cannot be
-                // read: one finding, not a stop.
+                // A link that leads nowhere (or round in circles), named as a flag file or a
+                // folder, is a file that cannot be read: one finding, not a stop.
                 Err(e) => match e.path().filter(|path| leads_nowhere(path)) {
                     Some(path) => {
-                        if is_yaml(path) && !is_hidden(path) {
+                        let named = is_yaml(path) || path.extension().is_none();
+                        if named && !is_hidden(path) {
                             out.push(self.source(path, kind, env, true));
                         }
                         continue;

@@ -304,6 +304,8 @@ fn a_link_that_leads_nowhere_is_one_finding_not_a_stop() {
     std::os::unix::fs::symlink("deleted.yaml", repo.join("flags/dev/ghost.yaml")).expect("link");
     std::os::unix::fs::symlink("b.yaml", repo.join("flags/dev/a.yaml")).expect("link");
     std::os::unix::fs::symlink("a.yaml", repo.join("flags/dev/b.yaml")).expect("link");
+    std::os::unix::fs::symlink("moved", repo.join("flags/dev/group")).expect("link");
+    std::os::unix::fs::symlink("gone.txt", repo.join("flags/dev/notes.txt")).expect("link");
     for command in ["validate", "diff", "status"] {
         let run = repo.run(&[command, "--format", "json"]);
         run.expect(1);
@@ -320,7 +322,8 @@ fn a_link_that_leads_nowhere_is_one_finding_not_a_stop() {
             [
                 "flags/dev/a.yaml",
                 "flags/dev/b.yaml",
-                "flags/dev/ghost.yaml"
+                "flags/dev/ghost.yaml",
+                "flags/dev/group"
             ],
             "{}",
             run.show()
