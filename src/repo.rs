@@ -501,8 +501,8 @@ impl Contents {
 /// environments hold it), each chain in path order. Copies of a flag sit in its chain, so a
 /// chain is read, checked and dropped as one unit: memory follows the largest chain.
 pub fn chains<F: std::borrow::Borrow<SourceFile>>(files: &[F]) -> Vec<Vec<usize>> {
-    let mut by_stem: std::collections::HashMap<&str, Vec<usize>> =
-        std::collections::HashMap::with_capacity(files.len());
+    let mut by_stem: foldhash::HashMap<&str, Vec<usize>> =
+        foldhash::HashMap::with_capacity_and_hasher(files.len(), Default::default());
     for (i, file) in files.iter().enumerate() {
         by_stem.entry(file.borrow().stem()).or_default().push(i);
     }

@@ -263,8 +263,13 @@ impl Node {
     /// A hash of the value alone: positions, key order and number spelling (`1` vs `1.0`) do not
     /// count, so two environments' copies of a field compare equal when they mean the same.
     pub fn fingerprint(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        use std::hash::{BuildHasher, Hash, Hasher};
+        // Seeded once per run at random: fingerprints are compared within a run only, and a
+        // collision cannot be prepared in advance to hide a difference.
+        static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+        let seed =
+            *SEED.get_or_init(|| std::collections::hash_map::RandomState::new().hash_one(0u8));
+        let mut h = foldhash::quality::FixedState::with_seed(seed).build_hasher();
         match &self.value {
             Value::Null => 0u8.hash(&mut h),
             Value::Bool(b) => (1u8, b).hash(&mut h),

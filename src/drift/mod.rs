@@ -3,7 +3,7 @@
 
 mod status;
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
@@ -149,7 +149,7 @@ pub fn compare_aged(
     let mut findings = inventory.findings.clone();
     let by_env = one_file_per_name(inventory, &mut findings);
     let active = allowances(config, now, &mut findings);
-    let left_out: HashSet<(&str, &str)> = inventory
+    let left_out: foldhash::HashSet<(&str, &str)> = inventory
         .left_out
         .iter()
         .map(|(env, name)| (env.as_str(), name.as_str()))
@@ -235,7 +235,7 @@ pub fn compare_aged(
     config.silence(&mut findings, |code| {
         whole_chain && code.starts_with("drift/")
     });
-    findings.par_sort_by_cached_key(drift_order);
+    findings.par_sort_by(drift_order);
     // Held until the report is printed: no room for more.
     findings.shrink_to_fit();
     Ok(Drift {
@@ -250,7 +250,7 @@ pub fn compare_aged(
 fn one_file_per_name<'a>(
     inventory: &'a Inventory,
     findings: &mut Vec<Finding>,
-) -> HashMap<(&'a str, &'a str), usize> {
+) -> foldhash::HashMap<(&'a str, &'a str), usize> {
     let names: Vec<FlagName> = inventory
         .flags
         .iter()
@@ -552,15 +552,23 @@ impl<'a> Tally<'a> {
     }
 }
 
-/// Findings grouped as `diff` shows them: by pair (in chain order), then flag, then code.
-fn drift_order(f: &Finding) -> (bool, String, Option<String>, &'static str) {
-    let upstream = f.upstream.as_deref().unwrap_or_default();
-    (
-        f.upstream.is_some(),
-        format!("{upstream}>{}", f.env.as_deref().unwrap_or_default()),
-        f.flag.clone(),
-        f.code.as_str(),
-    )
+/// Findings grouped as `diff` shows them: by pair (`upstream>downstream`, as text), then flag,
+/// then code; findings of no pair first.
+fn drift_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    fn pair(f: &Finding) -> impl Iterator<Item = u8> + '_ {
+        let upstream = f.upstream.as_deref().unwrap_or_default();
+        let env = f.env.as_deref().unwrap_or_default();
+        upstream
+            .bytes()
+            .chain(std::iter::once(b'>'))
+            .chain(env.bytes())
+    }
+    a.upstream
+        .is_some()
+        .cmp(&b.upstream.is_some())
+        .then_with(|| pair(a).cmp(pair(b)))
+        .then_with(|| a.flag.cmp(&b.flag))
+        .then_with(|| a.code.as_str().cmp(b.code.as_str()))
 }
 
 /// Whether an `allow_drift` entry covers these differing state fields of `name` in `pair`.

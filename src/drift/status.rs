@@ -1,7 +1,5 @@
 //! The flag × environment matrix of `flagctl status`.
 
-use std::collections::{HashMap, HashSet};
-
 use rayon::prelude::*;
 
 use serde::Serialize;
@@ -61,7 +59,8 @@ impl StatusRow {
 
 /// The matrix of every flag of `inventory` over `envs`, marked with `drift`'s findings.
 pub fn matrix(inventory: &Inventory, envs: &[&str], drift: &Drift) -> Vec<StatusRow> {
-    let mut marks: HashMap<(&str, &str), (Severity, Code)> = HashMap::new();
+    let mut marks: foldhash::HashMap<(&str, &str), (Severity, Code)> =
+        foldhash::HashMap::with_capacity_and_hasher(drift.findings.len(), Default::default());
     for f in &drift.findings {
         let (Some(flag), Some(env)) = (f.flag.as_deref(), f.env.as_deref()) else {
             continue;
@@ -88,7 +87,7 @@ pub fn matrix(inventory: &Inventory, envs: &[&str], drift: &Drift) -> Vec<Status
 fn row(
     files: &[&FlagFile],
     envs: &[&str],
-    marks: &HashMap<(&str, &str), (Severity, Code)>,
+    marks: &foldhash::HashMap<(&str, &str), (Severity, Code)>,
 ) -> StatusRow {
     let name = files[0].name();
     let environments = envs
@@ -142,23 +141,31 @@ impl Selection<'_> {
     /// is reported, counted and judged. A flag none of whose files could be read has no row,
     /// but its findings are still shown.
     pub fn apply(&self, rows: &mut Vec<StatusRow>, findings: &mut Vec<crate::finding::Finding>) {
-        let with_row: HashSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();
-        let without_row: HashSet<String> = findings
+        if !self.flags.is_empty() || self.drift_only {
+            self.keep_flags(rows, findings);
+        }
+        for row in rows.iter_mut() {
+            row.environments
+                .retain(|c| self.envs.contains(&c.env.as_str()));
+        }
+        findings.retain(|f| f.env.as_deref().is_none_or(|env| self.envs.contains(&env)));
+    }
+
+    /// Keeps the rows of the flags shown, and their findings.
+    fn keep_flags(&self, rows: &mut Vec<StatusRow>, findings: &mut Vec<crate::finding::Finding>) {
+        let with_row: foldhash::HashSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+        let without_row: foldhash::HashSet<String> = findings
             .iter()
             .filter_map(|f| f.flag.as_deref())
             .filter(|name| !with_row.contains(name))
             .map(str::to_owned)
             .collect();
         rows.retain(|row| self.named(&row.name) && (!self.drift_only || row.drifts()));
-        for row in rows.iter_mut() {
-            row.environments
-                .retain(|c| self.envs.contains(&c.env.as_str()));
-        }
-        let shown_flags: HashSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+        let shown_flags: foldhash::HashSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();
         findings.retain(|f| {
             f.flag.as_deref().is_none_or(|name| {
                 shown_flags.contains(name) || (without_row.contains(name) && self.named(name))
-            }) && f.env.as_deref().is_none_or(|env| self.envs.contains(&env))
+            })
         });
     }
 }

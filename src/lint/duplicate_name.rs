@@ -1,5 +1,3 @@
-use std::collections::HashMap;
-
 use super::{Check, FlagName, Rule};
 use crate::finding::{Finding, Severity};
 
@@ -26,8 +24,9 @@ fn check(names: &[FlagName<'_>], out: &mut Vec<Finding>) {
 pub fn first_files<'a>(
     names: &[FlagName<'a>],
     out: &mut Vec<Finding>,
-) -> HashMap<(&'a str, &'a str), usize> {
-    let mut first: HashMap<(&str, &str), usize> = HashMap::with_capacity(names.len());
+) -> foldhash::HashMap<(&'a str, &'a str), usize> {
+    let mut first: foldhash::HashMap<(&str, &str), usize> =
+        foldhash::HashMap::with_capacity_and_hasher(names.len(), Default::default());
     let mut sorted: Vec<usize> = (0..names.len()).collect();
     sorted.sort_by(|&a, &b| names[a].path.cmp(names[b].path));
     for i in sorted {
