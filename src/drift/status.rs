@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::Drift;
 use crate::finding::{Code, Severity};
-use crate::inventory::{FlagFile, Inventory};
+use crate::inventory::Inventory;
 
 /// One flag across the environments.
 #[derive(Debug, Clone, Serialize)]
@@ -73,23 +73,32 @@ pub fn matrix(inventory: &Inventory, envs: &[&str], drift: &Drift) -> Vec<Status
             *mark = (f.severity, f.code);
         }
     }
-    // The files of each name together, in file order (a stable sort), each name a row.
-    let mut files: Vec<&FlagFile> = inventory.flags.iter().collect();
-    files.par_sort_by(|a, b| a.name().cmp(b.name()));
-    let named: Vec<&[&FlagFile]> = files.chunk_by(|a, b| a.name() == b.name()).collect();
+    // The files of each name together, in file order, each name a row: sorted by (name, place in
+    // the inventory), the name read once per file rather than once per comparison.
+    let mut files: Vec<(&str, usize)> = inventory
+        .flags
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name(), i))
+        .collect();
+    files.par_sort_unstable();
+    let named: Vec<&[(&str, usize)]> = files.chunk_by(|a, b| a.0 == b.0).collect();
     named
         .par_iter()
-        .map(|files| row(files, envs, &marks))
+        .map(|named| row(inventory, named, envs, &marks))
         .collect()
 }
 
-/// The row of the files of one name: in each environment, its first file.
+/// The row of the files of one name (with their places in `inventory`, in file order): in each
+/// environment, its first file.
 fn row(
-    files: &[&FlagFile],
+    inventory: &Inventory,
+    named: &[(&str, usize)],
     envs: &[&str],
     marks: &foldhash::HashMap<(&str, &str), (Severity, Code)>,
 ) -> StatusRow {
-    let name = files[0].name();
+    let name = named[0].0;
+    let files = || named.iter().map(|&(_, i)| &inventory.flags[i]);
     let environments = envs
         .iter()
         .map(|&env| {
@@ -106,7 +115,7 @@ fn row(
                 drift_severity: mark.map(|m| m.0),
             };
             // A second file of the same name: the duplicate-name finding says so.
-            if let Some(flag) = files.iter().find(|f| f.env == env) {
+            if let Some(flag) = files().find(|f| f.env == env) {
                 cell.present = true;
                 cell.version = Some(flag.digest.version.to_string());
                 cell.enabled = flag.digest.enabled;

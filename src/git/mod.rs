@@ -902,7 +902,7 @@ impl Git {
 /// cache, so a group folder of a hundred flags would be read and inflated again for every file.
 struct Folders<'r> {
     repo: &'r git2::Repository,
-    read: std::collections::HashMap<git2::Oid, git2::Tree<'r>>,
+    read: foldhash::HashMap<git2::Oid, git2::Tree<'r>>,
 }
 
 impl<'r> Folders<'r> {
@@ -913,7 +913,7 @@ impl<'r> Folders<'r> {
     fn new(repo: &'r git2::Repository) -> Self {
         Folders {
             repo,
-            read: std::collections::HashMap::new(),
+            read: foldhash::HashMap::default(),
         }
     }
 
@@ -959,7 +959,7 @@ impl<'r> Folders<'r> {
 #[derive(Default)]
 struct Dirs {
     dirs: Vec<PathBuf>,
-    numbers: std::collections::HashMap<PathBuf, usize>,
+    numbers: foldhash::HashMap<PathBuf, usize>,
 }
 
 impl Dirs {
