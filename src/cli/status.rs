@@ -29,14 +29,25 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let inventory = Inventory::load(&repo, &all)?;
     let git = Git::open(&repo.root);
     let now = crate::time::now()?;
-    let mut drift = drift::compare(
-        &repo.config,
-        &inventory,
-        &pairs,
-        git.as_ref(),
-        now,
-        drift::Detail::Findings,
-    )?;
+    let (drift, mut rows) = std::thread::scope(|s| {
+        // The rows are laid out on a thread of their own while the comparison runs, which
+        // leaves a core idle while it waits on git and puts its findings in order.
+        let rows = s.spawn(|| drift::matrix(&inventory, &all));
+        let drift = drift::compare(
+            &repo.config,
+            &inventory,
+            &pairs,
+            git.as_ref(),
+            now,
+            drift::Detail::Findings,
+        );
+        let rows = rows
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (drift, rows)
+    });
+    let mut drift = drift?;
+    drift::mark(&mut rows, &drift);
 
     let shown: Vec<&str> = if args.envs.is_empty() {
         all.clone()
@@ -46,7 +57,6 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
             .filter(|e| args.envs.iter().any(|a| a == e))
             .collect()
     };
-    let mut rows = drift::matrix(&inventory, &all, &drift);
     // The report is built from the rows and findings alone.
     let files = inventory.files;
     super::drop_in_background(inventory);

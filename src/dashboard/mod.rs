@@ -292,7 +292,8 @@ pub fn build(inputs: Inputs) -> Result<Dashboard, GitError> {
         Ages::Git(None)
     };
     let drift = drift::compare_aged(config, inventory, &pairs, ages, now, Detail::Findings)?;
-    let rows = drift::matrix(inventory, &envs, &drift);
+    let mut rows = drift::matrix(inventory, &envs);
+    drift::mark(&mut rows, &drift);
 
     // Staleness, with lives from the same walk.
     let lives = if in_git {

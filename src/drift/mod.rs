@@ -16,7 +16,7 @@ use crate::inventory::{Category, FlagFile, Inventory, category};
 use crate::lint::{FlagName, first_files};
 use crate::time::Lifetime;
 
-pub use status::{Cell, Selection, StatusRow, matrix};
+pub use status::{Cell, Selection, StatusRow, mark, matrix};
 
 /// Two environments compared, upstream first.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -57,8 +57,26 @@ impl StatusRow {
     }
 }
 
-/// The matrix of every flag of `inventory` over `envs`, marked with `drift`'s findings.
-pub fn matrix(inventory: &Inventory, envs: &[&str], drift: &Drift) -> Vec<StatusRow> {
+/// The matrix of every flag of `inventory` over `envs`, not yet marked with drift (`mark`).
+/// Built on the calling thread alone: `status` builds it while the comparison runs.
+pub fn matrix(inventory: &Inventory, envs: &[&str]) -> Vec<StatusRow> {
+    // The files of each name together, in file order, each name a row: sorted by (name, place in
+    // the inventory), the name read once per file rather than once per comparison.
+    let mut files: Vec<(&str, usize)> = inventory
+        .flags
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name(), i))
+        .collect();
+    files.sort_unstable();
+    files
+        .chunk_by(|a, b| a.0 == b.0)
+        .map(|named| row(inventory, named, envs))
+        .collect()
+}
+
+/// Marks each cell of `rows` with the most severe drift finding of its flag and environment.
+pub fn mark(rows: &mut [StatusRow], drift: &Drift) {
     let mut marks: foldhash::HashMap<(&str, &str), (Severity, Code)> =
         foldhash::HashMap::with_capacity_and_hasher(drift.findings.len(), Default::default());
     for f in &drift.findings {
@@ -73,36 +91,23 @@ pub fn matrix(inventory: &Inventory, envs: &[&str], drift: &Drift) -> Vec<Status
             *mark = (f.severity, f.code);
         }
     }
-    // The files of each name together, in file order, each name a row: sorted by (name, place in
-    // the inventory), the name read once per file rather than once per comparison.
-    let mut files: Vec<(&str, usize)> = inventory
-        .flags
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.name(), i))
-        .collect();
-    files.par_sort_unstable();
-    let named: Vec<&[(&str, usize)]> = files.chunk_by(|a, b| a.0 == b.0).collect();
-    named
-        .par_iter()
-        .map(|named| row(inventory, named, envs, &marks))
-        .collect()
+    rows.par_iter_mut().for_each(|row| {
+        for cell in &mut row.environments {
+            if let Some(&(severity, code)) = marks.get(&(row.name.as_str(), cell.env.as_str())) {
+                cell.drift = Some(code);
+                cell.drift_severity = Some(severity);
+            }
+        }
+    });
 }
 
 /// The row of the files of one name (with their places in `inventory`, in file order): in each
 /// environment, its first file.
-fn row(
-    inventory: &Inventory,
-    named: &[(&str, usize)],
-    envs: &[&str],
-    marks: &foldhash::HashMap<(&str, &str), (Severity, Code)>,
-) -> StatusRow {
-    let name = named[0].0;
+fn row(inventory: &Inventory, named: &[(&str, usize)], envs: &[&str]) -> StatusRow {
     let files = || named.iter().map(|&(_, i)| &inventory.flags[i]);
     let environments = envs
         .iter()
         .map(|&env| {
-            let mark = marks.get(&(name, env));
             let mut cell = Cell {
                 env: env.to_owned(),
                 present: false,
@@ -111,8 +116,8 @@ fn row(
                 serves: None,
                 rules: None,
                 path: None,
-                drift: mark.map(|m| m.1),
-                drift_severity: mark.map(|m| m.0),
+                drift: None,
+                drift_severity: None,
             };
             // A second file of the same name: the duplicate-name finding says so.
             if let Some(flag) = files().find(|f| f.env == env) {
@@ -127,7 +132,7 @@ fn row(
         })
         .collect();
     StatusRow {
-        name: name.to_owned(),
+        name: named[0].0.to_owned(),
         environments,
     }
 }
