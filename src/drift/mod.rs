@@ -13,7 +13,7 @@ use crate::config::{AllowDrift, Config};
 use crate::finding::{FieldValue, FieldValues, Finding, Severity};
 use crate::git::{Git, GitError, HeldQuery, Since, Unknown};
 use crate::inventory::{Category, FlagFile, Inventory, category};
-use crate::lint::{FlagName, first_files};
+use crate::lint::{FlagName, duplicate_name};
 use crate::time::Lifetime;
 
 pub use status::{Cell, Selection, StatusRow, mark, matrix};
@@ -147,35 +147,38 @@ pub fn compare_aged(
     detail: Detail,
 ) -> Result<Drift, GitError> {
     let mut findings = inventory.findings.clone();
-    let by_env = one_file_per_name(inventory, &mut findings);
+    let by_name = ByName::of(config, inventory, &mut findings);
     let active = allowances(config, now, &mut findings);
     let left_out: foldhash::HashSet<(&str, &str)> = inventory
         .left_out
         .iter()
         .map(|(env, name)| (env.as_str(), name.as_str()))
         .collect();
-    let mut names: Vec<&str> = inventory.flags.iter().map(FlagFile::name).collect();
-    names.sort_unstable();
-    names.dedup();
+    // The environments of each pair, as places in `by_name`'s rows.
+    let places: Vec<(Option<usize>, Option<usize>)> = pairs
+        .iter()
+        .map(|p| (by_name.place(&p.upstream), by_name.place(&p.downstream)))
+        .collect();
     // Each flag is compared on its own, all flags in parallel; the findings are put in their
     // order (pair, flag, code) at the end.
-    let tallies: Vec<Tally> = names
+    let tallies: Vec<Tally> = by_name
+        .names
         .par_iter()
-        .map(|&name| {
+        .enumerate()
+        .map(|(row, &name)| {
             let mut tally = Tally {
                 show_fields: detail == Detail::Fields,
                 ..Tally::default()
             };
-            for pair in pairs {
+            for (pair, &(up, down)) in pairs.iter().zip(&places) {
                 let broken = |env: &str| left_out.contains(&(env, name));
                 if broken(&pair.upstream) || broken(&pair.downstream) {
                     // Its findings say why; drift is not guessed at.
                     continue;
                 }
                 let max_lag = config.environment(&pair.downstream).and_then(|e| e.max_lag);
-                let file = |env: &str| by_env.get(&(env, name)).map(|&i| &inventory.flags[i]);
-                let (up, down) = (file(&pair.upstream), file(&pair.downstream));
-                match (up, down) {
+                let file = |place| by_name.file(row, place).map(|i| &inventory.flags[i]);
+                match (file(up), file(down)) {
                     (None, None) => {}
                     (Some(up), None) => tally.unpromoted(pair, name, up, max_lag),
                     (None, Some(down)) => tally.orphan(pair, name, down),
@@ -190,19 +193,16 @@ pub fn compare_aged(
         })
         .collect();
 
-    let mut unsynced: BTreeSet<&str> = BTreeSet::new();
-    let mut pending: BTreeSet<&str> = BTreeSet::new();
+    let mut marks: Vec<Marks> = Vec::with_capacity(tallies.len());
     let mut aged = Vec::new();
     let mut deferred = Vec::new();
     findings.reserve_exact(tallies.iter().map(|t| t.findings.len()).sum());
-    for (name, tally) in names.iter().zip(tallies) {
+    for tally in tallies {
         let base = findings.len();
-        if tally.unsynced {
-            unsynced.insert(name);
-        }
-        if tally.pending {
-            pending.insert(name);
-        }
+        marks.push(Marks {
+            unsynced: tally.unsynced,
+            pending: tally.pending,
+        });
         aged.extend(tally.aged.into_iter().map(|a| Aged {
             index: a.index + base,
             ..a
@@ -226,7 +226,7 @@ pub fn compare_aged(
         }
     }
     date_pending(&mut findings, &aged, ages, now)?;
-    let (in_sync, pending) = count_flags(&findings, &names, &unsynced, &pending);
+    let (in_sync, pending) = count_flags(&findings, &by_name.names, &marks);
     // An entry for a drift code matches nothing only where the whole chain was compared.
     let whole_chain = pairs.iter().map(|p| (&p.upstream, &p.downstream)).eq(config
         .environments
@@ -245,23 +245,68 @@ pub fn compare_aged(
     })
 }
 
-/// Each (environment, name) and its file (an index into `inventory.flags`); a second file of
-/// one name in one environment is a finding and is left out.
-fn one_file_per_name<'a>(
-    inventory: &'a Inventory,
-    findings: &mut Vec<Finding>,
-) -> foldhash::HashMap<(&'a str, &'a str), usize> {
-    let names: Vec<FlagName> = inventory
-        .flags
-        .iter()
-        .map(|f| FlagName {
-            name: f.name(),
-            env: &f.env,
-            path: &f.path,
-            pos: f.digest.name_pos,
-        })
-        .collect();
-    first_files(&names, findings)
+/// The flags of an inventory by name: the names in order, and for each name its first file (by
+/// path) in each environment. A later file of one name in one environment is a duplicate-name
+/// finding, and is left out.
+struct ByName<'a> {
+    names: Vec<&'a str>,
+    envs: Vec<&'a str>,
+    /// Row by row (one per name), one place per environment: an index into `inventory.flags`.
+    files: Vec<Option<usize>>,
+}
+
+impl<'a> ByName<'a> {
+    fn of(config: &'a Config, inventory: &'a Inventory, findings: &mut Vec<Finding>) -> Self {
+        let envs = config.environment_names();
+        // The inventory is in path order: sorted by (name, place), each name's files stay in it.
+        let mut keyed: Vec<(&str, usize)> = inventory
+            .flags
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.name(), i))
+            .collect();
+        keyed.par_sort_unstable();
+        let mut by_name = ByName {
+            names: Vec::new(),
+            files: Vec::new(),
+            envs,
+        };
+        for named in keyed.chunk_by(|a, b| a.0 == b.0) {
+            let row = by_name.names.len();
+            by_name.names.push(named[0].0);
+            by_name.files.resize(by_name.files.len() + by_name.envs.len(), None);
+            for &(name, i) in named {
+                let flag = &inventory.flags[i];
+                let Some(place) = by_name.place(&flag.env) else {
+                    continue;
+                };
+                let slot = &mut by_name.files[row * by_name.envs.len() + place];
+                match *slot {
+                    Some(first) => findings.push(duplicate_name(
+                        &FlagName {
+                            name,
+                            env: &flag.env,
+                            path: &flag.path,
+                            pos: flag.digest.name_pos,
+                        },
+                        &inventory.flags[first].path,
+                    )),
+                    None => *slot = Some(i),
+                }
+            }
+        }
+        by_name
+    }
+
+    /// The place of `env` in each row.
+    fn place(&self, env: &str) -> Option<usize> {
+        self.envs.iter().position(|e| *e == env)
+    }
+
+    /// The file of the name of `row` at `place`, if it has one there.
+    fn file(&self, row: usize, place: Option<usize>) -> Option<usize> {
+        self.files[row * self.envs.len() + place?]
+    }
 }
 
 /// The `allow_drift` entries still in force; each one past its `until` date is a finding.
@@ -297,23 +342,24 @@ fn allowances<'a>(
 
 /// (in sync, pending): flags identical in every pair, and flags whose only drift is a pending
 /// promotion, neither counting a flag with an error.
-fn count_flags(
-    findings: &[Finding],
-    all_names: &[&str],
-    unsynced: &BTreeSet<&str>,
-    pending: &BTreeSet<&str>,
-) -> (usize, usize) {
-    let errors_for: BTreeSet<&str> = findings
+fn count_flags(findings: &[Finding], names: &[&str], marks: &[Marks]) -> (usize, usize) {
+    let errors_for: foldhash::HashSet<&str> = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .filter_map(|f| f.flag.as_deref())
         .collect();
-    let pending_count = pending.iter().filter(|n| !errors_for.contains(**n)).count();
-    let in_sync = all_names
-        .iter()
-        .filter(|n| !unsynced.contains(*n) && !pending.contains(*n) && !errors_for.contains(**n))
-        .count();
-    (in_sync, pending_count)
+    let clean = names.iter().zip(marks).filter(|(n, _)| !errors_for.contains(**n));
+    let pending = clean.clone().filter(|(_, m)| m.pending).count();
+    let in_sync = clean.filter(|(_, m)| !m.unsynced && !m.pending).count();
+    (in_sync, pending)
+}
+
+/// What the comparison of one flag says of it as a whole.
+struct Marks {
+    /// It has drift.
+    unsynced: bool,
+    /// It waits for a promotion.
+    pending: bool,
 }
 
 /// A pending promotion whose age decides its severity.

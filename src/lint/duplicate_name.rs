@@ -15,16 +15,9 @@ Fix: delete or rename one of the two files.",
 };
 
 /// Reports every flag name used by a second file in one environment.
+/// The first file (by path) of each (environment, name) is the flag; every later one is a
+/// finding.
 fn check(names: &[FlagName<'_>], out: &mut Vec<Finding>) {
-    first_files(names, out);
-}
-
-/// The first file (by path) of each (environment, name), as an index into `names`; every later
-/// file of the same name and environment is a finding.
-pub fn first_files<'a>(
-    names: &[FlagName<'a>],
-    out: &mut Vec<Finding>,
-) -> foldhash::HashMap<(&'a str, &'a str), usize> {
     let mut first: foldhash::HashMap<(&str, &str), usize> =
         foldhash::HashMap::with_capacity_and_hasher(names.len(), Default::default());
     let mut sorted: Vec<usize> = (0..names.len()).collect();
@@ -32,22 +25,21 @@ pub fn first_files<'a>(
     for i in sorted {
         let flag = &names[i];
         if let Some(&original) = first.get(&(flag.env, flag.name)) {
-            out.push(
-                Finding::new(
-                    RULE.code,
-                    RULE.severity,
-                    format!(
-                        "flag \"{}\" is already defined in {}",
-                        flag.name, names[original].path
-                    ),
-                )
-                .at(flag.path, flag.pos)
-                .in_flag(Some(flag.name), Some(flag.env))
-                .help("a flag lives in one file per environment; remove or rename one of them"),
-            );
+            out.push(duplicate(flag, names[original].path));
         } else {
             first.insert((flag.env, flag.name), i);
         }
     }
-    first
+}
+
+/// The finding on `flag`, whose name the file at `original` already defines in its environment.
+pub fn duplicate(flag: &FlagName<'_>, original: &str) -> Finding {
+    Finding::new(
+        RULE.code,
+        RULE.severity,
+        format!("flag \"{}\" is already defined in {original}", flag.name),
+    )
+    .at(flag.path, flag.pos)
+    .in_flag(Some(flag.name), Some(flag.env))
+    .help("a flag lives in one file per environment; remove or rename one of them")
 }

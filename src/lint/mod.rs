@@ -26,7 +26,7 @@ use std::collections::HashSet;
 
 use rayon::prelude::*;
 
-pub use duplicate_name::first_files;
+pub use duplicate_name::duplicate as duplicate_name;
 
 use crate::config::{Config, Environment};
 use crate::finding::{Finding, Severity};
