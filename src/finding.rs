@@ -130,7 +130,9 @@ impl Code {
 
     /// This code as a value of the engine enum `C`, if it is one of `C`'s.
     pub fn of<C: Codes>(self) -> Option<C> {
-        C::iter().find(|c| self.is(*c))
+        // By name alone: a code is its name, and building each of `C`'s codes to compare would
+        // look up its summary and explanation too.
+        C::iter().find(|&c| Into::<&'static str>::into(c) == self.name)
     }
 }
 
