@@ -300,12 +300,32 @@ impl Repository {
         dir_linked: bool,
         out: &mut Vec<SourceFile>,
     ) -> Result<(), RepoError> {
+        // Files are put in order by the caller: the walk needs an order only to report the first
+        // problem by name, so only a walk that meets one is made again, in name order.
+        let start = out.len();
+        let walked = self.walk_tree_in(dir, kind, env, dir_linked, false, out);
+        if walked.is_ok() {
+            return walked;
+        }
+        out.truncate(start);
+        self.walk_tree_in(dir, kind, env, dir_linked, true, out)
+    }
+
+    fn walk_tree_in(
+        &self,
+        dir: &Path,
+        kind: FileKind,
+        env: Option<&str>,
+        dir_linked: bool,
+        by_name: bool,
+        out: &mut Vec<SourceFile>,
+    ) -> Result<(), RepoError> {
         let mut linked_dirs: Vec<PathBuf> = Vec::new();
-        let mut walk = walkdir::WalkDir::new(dir)
-            .min_depth(1)
-            .follow_links(true)
-            .sort_by_file_name()
-            .into_iter();
+        let mut walk = walkdir::WalkDir::new(dir).min_depth(1).follow_links(true);
+        if by_name {
+            walk = walk.sort_by_file_name();
+        }
+        let mut walk = walk.into_iter();
         while let Some(entry) = walk.next() {
             let entry = match entry {
                 Ok(entry) => entry,
