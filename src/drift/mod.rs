@@ -215,17 +215,26 @@ pub fn compare_aged(
         );
         findings.extend(tally.findings);
     }
-    if !deferred.is_empty() {
-        // Field values for all findings at once, in parallel, after the comparison.
-        let values: Vec<(usize, FieldValues)> = deferred
-            .par_iter()
-            .map(|(index, up, down, fields)| (*index, field_values(inventory, up, down, fields)))
-            .collect();
-        for (index, value) in values {
-            findings[index].fields = Some(value);
-        }
+    let values = std::thread::scope(|s| {
+        // Field values for all findings at once, across the cores, while this thread dates the
+        // pending promotions (git is read from one thread).
+        let values = s.spawn(|| {
+            deferred
+                .par_iter()
+                .map(|(index, up, down, fields)| {
+                    (*index, field_values(inventory, up, down, fields))
+                })
+                .collect::<Vec<(usize, FieldValues)>>()
+        });
+        let dated = date_pending(&mut findings, &aged, ages, now);
+        let values = values
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        dated.map(|()| values)
+    })?;
+    for (index, value) in values {
+        findings[index].fields = Some(value);
     }
-    date_pending(&mut findings, &aged, ages, now)?;
     let (in_sync, pending) = count_flags(&findings, &by_name.names, &marks);
     // An entry for a drift code matches nothing only where the whole chain was compared.
     let whole_chain = pairs.iter().map(|p| (&p.upstream, &p.downstream)).eq(config

@@ -122,14 +122,14 @@ fn write_drift(out: &mut impl Write, f: &Finding) -> io::Result<()> {
         let after = text(FieldValue::parsed(&field.downstream).as_ref());
         writeln!(out, "      {BOLD}{}{BOLD:#}", terminal(name))?;
         // Upstream is where the flag is going from: show what promoting would change downstream.
-        for change in TextDiff::from_lines(&after, &before).iter_all_changes() {
-            let line = change.value().trim_end_matches('\n');
-            match change.tag() {
-                ChangeTag::Delete => writeln!(out, "      {REMOVED}- {line}{REMOVED:#}")?,
-                ChangeTag::Insert => writeln!(out, "      {ADDED}+ {line}{ADDED:#}")?,
-                ChangeTag::Equal => writeln!(out, "      {DIM}  {line}{DIM:#}")?,
+        line_changes(&after, &before, |tag, line| {
+            let line = line.trim_end_matches('\n');
+            match tag {
+                ChangeTag::Delete => writeln!(out, "      {REMOVED}- {line}{REMOVED:#}"),
+                ChangeTag::Insert => writeln!(out, "      {ADDED}+ {line}{ADDED:#}"),
+                ChangeTag::Equal => writeln!(out, "      {DIM}  {line}{DIM:#}"),
             }
-        }
+        })?;
     }
     if let Some(help) = &f.help {
         if f.severity > Severity::Info {
@@ -139,6 +139,36 @@ fn write_drift(out: &mut impl Write, f: &Finding) -> io::Result<()> {
                 terminal(help)
             )?;
         }
+    }
+    Ok(())
+}
+
+/// Each line of `old` and `new` as the line diff from one to the other gives it (a line keeps its
+/// line break). A value of one line on each side (a version, a description, `enabled`) needs no
+/// diff: the same line, or the old line out and the new one in.
+fn line_changes(
+    old: &str,
+    new: &str,
+    mut emit: impl FnMut(ChangeTag, &str) -> io::Result<()>,
+) -> io::Result<()> {
+    let one_line = |text: &str| text.lines().nth(1).is_none();
+    if !(one_line(old) && one_line(new)) {
+        for change in TextDiff::from_lines(old, new).iter_all_changes() {
+            emit(change.tag(), change.value())?;
+        }
+        return Ok(());
+    }
+    if old == new {
+        if !old.is_empty() {
+            emit(ChangeTag::Equal, old)?;
+        }
+        return Ok(());
+    }
+    if !old.is_empty() {
+        emit(ChangeTag::Delete, old)?;
+    }
+    if !new.is_empty() {
+        emit(ChangeTag::Insert, new)?;
     }
     Ok(())
 }
@@ -292,7 +322,9 @@ fn strip(summary: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
     use serde_json::json;
+    use similar::{ChangeTag, TextDiff};
 
     #[test]
     fn values_render_as_yaml_lines() {
@@ -303,5 +335,30 @@ mod tests {
         assert_eq!(super::text(Some(&json!(">=4.2.0"))), ">=4.2.0\n");
         assert_eq!(super::text(Some(&json!("1.0"))), "\"1.0\"\n");
         assert_eq!(super::text(None), "");
+    }
+
+    fn changes(old: &str, new: &str) -> Vec<(ChangeTag, String)> {
+        let mut out = Vec::new();
+        super::line_changes(old, new, |tag, line| {
+            out.push((tag, line.to_owned()));
+            Ok(())
+        })
+        .unwrap_or_default();
+        out
+    }
+
+    proptest! {
+        /// Every change is the one the line diff gives, one-line values included.
+        #[test]
+        fn line_changes_are_the_line_diffs(
+            old in "(a|b|ab|\n|a\n|b\n|a\nb\n|\n\n){0,3}",
+            new in "(a|b|ab|\n|a\n|b\n|a\nb\n|\n\n){0,3}",
+        ) {
+            let expected: Vec<(ChangeTag, String)> = TextDiff::from_lines(&old, &new)
+                .iter_all_changes()
+                .map(|c| (c.tag(), c.value().to_owned()))
+                .collect();
+            prop_assert_eq!(changes(&old, &new), expected);
+        }
     }
 }
