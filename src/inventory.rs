@@ -227,6 +227,15 @@ impl Inventory {
         }
     }
 
+    /// Each flag's name with its place in `flags` (which are in path order).
+    pub fn names(&self) -> Vec<(&str, usize)> {
+        self.flags
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.name(), i))
+            .collect()
+    }
+
     /// Whether two flag files hold the very same bytes.
     pub fn same_bytes(&self, a: &FlagFile, b: &FlagFile) -> bool {
         a.content == b.content

@@ -267,13 +267,8 @@ struct ByName<'a> {
 impl<'a> ByName<'a> {
     fn of(config: &'a Config, inventory: &'a Inventory, findings: &mut Vec<Finding>) -> Self {
         let envs = config.environment_names();
-        // The inventory is in path order: sorted by (name, place), each name's files stay in it.
-        let mut keyed: Vec<(&str, usize)> = inventory
-            .flags
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.name(), i))
-            .collect();
+        // Sorted by (name, place), each name's files stay in path order.
+        let mut keyed = inventory.names();
         keyed.par_sort_unstable();
         let mut by_name = ByName {
             names: Vec::new(),

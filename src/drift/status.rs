@@ -60,14 +60,9 @@ impl StatusRow {
 /// The matrix of every flag of `inventory` over `envs`, not yet marked with drift (`mark`).
 /// Built on the calling thread alone: `status` builds it while the comparison runs.
 pub fn matrix(inventory: &Inventory, envs: &[&str]) -> Vec<StatusRow> {
-    // The files of each name together, in file order, each name a row: sorted by (name, place in
-    // the inventory), the name read once per file rather than once per comparison.
-    let mut files: Vec<(&str, usize)> = inventory
-        .flags
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.name(), i))
-        .collect();
+    // The files of each name together, in path order, each name a row: sorted by (name, place),
+    // the name read once per file rather than once per comparison.
+    let mut files = inventory.names();
     files.sort_unstable();
     files
         .chunk_by(|a, b| a.0 == b.0)
