@@ -235,6 +235,10 @@ impl Repository {
                 }
                 let linked = top_linked || file_type.is_symlink();
                 steps.push(Step::Walk(path, name, linked));
+            } else if self.config.environment(&name).is_some() && leads_nowhere(&path) {
+                // An environment's folder linked to nothing: its flags cannot be read, which is
+                // a finding on the link, not an environment without flags.
+                steps.push(Step::File(self.source(&path, kind, Some(&name), true)));
             } else if is_yaml(&path) {
                 match kind {
                     FileKind::Segment => {

@@ -340,6 +340,31 @@ fn a_link_that_leads_nowhere_is_one_finding_not_a_stop() {
 
 #[cfg(unix)]
 #[test]
+fn an_environment_linked_to_nothing_is_a_finding_not_an_empty_environment() {
+    let repo = fixture();
+    std::fs::remove_dir_all(repo.join("flags/prod")).expect("remove");
+    std::os::unix::fs::symlink("prod-moved", repo.join("flags/prod")).expect("link");
+    for command in ["validate", "diff", "status"] {
+        let run = repo.run(&[command, "--format", "json"]);
+        run.expect(1);
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+        let unreadable: Vec<(&str, &str)> = report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["code"] == "fs/unreadable")
+            .filter_map(|f| Some((f["path"].as_str()?, f["message"].as_str()?)))
+            .collect();
+        assert!(
+            matches!(unreadable.as_slice(), [("flags/prod", message)] if message.contains("cannot be followed")),
+            "{}",
+            run.show()
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
 fn a_flags_folder_linked_out_of_the_repository_is_refused_whole() {
     let repo = fixture();
     let outside = Outside::of(&repo);
