@@ -114,6 +114,12 @@ impl Repository {
             path: start.to_owned(),
             cause: source,
         })?;
+        // The folders above are looked for as the system resolves `..` and links: as written,
+        // the ancestors of `a/../b` pass through `a`, which would find the repository around
+        // `a` for a `b` that is none.
+        let Ok(start) = std::fs::canonicalize(&start) else {
+            return Err(RepoError::NotFound { start });
+        };
         if let Some(root) = start
             .ancestors()
             .find(|dir| dir.join(CONFIG_FILE).is_file())

@@ -740,3 +740,22 @@ fn a_segment_name_is_one_word_too() {
     }
     repo.run(&["validate"]).expect(0);
 }
+
+#[test]
+fn a_start_folder_above_the_repository_written_through_it_is_not_the_repository() {
+    let repo = fixture();
+    // `templates/../..` is the folder that holds the repository, not a folder inside it.
+    let run = repo.run(&[
+        "-C",
+        "templates/../..",
+        "toggle",
+        "feature_a",
+        "--env",
+        "dev",
+        "on",
+        "--yes",
+    ]);
+    run.refused(&["no flag repository"]);
+    repo.run(&["-C", "templates/../..", "status"])
+        .refused(&["no flag repository"]);
+}
