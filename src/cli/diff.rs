@@ -32,7 +32,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     // What the comparison kept is no longer needed: the report is built without it, while it
     // is freed.
     let files = inventory.files;
-    super::drop_in_background(inventory);
+    super::free_at_exit(inventory);
     let report =
         Report::new("diff", &drift.findings, files, repo.root.clone()).with_view(View::Diff {
             in_sync: drift.in_sync,
@@ -40,6 +40,6 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         });
     printed(report::print(&report, global.format, global.color))?;
     let outcome = Outcome::from_counts(report.counts, global.strict);
-    super::drop_in_background(drift);
+    super::free_at_exit(drift);
     Ok(outcome)
 }

@@ -59,7 +59,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     };
     // The report is built from the rows and findings alone.
     let files = inventory.files;
-    super::drop_in_background(inventory);
+    super::free_at_exit(inventory);
     let selection = drift::Selection {
         flags: &args.flags,
         envs: &shown,
@@ -76,6 +76,6 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         });
     printed(report::print(&report, global.format, global.color))?;
     let outcome = Outcome::from_counts(report.counts, global.strict);
-    super::drop_in_background((drift, rows));
+    super::free_at_exit((drift, rows));
     Ok(outcome)
 }
