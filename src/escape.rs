@@ -32,7 +32,8 @@ pub fn push_shown(out: &mut String, c: char) {
 /// `text` for a terminal, a log or a CI annotation: on one line, every invisible character
 /// escaped. Borrowed when there was nothing to escape.
 pub fn terminal(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_invisible) {
+    let printable_ascii = text.bytes().all(|b| matches!(b, b' '..=b'~'));
+    if printable_ascii || !text.chars().any(is_invisible) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
