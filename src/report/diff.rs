@@ -1,8 +1,12 @@
 //! `flagctl diff`: drift grouped by environment pair, each differing field as a unified diff.
 
+use std::borrow::Cow;
+use std::fmt;
 use std::io::{self, Write};
+use std::sync::Arc;
 
-use serde_json::Value as Json;
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use similar::{ChangeTag, TextDiff};
 
 use super::human::{Sources, write_finding};
@@ -118,8 +122,8 @@ fn write_drift(out: &mut impl Write, f: &Finding) -> io::Result<()> {
     }
     for field in fields(f) {
         let name = &field.field;
-        let before = text(FieldValue::parsed(&field.upstream).as_ref());
-        let after = text(FieldValue::parsed(&field.downstream).as_ref());
+        let before = text(Value::of(&field.upstream).as_ref());
+        let after = text(Value::of(&field.downstream).as_ref());
         writeln!(out, "      {BOLD}{}{BOLD:#}", terminal(name))?;
         // Upstream is where the flag is going from: show what promoting would change downstream.
         line_changes(&after, &before, |tag, line| {
@@ -174,10 +178,10 @@ fn line_changes(
 }
 
 /// A field's value as YAML-like lines (empty when the field is absent).
-fn text(value: Option<&Json>) -> String {
+fn text(value: Option<&Value>) -> String {
     let mut out = String::new();
     match value {
-        None | Some(Json::Null) => {}
+        None | Some(Value::Null) => {}
         Some(v) => yaml_lines(v, 0, &mut out),
     }
     out
@@ -188,19 +192,19 @@ fn fields(f: &Finding) -> impl Iterator<Item = &FieldValue> {
     f.fields.iter().flat_map(|values| &values.0)
 }
 
-fn scalar(v: &Json) -> String {
+fn scalar(v: &Value) -> String {
     match v {
-        Json::String(s) if needs_quotes(s) => serde_json::to_string(s).unwrap_or_default(),
-        Json::String(s) => s.clone(),
-        Json::Array(items) if items.is_empty() => "[]".to_owned(),
-        Json::Object(map) if map.is_empty() => "{}".to_owned(),
-        Json::Array(items) if items.iter().all(|i| !i.is_array() && !i.is_object()) => {
+        Value::String(s) if needs_quotes(s) => serde_json::to_string(s).unwrap_or_default(),
+        Value::String(s) => s.clone().into_owned(),
+        Value::Array(items) if items.is_empty() => "[]".to_owned(),
+        Value::Object(map) if map.is_empty() => "{}".to_owned(),
+        Value::Array(items) if !is_block(v) => {
             format!(
                 "[{}]",
                 items.iter().map(scalar).collect::<Vec<_>>().join(", ")
             )
         }
-        other => other.to_string(),
+        other => serde_json::to_string(other).unwrap_or_default(),
     }
 }
 
@@ -214,10 +218,10 @@ fn needs_quotes(s: &str) -> bool {
 }
 
 /// Appends `v` to `out` as lines (each ending in a line break) indented `indent` levels.
-fn yaml_lines(v: &Json, indent: usize, out: &mut String) {
+fn yaml_lines(v: &Value, indent: usize, out: &mut String) {
     let pad = "  ".repeat(indent);
     match v {
-        Json::Object(map) if !map.is_empty() => {
+        Value::Object(map) if !map.is_empty() => {
             for (k, child) in map {
                 if is_block(child) {
                     out.extend([&pad, &*terminal(k), ":\n"]);
@@ -227,7 +231,7 @@ fn yaml_lines(v: &Json, indent: usize, out: &mut String) {
                 }
             }
         }
-        Json::Array(items) if is_block(v) => {
+        Value::Array(items) if is_block(v) => {
             for item in items {
                 let start = out.len();
                 yaml_lines(item, indent + 1, out);
@@ -247,11 +251,122 @@ fn yaml_lines(v: &Json, indent: usize, out: &mut String) {
 }
 
 /// Whether a value is written as a block (nested lines) rather than inline.
-fn is_block(v: &Json) -> bool {
+fn is_block(v: &Value) -> bool {
+    let composite = |v: &Value| matches!(v, Value::Array(_) | Value::Object(_));
     match v {
-        Json::Object(map) => !map.is_empty(),
-        Json::Array(items) => items.iter().any(|i| i.is_array() || i.is_object()),
+        Value::Object(map) => !map.is_empty(),
+        Value::Array(items) => items.iter().any(composite),
         _ => false,
+    }
+}
+
+/// A field's value read back from its JSON text (see `FieldValue`) to be shown: its strings
+/// borrowed from the text, and its keys in the text's order (the order they are shown in).
+#[derive(Debug, PartialEq)]
+enum Value<'a> {
+    Null,
+    Bool(bool),
+    Number(serde_json::Number),
+    String(Cow<'a, str>),
+    Array(Vec<Value<'a>>),
+    Object(Vec<(Cow<'a, str>, Value<'a>)>),
+}
+
+impl<'a> Value<'a> {
+    /// One side of a differing field; `None` where the file lacks it.
+    fn of(side: &'a Option<Arc<str>>) -> Option<Value<'a>> {
+        serde_json::from_str(side.as_deref()?).ok()
+    }
+}
+
+impl<'de> Deserialize<'de> for Value<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Value<'de>, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Value<'de>, E> {
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Value<'de>, E> {
+        Ok(Value::Number(n.into()))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Value<'de>, E> {
+        Ok(Value::Number(n.into()))
+    }
+
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Value<'de>, E> {
+        serde_json::Number::from_f64(n)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom("a number JSON cannot hold"))
+    }
+
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Value<'de>, E> {
+        Ok(Value::String(Cow::Borrowed(s)))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Value<'de>, E> {
+        Ok(Value::String(Cow::Owned(s.to_owned())))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value<'de>, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value<'de>, A::Error> {
+        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
+        while let Some((key, value)) = map.next_entry::<Value, Value>()? {
+            let Value::String(key) = key else {
+                return Err(de::Error::custom("a key that is not a string"));
+            };
+            entries.push((key, value));
+        }
+        Ok(Value::Object(entries))
+    }
+}
+
+/// As JSON, for a value too deep to show on one line otherwise.
+impl Serialize for Value<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Null => serializer.serialize_unit(),
+            Value::Bool(b) => serializer.serialize_bool(*b),
+            Value::Number(n) => n.serialize(serializer),
+            Value::String(s) => serializer.serialize_str(s),
+            Value::Array(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Value::Object(entries) => {
+                let mut map = serializer.serialize_map(Some(entries.len()))?;
+                for (key, value) in entries {
+                    map.serialize_entry(key, value)?;
+                }
+                map.end()
+            }
+        }
     }
 }
 
@@ -283,8 +398,8 @@ pub fn write_markdown(out: &mut impl Write, report: &Report) -> io::Result<()> {
         };
         let change: Vec<String> = fields(f)
             .map(|field| {
-                let short = |v: Option<&Json>| match v {
-                    None | Some(Json::Null) => "—".to_owned(),
+                let short = |v: Option<&Value>| match v {
+                    None | Some(Value::Null) => "—".to_owned(),
                     Some(v) => {
                         let s = scalar(v);
                         if s.chars().count() > 40 {
@@ -297,8 +412,8 @@ pub fn write_markdown(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 format!(
                     "{}: {} → {}",
                     code(&field.field),
-                    cell(&short(FieldValue::parsed(&field.downstream).as_ref())),
-                    cell(&short(FieldValue::parsed(&field.upstream).as_ref()))
+                    cell(&short(Value::of(&field.downstream).as_ref())),
+                    cell(&short(Value::of(&field.upstream).as_ref()))
                 )
             })
             .collect();
@@ -323,17 +438,26 @@ fn strip(summary: &str) -> String {
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
-    use serde_json::json;
     use similar::{ChangeTag, TextDiff};
+
+    fn shown(json: &str) -> String {
+        super::text(super::Value::of(&Some(json.into())).as_ref())
+    }
 
     #[test]
     fn values_render_as_yaml_lines() {
-        let v = json!({"onepage": 10, "classic": 90});
-        assert_eq!(super::text(Some(&v)), "classic: 90\nonepage: 10\n");
-        let rules = json!([{"name": "staff", "serve": "on"}]);
-        assert_eq!(super::text(Some(&rules)), "- name: staff\n  serve: on\n");
-        assert_eq!(super::text(Some(&json!(">=4.2.0"))), ">=4.2.0\n");
-        assert_eq!(super::text(Some(&json!("1.0"))), "\"1.0\"\n");
+        assert_eq!(
+            shown(r#"{"classic":90,"onepage":10}"#),
+            "classic: 90\nonepage: 10\n"
+        );
+        let rules = r#"[{"name":"staff","serve":"on"}]"#;
+        assert_eq!(shown(rules), "- name: staff\n  serve: on\n");
+        assert_eq!(shown(r#"">=4.2.0""#), ">=4.2.0\n");
+        assert_eq!(shown(r#""1.0""#), "\"1.0\"\n");
+        assert_eq!(
+            shown(r#"{"a":[[1,2.5],{"b":null}],"c":"x\ny"}"#),
+            "a:\n  - [1, 2.5]\n  - b: null\nc: \"x\\ny\"\n"
+        );
         assert_eq!(super::text(None), "");
     }
 
@@ -347,7 +471,36 @@ mod tests {
         out
     }
 
+    /// JSON values of every kind, nested.
+    fn json() -> impl Strategy<Value = serde_json::Value> {
+        use serde_json::Value as Json;
+        let leaf = prop_oneof![
+            Just(Json::Null),
+            any::<bool>().prop_map(Json::Bool),
+            any::<i64>().prop_map(Json::from),
+            any::<u64>().prop_map(Json::from),
+            any::<f64>().prop_map(Json::from),
+            ".{0,8}".prop_map(Json::String),
+        ];
+        leaf.prop_recursive(4, 32, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Json::Array),
+                prop::collection::btree_map(".{0,6}", inner, 0..4)
+                    .prop_map(|map| Json::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
     proptest! {
+        /// A value read back from its JSON text is that value: written as JSON again, it is the
+        /// same text.
+        #[test]
+        fn values_read_back_whole(json in json()) {
+            let text: Option<std::sync::Arc<str>> = Some(json.to_string().into());
+            let value = super::Value::of(&text);
+            prop_assert_eq!(value.map(|v| serde_json::to_string(&v).ok()), Some(text.as_deref().map(str::to_owned)));
+        }
+
         /// Every change is the one the line diff gives, one-line values included.
         #[test]
         fn line_changes_are_the_line_diffs(
