@@ -349,7 +349,7 @@ fn keep_differing_values(chain: &mut [(usize, Loaded)], trees: &[Option<Node>]) 
             flag.values = fields
                 .iter()
                 .filter_map(|f| {
-                    let text = serde_json::to_string(&tree.get(f)?.to_json()).ok()?;
+                    let text = serde_json::to_string(tree.get(f)?).ok()?;
                     Some((f.clone(), Arc::from(text)))
                 })
                 .collect();

@@ -83,6 +83,38 @@ pub struct Entry {
     pub value: Node,
 }
 
+/// As JSON: keys in the order of a `serde_json` map (sorted), so that the text written straight
+/// from a node is the text of its [`Node::to_json`]. A float JSON cannot hold is `null`.
+impl serde::Serialize for Node {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match &self.value {
+            Value::Null => serializer.serialize_unit(),
+            Value::Bool(b) => serializer.serialize_bool(*b),
+            Value::Int(i) => serializer.serialize_i64(*i),
+            Value::Float(f) if f.is_finite() => serializer.serialize_f64(*f),
+            Value::Float(_) => serializer.serialize_unit(),
+            Value::Str(s) => serializer.serialize_str(s),
+            Value::Seq(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Value::Map(entries) => {
+                let mut sorted: Vec<&Entry> = entries.iter().collect();
+                sorted.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+                let mut map = serializer.serialize_map(Some(sorted.len()))?;
+                for entry in sorted {
+                    map.serialize_entry(&entry.key, &entry.value)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
 /// Why a text could not be read as YAML; `code` is the finding code.
 #[derive(Debug, Clone, PartialEq)]
 pub struct YamlError {
@@ -243,21 +275,7 @@ impl Node {
 
     /// The node as JSON, for the schema validator. Depth is bounded by [`MAX_DEPTH`].
     pub fn to_json(&self) -> serde_json::Value {
-        use serde_json::Value as J;
-        match &self.value {
-            Value::Null => J::Null,
-            Value::Bool(b) => J::Bool(*b),
-            Value::Int(i) => J::from(*i),
-            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
-            Value::Str(s) => J::String(s.clone()),
-            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
-            Value::Map(entries) => J::Object(
-                entries
-                    .iter()
-                    .map(|e| (e.key.clone(), e.value.to_json()))
-                    .collect(),
-            ),
-        }
+        serde_json::to_value(self).unwrap_or_default()
     }
 
     /// A hash of the value alone: positions, key order and number spelling (`1` vs `1.0`) do not
@@ -760,6 +778,14 @@ mod tests {
         assert_eq!(doc.get("g").map(|n| &n.value), Some(&Value::Float(1.0)));
         assert_eq!(doc.get("h").map(|n| &n.value), Some(&Value::Int(31)));
         assert_eq!(doc.get("i").map(|n| &n.value), Some(&Value::Null));
+    }
+
+    #[test]
+    fn nodes_are_json_with_their_keys_sorted() {
+        let doc = root("z: [1, 2.5, .nan]\na:\n  c: \"x\\ty\"\n  b: ~\nm: -.inf\n");
+        let text = r#"{"a":{"b":null,"c":"x\ty"},"m":null,"z":[1,2.5,null]}"#;
+        assert_eq!(serde_json::to_string(&doc).ok().as_deref(), Some(text));
+        assert_eq!(doc.to_json().to_string(), text);
     }
 
     #[test]

@@ -711,8 +711,7 @@ fn field_values(
         return FieldValues::default();
     };
     let value = |tree: &crate::yaml::Node, key: &str| {
-        let json = tree.get(key)?.to_json();
-        serde_json::to_string(&json).ok().map(Arc::from)
+        serde_json::to_string(tree.get(key)?).ok().map(Arc::from)
     };
     FieldValues(
         keys.iter()

@@ -313,7 +313,7 @@ fn introduced_errors(
 pub(crate) fn show(node: &Node) -> String {
     let text = match &node.value {
         Value::Str(s) => s.clone(),
-        _ => node.to_json().to_string(),
+        _ => serde_json::to_string(node).unwrap_or_default(),
     };
     let short: String = text.chars().take(120).collect();
     let short = if short.len() < text.len() {
