@@ -8,8 +8,6 @@
 //! no anchor (`&`: an alias may copy a value across entries) and no bare carriage return (a line
 //! break this splitter would not see). Anything else is parsed whole.
 
-use std::collections::HashMap;
-
 use super::{Document, Entry, Node, Pos, Value, YamlError, parse};
 
 /// Reads `text` exactly as [`parse`] does, sharing entries with `like`, a text `parse` read into
@@ -30,7 +28,7 @@ fn shared(text: &str, like: &str, like_root: &Node) -> Option<Document> {
         return None;
     }
     let their_entries = like_root.as_map()?;
-    let their_blocks: HashMap<&str, usize> = (0..theirs.len())
+    let their_blocks: foldhash::HashMap<&str, usize> = (0..theirs.len())
         .rev()
         .map(|j| (theirs.block(j), j))
         .collect();
