@@ -29,8 +29,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
         now,
         drift::Detail::Fields,
     )?;
-    // What the comparison kept is no longer needed: the report is built without it, while it
-    // is freed.
+    // What the comparison kept is no longer needed: the report is built without it.
     let files = inventory.files;
     super::free_at_exit(inventory);
     let report =
