@@ -640,10 +640,17 @@ fn drift_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
             .chain(std::iter::once(b'>'))
             .chain(env.bytes())
     }
+    let same_pair = a.upstream == b.upstream && a.env == b.env;
     a.upstream
         .is_some()
         .cmp(&b.upstream.is_some())
-        .then_with(|| pair(a).cmp(pair(b)))
+        .then_with(|| {
+            if same_pair {
+                std::cmp::Ordering::Equal
+            } else {
+                pair(a).cmp(pair(b))
+            }
+        })
         .then_with(|| a.flag.cmp(&b.flag))
         .then_with(|| a.code.as_str().cmp(b.code.as_str()))
 }
