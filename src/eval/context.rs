@@ -33,6 +33,11 @@ impl<'a> Context<'a> {
         self.0.is_empty()
     }
 
+    /// Each key and its value, in the order written.
+    pub fn iter(&self) -> impl Iterator<Item = &(Cow<'a, str>, Attr<'a>)> {
+        self.0.iter()
+    }
+
     pub fn from_pairs(pairs: Vec<(Cow<'a, str>, Attr<'a>)>) -> Context<'a> {
         Context(pairs)
     }

@@ -1,12 +1,8 @@
 //! `flagctl diff`: drift grouped by environment pair, each differing field as a unified diff.
 
-use std::borrow::Cow;
-use std::fmt;
 use std::io::{self, Write};
 use std::sync::Arc;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use similar::{ChangeTag, TextDiff};
 
 use super::human::{Sources, write_finding};
@@ -16,6 +12,7 @@ use super::stdout::write_ordered;
 use super::{Report, View, plural};
 use crate::drift;
 use crate::escape::{is_invisible, terminal};
+use crate::eval::Attr;
 use crate::finding::{Code, FieldValue, Finding, Severity};
 
 pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
@@ -122,8 +119,8 @@ fn write_drift(out: &mut impl Write, f: &Finding) -> io::Result<()> {
     }
     for field in fields(f) {
         let name = &field.field;
-        let before = text(Value::of(&field.upstream).as_ref());
-        let after = text(Value::of(&field.downstream).as_ref());
+        let before = text(value_of(&field.upstream).as_ref());
+        let after = text(value_of(&field.downstream).as_ref());
         writeln!(out, "      {BOLD}{}{BOLD:#}", terminal(name))?;
         // Upstream is where the flag is going from: show what promoting would change downstream.
         line_changes(&after, &before, |tag, line| {
@@ -178,10 +175,10 @@ fn line_changes(
 }
 
 /// A field's value as YAML-like lines (empty when the field is absent).
-fn text(value: Option<&Value>) -> String {
+fn text(value: Option<&Attr>) -> String {
     let mut out = String::new();
     match value {
-        None | Some(Value::Null) => {}
+        None | Some(Attr::Null) => {}
         Some(v) => yaml_lines(v, 0, &mut out),
     }
     out
@@ -192,19 +189,19 @@ fn fields(f: &Finding) -> impl Iterator<Item = &FieldValue> {
     f.fields.iter().flat_map(|values| &values.0)
 }
 
-fn scalar(v: &Value) -> String {
+fn scalar(v: &Attr) -> String {
     match v {
-        Value::String(s) if needs_quotes(s) => serde_json::to_string(s).unwrap_or_default(),
-        Value::String(s) => s.clone().into_owned(),
-        Value::Array(items) if items.is_empty() => "[]".to_owned(),
-        Value::Object(map) if map.is_empty() => "{}".to_owned(),
-        Value::Array(items) if !is_block(v) => {
+        Attr::String(s) if needs_quotes(s) => serde_json::to_string(s).unwrap_or_default(),
+        Attr::String(s) => s.clone().into_owned(),
+        Attr::Array(items) if items.is_empty() => "[]".to_owned(),
+        Attr::Object(map) if map.is_empty() => "{}".to_owned(),
+        Attr::Array(items) if !is_block(v) => {
             format!(
                 "[{}]",
                 items.iter().map(scalar).collect::<Vec<_>>().join(", ")
             )
         }
-        other => serde_json::to_string(other).unwrap_or_default(),
+        other => other.to_string(),
     }
 }
 
@@ -218,11 +215,11 @@ fn needs_quotes(s: &str) -> bool {
 }
 
 /// Appends `v` to `out` as lines (each ending in a line break) indented `indent` levels.
-fn yaml_lines(v: &Value, indent: usize, out: &mut String) {
+fn yaml_lines(v: &Attr, indent: usize, out: &mut String) {
     let pad = "  ".repeat(indent);
     match v {
-        Value::Object(map) if !map.is_empty() => {
-            for (k, child) in map {
+        Attr::Object(map) if !map.is_empty() => {
+            for (k, child) in map.iter() {
                 if is_block(child) {
                     out.extend([&pad, &*terminal(k), ":\n"]);
                     yaml_lines(child, indent + 1, out);
@@ -231,7 +228,7 @@ fn yaml_lines(v: &Value, indent: usize, out: &mut String) {
                 }
             }
         }
-        Value::Array(items) if is_block(v) => {
+        Attr::Array(items) if is_block(v) => {
             for item in items {
                 let start = out.len();
                 yaml_lines(item, indent + 1, out);
@@ -251,123 +248,20 @@ fn yaml_lines(v: &Value, indent: usize, out: &mut String) {
 }
 
 /// Whether a value is written as a block (nested lines) rather than inline.
-fn is_block(v: &Value) -> bool {
-    let composite = |v: &Value| matches!(v, Value::Array(_) | Value::Object(_));
+fn is_block(v: &Attr) -> bool {
+    let composite = |v: &Attr| matches!(v, Attr::Array(_) | Attr::Object(_));
     match v {
-        Value::Object(map) => !map.is_empty(),
-        Value::Array(items) => items.iter().any(composite),
+        Attr::Object(map) => !map.is_empty(),
+        Attr::Array(items) => items.iter().any(composite),
         _ => false,
     }
 }
 
-/// A field's value read back from its JSON text (see `FieldValue`) to be shown: its strings
-/// borrowed from the text, and its keys in the text's order (the order they are shown in).
-#[derive(Debug, PartialEq)]
-enum Value<'a> {
-    Null,
-    Bool(bool),
-    Number(serde_json::Number),
-    String(Cow<'a, str>),
-    Array(Vec<Value<'a>>),
-    Object(Vec<(Cow<'a, str>, Value<'a>)>),
-}
-
-impl<'a> Value<'a> {
-    /// One side of a differing field; `None` where the file lacks it.
-    fn of(side: &'a Option<Arc<str>>) -> Option<Value<'a>> {
-        serde_json::from_str(side.as_deref()?).ok()
-    }
-}
-
-impl<'de> Deserialize<'de> for Value<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ValueVisitor)
-    }
-}
-
-struct ValueVisitor;
-
-impl<'de> Visitor<'de> for ValueVisitor {
-    type Value = Value<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_unit<E>(self) -> Result<Value<'de>, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_bool<E>(self, b: bool) -> Result<Value<'de>, E> {
-        Ok(Value::Bool(b))
-    }
-
-    fn visit_i64<E>(self, n: i64) -> Result<Value<'de>, E> {
-        Ok(Value::Number(n.into()))
-    }
-
-    fn visit_u64<E>(self, n: u64) -> Result<Value<'de>, E> {
-        Ok(Value::Number(n.into()))
-    }
-
-    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Value<'de>, E> {
-        serde_json::Number::from_f64(n)
-            .map(Value::Number)
-            .ok_or_else(|| E::custom("a number JSON cannot hold"))
-    }
-
-    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Value<'de>, E> {
-        Ok(Value::String(Cow::Borrowed(s)))
-    }
-
-    fn visit_str<E>(self, s: &str) -> Result<Value<'de>, E> {
-        Ok(Value::String(Cow::Owned(s.to_owned())))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value<'de>, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Value::Array(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value<'de>, A::Error> {
-        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
-        while let Some((key, value)) = map.next_entry::<Value, Value>()? {
-            let Value::String(key) = key else {
-                return Err(de::Error::custom("a key that is not a string"));
-            };
-            entries.push((key, value));
-        }
-        Ok(Value::Object(entries))
-    }
-}
-
-/// As JSON, for a value too deep to show on one line otherwise.
-impl Serialize for Value<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Value::Null => serializer.serialize_unit(),
-            Value::Bool(b) => serializer.serialize_bool(*b),
-            Value::Number(n) => n.serialize(serializer),
-            Value::String(s) => serializer.serialize_str(s),
-            Value::Array(items) => {
-                let mut seq = serializer.serialize_seq(Some(items.len()))?;
-                for item in items {
-                    seq.serialize_element(item)?;
-                }
-                seq.end()
-            }
-            Value::Object(entries) => {
-                let mut map = serializer.serialize_map(Some(entries.len()))?;
-                for (key, value) in entries {
-                    map.serialize_entry(key, value)?;
-                }
-                map.end()
-            }
-        }
-    }
+/// One side of a differing field read back from its JSON text (see `FieldValue`), its strings
+/// borrowed and its keys in the text's order (the order they are shown in); `None` where the
+/// file lacks the field.
+fn value_of(side: &Option<Arc<str>>) -> Option<Attr<'_>> {
+    serde_json::from_str(side.as_deref()?).ok()
 }
 
 /// `--format markdown` for `diff` and `status`: what a reviewer reads in ten seconds.
@@ -398,8 +292,8 @@ pub fn write_markdown(out: &mut impl Write, report: &Report) -> io::Result<()> {
         };
         let change: Vec<String> = fields(f)
             .map(|field| {
-                let short = |v: Option<&Value>| match v {
-                    None | Some(Value::Null) => "—".to_owned(),
+                let short = |v: Option<&Attr>| match v {
+                    None | Some(Attr::Null) => "—".to_owned(),
                     Some(v) => {
                         let s = scalar(v);
                         if s.chars().count() > 40 {
@@ -412,8 +306,8 @@ pub fn write_markdown(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 format!(
                     "{}: {} → {}",
                     code(&field.field),
-                    cell(&short(Value::of(&field.downstream).as_ref())),
-                    cell(&short(Value::of(&field.upstream).as_ref()))
+                    cell(&short(value_of(&field.downstream).as_ref())),
+                    cell(&short(value_of(&field.upstream).as_ref()))
                 )
             })
             .collect();
@@ -441,7 +335,7 @@ mod tests {
     use similar::{ChangeTag, TextDiff};
 
     fn shown(json: &str) -> String {
-        super::text(super::Value::of(&Some(json.into())).as_ref())
+        super::text(super::value_of(&Some(json.into())).as_ref())
     }
 
     #[test]
@@ -497,8 +391,8 @@ mod tests {
         #[test]
         fn values_read_back_whole(json in json()) {
             let text: Option<std::sync::Arc<str>> = Some(json.to_string().into());
-            let value = super::Value::of(&text);
-            prop_assert_eq!(value.map(|v| serde_json::to_string(&v).ok()), Some(text.as_deref().map(str::to_owned)));
+            let value = super::value_of(&text);
+            prop_assert_eq!(value.map(|v| v.to_string()), text.as_deref().map(str::to_owned));
         }
 
         /// Every change is the one the line diff gives, one-line values included.
