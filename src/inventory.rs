@@ -86,6 +86,31 @@ impl FlagFile {
     pub fn kept_value(&self, field: &str) -> Option<&Arc<str>> {
         self.values.iter().find(|(k, _)| k == field).map(|(_, v)| v)
     }
+
+    /// Whether it holds the very same bytes as `other`.
+    pub fn same_bytes(&self, other: &FlagFile) -> bool {
+        self.content == other.content
+    }
+
+    /// Its parsed tree, for showing what differs (read again from the file).
+    pub fn tree(&self, repo: &Repository) -> Option<Node> {
+        let source = SourceFile {
+            kind: FileKind::Flag,
+            path: self.path.clone(),
+            env: Some(self.env.clone()),
+            symlink: self.linked,
+        };
+        repo.parse(&source).ok().map(|p| p.root)
+    }
+}
+
+/// The flags of one chain whose files all bear its name, at most one per environment, handed
+/// over as soon as they are read (`Inventory::load_settling`).
+pub struct Chain<'a> {
+    pub name: &'a str,
+    pub files: Vec<&'a FlagFile>,
+    /// The environments where its file could not be read or compared.
+    pub left_out: Vec<&'a str>,
 }
 
 /// The comparable flags of some environments, and the findings that kept others out.
@@ -96,7 +121,7 @@ pub struct Inventory {
     /// comparison, not guessed at.
     pub left_out: HashSet<(String, String)>,
     pub files: usize,
-    repo: Repository,
+    pub repo: Repository,
 }
 
 /// What the loader reads besides each flag's digest.
@@ -106,6 +131,9 @@ struct Wanted {
     values: bool,
     blob_ids: bool,
 }
+
+/// The files of a chain, as loaded (each with its place in the repository's files).
+type LoadedChain = Vec<(usize, Loaded)>;
 
 /// One file of a chain, as loaded.
 enum Loaded {
@@ -139,28 +167,45 @@ impl Inventory {
         Inventory::read(repo, envs, wanted)
     }
 
-    /// As `load`, keeping the values of the fields in which a flag's files differ (for `diff`).
-    pub fn load_with_values(
+    /// As `load`, handing each chain whose files all bear its name, at most one per environment
+    /// (nearly every chain), to `settle` as soon as it is read, and leaving its files out of
+    /// `flags`: memory then holds what `settle` returns, not the files. With `values`, each file
+    /// keeps the values of the fields in which it differs from a file of the same name (for
+    /// `diff`). Returns, beside the inventory of the other files, what `settle` returned.
+    pub fn load_settling<R: Send>(
         repo: &Repository,
         envs: &[&str],
-    ) -> Result<Inventory, crate::repo::RepoError> {
+        values: bool,
+        settle: &(dyn Fn(Chain) -> R + Sync),
+    ) -> Result<(Inventory, Vec<R>), crate::repo::RepoError> {
         let wanted = Wanted {
-            values: true,
+            values,
             blob_ids: true,
             ..Wanted::default()
         };
-        Inventory::read(repo, envs, wanted)
+        Inventory::read_settling(repo, envs, wanted, Some(settle))
     }
 
-    /// Reads the files of each flag together (its chain: the files of one stem across the
-    /// environments), all chains in parallel. A chain's files are parsed, compared and dropped
-    /// as one unit, so memory follows the largest chain, not the repository, and a file
-    /// byte-identical to another of its chain is parsed once.
     fn read(
         repo: &Repository,
         envs: &[&str],
         wanted: Wanted,
     ) -> Result<Inventory, crate::repo::RepoError> {
+        let (inventory, _) = Inventory::read_settling::<()>(repo, envs, wanted, None)?;
+        Ok(inventory)
+    }
+
+    /// Reads the files of each flag together (its chain: the files of one stem across the
+    /// environments), all chains in parallel. A chain's files are parsed, compared and dropped
+    /// as one unit, so memory follows the largest chain, not the repository, and a file
+    /// byte-identical to another of its chain is parsed once. With `settle`, see
+    /// `load_settling`.
+    fn read_settling<R: Send>(
+        repo: &Repository,
+        envs: &[&str],
+        wanted: Wanted,
+        settle: Option<&(dyn Fn(Chain) -> R + Sync)>,
+    ) -> Result<(Inventory, Vec<R>), crate::repo::RepoError> {
         let files: Vec<_> = repo
             .files()?
             .into_iter()
@@ -169,17 +214,52 @@ impl Inventory {
             })
             .collect();
         let chains = crate::repo::chains(&files);
-        let mut loaded: Vec<(usize, Loaded)> = chains
+        let mut outcomes: Vec<(LoadedChain, Option<R>)> = chains
             .par_iter()
             .enumerate()
-            .flat_map_iter(|(id, chain)| load_chain(repo, &files, id, chain, wanted))
+            .map(|(id, chain)| {
+                let mut loaded = load_chain(repo, &files, id, chain, wanted);
+                let settled = settle.and_then(|settle| {
+                    settle_chain(files[chain[0]].stem(), &files, &mut loaded, settle)
+                });
+                (loaded, settled)
+            })
             .collect();
+        // A file whose name is not its stem may bear the name of a settled chain: that chain is
+        // read again, to be compared by name with it (rare: a name that is not its file's).
+        if settle.is_some() {
+            let open: HashSet<&str> = outcomes
+                .iter()
+                .flat_map(|(loaded, _)| loaded)
+                .filter_map(|(_, l)| match l {
+                    Loaded::Flag(f) => Some(f.name()),
+                    _ => None,
+                })
+                .collect();
+            let reread: Vec<usize> = outcomes
+                .iter()
+                .enumerate()
+                .filter(|(id, (_, settled))| {
+                    settled.is_some() && open.contains(files[chains[*id][0]].stem())
+                })
+                .map(|(id, _)| id)
+                .collect();
+            for id in reread {
+                outcomes[id] = (load_chain(repo, &files, id, &chains[id], wanted), None);
+            }
+        }
+        let mut settled = Vec::new();
+        let mut loaded: Vec<(usize, Loaded)> = Vec::new();
+        for (chain, outcome) in outcomes {
+            loaded.extend(chain);
+            settled.extend(outcome);
+        }
         loaded.sort_unstable_by_key(|(i, _)| *i);
 
         let mut findings = Vec::new();
         let mut problems = Vec::new();
         let mut left_out = HashSet::new();
-        let mut flags = Vec::with_capacity(files.len());
+        let mut flags = Vec::new();
         for (i, outcome) in loaded {
             let file = &files[i];
             let mut leave_out = || {
@@ -204,27 +284,14 @@ impl Inventory {
         // Unreadable files first, then the others in file order (as reported before reading
         // and parsing were one step).
         findings.append(&mut problems);
-        Ok(Inventory {
+        let inventory = Inventory {
             flags,
             findings,
             left_out,
             files: files.len(),
             repo: repo.clone(),
-        })
-    }
-
-    /// The parsed tree of a flag file, for showing what differs (read again from the file).
-    pub fn tree(&self, flag: &FlagFile) -> Option<Node> {
-        self.repo.parse(&self.source(flag)).ok().map(|p| p.root)
-    }
-
-    fn source(&self, flag: &FlagFile) -> SourceFile {
-        SourceFile {
-            kind: FileKind::Flag,
-            path: flag.path.clone(),
-            env: Some(flag.env.clone()),
-            symlink: flag.linked,
-        }
+        };
+        Ok((inventory, settled))
     }
 
     /// Each flag's name with its place in `flags` (which are in path order).
@@ -234,11 +301,6 @@ impl Inventory {
             .enumerate()
             .map(|(i, f)| (f.name(), i))
             .collect()
-    }
-
-    /// Whether two flag files hold the very same bytes.
-    pub fn same_bytes(&self, a: &FlagFile, b: &FlagFile) -> bool {
-        a.content == b.content
     }
 }
 
@@ -251,9 +313,9 @@ fn load_chain(
     id: usize,
     chain: &[usize],
     wanted: Wanted,
-) -> Vec<(usize, Loaded)> {
+) -> LoadedChain {
     let mut read = repo.read_chain(files, chain);
-    let mut out: Vec<(usize, Loaded)> = std::mem::take(&mut read.unreadable)
+    let mut out: LoadedChain = std::mem::take(&mut read.unreadable)
         .into_iter()
         .map(|(i, finding)| (i, Loaded::Unreadable(Box::new(finding))))
         .collect();
@@ -309,6 +371,39 @@ fn load_chain(
         keep_differing_values(&mut out, &trees);
     }
     out
+}
+
+/// Hands the flags of a loaded chain (of files of `stem`) to `settle` and takes them out of
+/// `loaded`, if they all bear the name `stem`, at most one per environment.
+fn settle_chain<R>(
+    stem: &str,
+    files: &[SourceFile],
+    loaded: &mut LoadedChain,
+    settle: &(dyn Fn(Chain) -> R + Sync),
+) -> Option<R> {
+    let mut flags: Vec<&FlagFile> = Vec::with_capacity(loaded.len());
+    let mut left_out = Vec::new();
+    for (i, l) in loaded.iter() {
+        match l {
+            Loaded::Flag(f) => {
+                if f.name() != stem || flags.iter().any(|g| g.env == f.env) {
+                    return None;
+                }
+                flags.push(f);
+            }
+            _ => left_out.extend(files[*i].env.as_deref()),
+        }
+    }
+    if flags.is_empty() {
+        return None;
+    }
+    let settled = settle(Chain {
+        name: stem,
+        files: flags,
+        left_out,
+    });
+    loaded.retain(|(_, l)| !matches!(l, Loaded::Flag(_)));
+    Some(settled)
 }
 
 /// Gives each flag file of a chain the values of the fields in which it differs from another

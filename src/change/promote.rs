@@ -203,7 +203,7 @@ impl Promotion<'_> {
                     .filter(|f| f.env == self.from)
                     .filter(|f| match self.find(self.to, f.name()) {
                         None => true,
-                        Some(t) => !self.inventory.same_bytes(f, t),
+                        Some(t) => !f.same_bytes(t),
                     })
                     .map(|f| f.name().to_owned())
                     .collect();

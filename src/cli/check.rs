@@ -27,15 +27,10 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
 
     let pairs = super::pairs(&repo.config, &[])?;
     let envs = super::envs_of(&pairs);
-    let inventory = Inventory::load(&repo, &envs)?;
-    let drift = drift::compare(
-        &repo.config,
-        &inventory,
-        &pairs,
-        Some(&git),
-        now,
-        drift::Detail::Findings,
-    )?;
+    let comparison = drift::Comparison::new(&repo, &pairs, now, drift::Detail::Findings);
+    let (inventory, settled) =
+        Inventory::load_settling(&repo, &envs, false, &|chain| comparison.settle(chain))?;
+    let drift = comparison.finish(&inventory, settled, drift::Ages::Git(Some(&git)))?;
     // Unparsable files are already validation findings; the gate adds drift at error level.
     findings.extend(
         drift.findings.into_iter().filter(|f| {

@@ -18,17 +18,12 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let repo = global.repository()?;
     let pairs = super::pairs(&repo.config, &args.envs)?;
     let envs = super::envs_of(&pairs);
-    let inventory = Inventory::load_with_values(&repo, &envs)?;
-    let git = Git::open(&repo.root);
     let now = crate::time::now()?;
-    let drift = drift::compare(
-        &repo.config,
-        &inventory,
-        &pairs,
-        git.as_ref(),
-        now,
-        drift::Detail::Fields,
-    )?;
+    let comparison = drift::Comparison::new(&repo, &pairs, now, drift::Detail::Fields);
+    let (inventory, settled) =
+        Inventory::load_settling(&repo, &envs, true, &|chain| comparison.settle(chain))?;
+    let git = Git::open(&repo.root);
+    let drift = comparison.finish(&inventory, settled, drift::Ages::Git(git.as_ref()))?;
     // What the comparison kept is no longer needed: the report is built without it.
     let files = inventory.files;
     super::free_at_exit(inventory);

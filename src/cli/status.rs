@@ -26,28 +26,14 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     }
     let pairs = super::pairs(&repo.config, &[])?;
     let all: Vec<&str> = repo.config.environment_names();
-    let inventory = Inventory::load(&repo, &all)?;
-    let git = Git::open(&repo.root);
     let now = crate::time::now()?;
-    let (drift, mut rows) = std::thread::scope(|s| {
-        // The rows are laid out on a thread of their own while the comparison runs, which
-        // leaves a core idle while it waits on git and puts its findings in order.
-        let rows = s.spawn(|| drift::matrix(&inventory, &all));
-        let drift = drift::compare(
-            &repo.config,
-            &inventory,
-            &pairs,
-            git.as_ref(),
-            now,
-            drift::Detail::Findings,
-        );
-        let rows = rows
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (drift, rows)
-    });
-    let mut drift = drift?;
-    drift::mark(&mut rows, &drift);
+    let comparison =
+        drift::Comparison::new(&repo, &pairs, now, drift::Detail::Findings).with_rows();
+    let (inventory, settled) =
+        Inventory::load_settling(&repo, &all, false, &|chain| comparison.settle(chain))?;
+    let git = Git::open(&repo.root);
+    let mut drift = comparison.finish(&inventory, settled, drift::Ages::Git(git.as_ref()))?;
+    let mut rows = std::mem::take(&mut drift.rows);
 
     let shown: Vec<&str> = if args.envs.is_empty() {
         all.clone()

@@ -291,9 +291,10 @@ pub fn build(inputs: Inputs) -> Result<Dashboard, GitError> {
     } else {
         Ages::Git(None)
     };
-    let drift = drift::compare_aged(config, inventory, &pairs, ages, now, Detail::Findings)?;
-    let mut rows = drift::matrix(inventory, &envs);
-    drift::mark(&mut rows, &drift);
+    let mut drift = drift::Comparison::new(&inventory.repo, &pairs, now, Detail::Findings)
+        .with_rows()
+        .finish(inventory, Vec::new(), ages)?;
+    let rows = std::mem::take(&mut drift.rows);
 
     // Staleness, with lives from the same walk.
     let lives = if in_git {

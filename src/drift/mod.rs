@@ -12,11 +12,13 @@ use rayon::prelude::*;
 use crate::config::{AllowDrift, Config};
 use crate::finding::{FieldValue, FieldValues, Finding, Severity};
 use crate::git::{Git, GitError, HeldQuery, Since, Unknown};
-use crate::inventory::{Category, FlagFile, Inventory, category};
+use crate::inventory::{Category, Chain, FlagFile, Inventory, category};
 use crate::lint::{FlagName, duplicate_name};
+use crate::repo::Repository;
 use crate::time::Lifetime;
 
-pub use status::{Cell, Selection, StatusRow, mark, matrix};
+use status::mark;
+pub use status::{Cell, Selection, StatusRow};
 
 /// Two environments compared, upstream first.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +35,8 @@ pub struct Drift {
     pub in_sync: usize,
     /// Flags waiting for a promotion, within their lag.
     pub pending: usize,
+    /// Each flag's status row, in name order, when asked for (`Comparison::with_rows`).
+    pub rows: Vec<StatusRow>,
 }
 
 /// The drift codes.
@@ -125,133 +129,197 @@ pub enum Ages<'a> {
     Known(&'a dyn Fn(&HeldQuery) -> Since),
 }
 
-/// Compares `pairs` of environments over the flags of `inventory`.
-pub fn compare(
-    config: &Config,
-    inventory: &Inventory,
-    pairs: &[Pair],
-    git: Option<&Git>,
+/// A comparison of pairs of environments, flag by flag. It is set up before the flags are read,
+/// so that each chain is compared as soon as it is (`settle`, given to
+/// `Inventory::load_settling`), and the flags left (`finish`) once all are.
+pub struct Comparison<'a> {
+    repo: &'a Repository,
+    pairs: &'a [Pair],
+    /// The environments of the chain: places in each flag's files and status row.
+    envs: Vec<&'a str>,
+    /// The environments of each pair, as places in `envs`.
+    places: Vec<(Option<usize>, Option<usize>)>,
+    /// The `allow_drift` entries in force at `now`.
+    active: Vec<&'a AllowDrift>,
     now: Timestamp,
     detail: Detail,
-) -> Result<Drift, GitError> {
-    compare_aged(config, inventory, pairs, Ages::Git(git), now, detail)
+    /// Whether each flag gets its status row.
+    rows: bool,
 }
 
-/// `compare`, with the ages of pending promotions taken from `ages`.
-pub fn compare_aged(
-    config: &Config,
-    inventory: &Inventory,
-    pairs: &[Pair],
-    ages: Ages,
-    now: Timestamp,
-    detail: Detail,
-) -> Result<Drift, GitError> {
-    let mut findings = inventory.findings.clone();
-    let by_name = ByName::of(config, inventory, &mut findings);
-    let active = allowances(config, now, &mut findings);
-    let left_out: foldhash::HashSet<(&str, &str)> = inventory
-        .left_out
-        .iter()
-        .map(|(env, name)| (env.as_str(), name.as_str()))
-        .collect();
-    // The environments of each pair, as places in `by_name`'s rows.
-    let places: Vec<(Option<usize>, Option<usize>)> = pairs
-        .iter()
-        .map(|p| (by_name.place(&p.upstream), by_name.place(&p.downstream)))
-        .collect();
-    // Each flag is compared on its own, all flags in parallel; the findings are put in their
-    // order (pair, flag, code) at the end.
-    let tallies: Vec<Tally> = by_name
-        .names
-        .par_iter()
-        .enumerate()
-        .map(|(row, &name)| {
-            let mut tally = Tally {
-                show_fields: detail == Detail::Fields,
-                ..Tally::default()
-            };
-            for (pair, &(up, down)) in pairs.iter().zip(&places) {
-                let broken = |env: &str| left_out.contains(&(env, name));
-                if broken(&pair.upstream) || broken(&pair.downstream) {
-                    // Its findings say why; drift is not guessed at.
-                    continue;
-                }
-                let max_lag = config.environment(&pair.downstream).and_then(|e| e.max_lag);
-                let file = |place| by_name.file(row, place).map(|i| &inventory.flags[i]);
-                match (file(up), file(down)) {
-                    (None, None) => {}
-                    (Some(up), None) => tally.unpromoted(pair, name, up, max_lag),
-                    (None, Some(down)) => tally.orphan(pair, name, down),
-                    (Some(up), Some(down)) => {
-                        if !inventory.same_bytes(up, down) {
-                            tally.differing(pair, name, up, down, max_lag, &active);
-                        }
+/// One flag compared.
+pub struct Compared {
+    name: String,
+    findings: Vec<Finding>,
+    /// It has drift.
+    unsynced: bool,
+    /// It waits for a promotion.
+    pending: bool,
+    /// Pending promotions whose age decides their severity.
+    aged: Vec<Aged>,
+    row: Option<StatusRow>,
+}
+
+impl<'a> Comparison<'a> {
+    /// A comparison of `pairs` of `repo`'s environments at `now`.
+    pub fn new(repo: &'a Repository, pairs: &'a [Pair], now: Timestamp, detail: Detail) -> Self {
+        let config = &repo.config;
+        let envs = config.environment_names();
+        let place = |env: &str| envs.iter().position(|e| *e == env);
+        let places = pairs
+            .iter()
+            .map(|p| (place(&p.upstream), place(&p.downstream)))
+            .collect();
+        let active = config
+            .allow_drift
+            .iter()
+            .filter(|a| !allowance_ended(a, now))
+            .collect();
+        Comparison {
+            repo,
+            pairs,
+            envs,
+            places,
+            active,
+            now,
+            detail,
+            rows: false,
+        }
+    }
+
+    /// The same comparison, giving each flag its status row (`Drift::rows`).
+    pub fn with_rows(self) -> Self {
+        Comparison { rows: true, ..self }
+    }
+
+    /// Compares a chain whose files all bear its name (for `Inventory::load_settling`).
+    pub fn settle(&self, chain: Chain) -> Compared {
+        let mut files = vec![None; self.envs.len()];
+        for file in chain.files {
+            if let Some(place) = self.place(&file.env) {
+                files[place] = Some(file);
+            }
+        }
+        self.flag(chain.name, &files, &|env| chain.left_out.contains(&env))
+    }
+
+    /// Compares the flags of `inventory`, besides those `settled` already, and puts all the
+    /// findings in order (pair, flag, code), the pending promotions aged by `ages`.
+    pub fn finish(
+        &self,
+        inventory: &Inventory,
+        settled: Vec<Compared>,
+        ages: Ages,
+    ) -> Result<Drift, GitError> {
+        let config = &self.repo.config;
+        let mut findings = inventory.findings.clone();
+        let by_name = ByName::of(self, inventory, &mut findings);
+        findings.extend(ended_allowances(config, self.now));
+        let left_out: foldhash::HashSet<(&str, &str)> = inventory
+            .left_out
+            .iter()
+            .map(|(env, name)| (env.as_str(), name.as_str()))
+            .collect();
+        let mut compared: Vec<Compared> = by_name
+            .names
+            .par_iter()
+            .enumerate()
+            .map(|(row, &name)| {
+                let files: Vec<Option<&FlagFile>> = (0..self.envs.len())
+                    .map(|place| by_name.file(row, place).map(|i| &inventory.flags[i]))
+                    .collect();
+                self.flag(name, &files, &|env| left_out.contains(&(env, name)))
+            })
+            .collect();
+        compared.extend(settled);
+        // Names are unique across both: a settled chain bears no name of the other flags.
+        compared.par_sort_unstable_by(|a, b| a.name.cmp(&b.name));
+
+        let mut aged = Vec::new();
+        findings.reserve_exact(compared.iter().map(|c| c.findings.len()).sum());
+        for c in &mut compared {
+            let base = findings.len();
+            aged.extend(c.aged.drain(..).map(|a| Aged {
+                index: a.index + base,
+                ..a
+            }));
+            findings.append(&mut c.findings);
+        }
+        date_pending(&mut findings, &aged, ages, self.now)?;
+        let (in_sync, pending) = count_flags(&findings, &compared);
+        // An entry for a drift code matches nothing only where the whole chain was compared.
+        let whole_chain = self
+            .pairs
+            .iter()
+            .map(|p| (&p.upstream, &p.downstream))
+            .eq(config
+                .environments
+                .windows(2)
+                .map(|w| (&w[0].name, &w[1].name)));
+        config.silence(&mut findings, |code| {
+            whole_chain && code.starts_with("drift/")
+        });
+        sort_in_place(&mut findings);
+        // Held until the report is printed: no room for more.
+        findings.shrink_to_fit();
+        let mut rows: Vec<StatusRow> = compared.into_iter().filter_map(|c| c.row).collect();
+        mark(&mut rows, &findings);
+        Ok(Drift {
+            findings,
+            in_sync,
+            pending,
+            rows,
+        })
+    }
+
+    /// The place of `env` in each flag's files.
+    fn place(&self, env: &str) -> Option<usize> {
+        self.envs.iter().position(|e| *e == env)
+    }
+
+    /// Compares the files of `name` (`files`: one place per environment) in each pair, but
+    /// where `broken` says an environment's file could not be read.
+    fn flag(
+        &self,
+        name: &str,
+        files: &[Option<&FlagFile>],
+        broken: &dyn Fn(&str) -> bool,
+    ) -> Compared {
+        let mut tally = Tally {
+            values: (self.detail == Detail::Fields).then_some(self.repo),
+            ..Tally::default()
+        };
+        for (pair, &(up, down)) in self.pairs.iter().zip(&self.places) {
+            if broken(&pair.upstream) || broken(&pair.downstream) {
+                // Its findings say why; drift is not guessed at.
+                continue;
+            }
+            let max_lag = self
+                .repo
+                .config
+                .environment(&pair.downstream)
+                .and_then(|e| e.max_lag);
+            let file = |place: Option<usize>| files[place?];
+            match (file(up), file(down)) {
+                (None, None) => {}
+                (Some(up), None) => tally.unpromoted(pair, name, up, max_lag),
+                (None, Some(down)) => tally.orphan(pair, name, down),
+                (Some(up), Some(down)) => {
+                    if !up.same_bytes(down) {
+                        tally.differing(pair, name, up, down, max_lag, &self.active);
                     }
                 }
             }
-            tally
-        })
-        .collect();
-
-    let mut marks: Vec<Marks> = Vec::with_capacity(tallies.len());
-    let mut aged = Vec::new();
-    let mut deferred = Vec::new();
-    findings.reserve_exact(tallies.iter().map(|t| t.findings.len()).sum());
-    for tally in tallies {
-        let base = findings.len();
-        marks.push(Marks {
+        }
+        Compared {
+            name: name.to_owned(),
+            findings: tally.findings,
             unsynced: tally.unsynced,
             pending: tally.pending,
-        });
-        aged.extend(tally.aged.into_iter().map(|a| Aged {
-            index: a.index + base,
-            ..a
-        }));
-        deferred.extend(
-            tally
-                .deferred
-                .into_iter()
-                .map(|(index, up, down, fields)| (index + base, up, down, fields)),
-        );
-        findings.extend(tally.findings);
+            aged: tally.aged,
+            row: self.rows.then(|| status::row(name, &self.envs, files)),
+        }
     }
-    let values = std::thread::scope(|s| {
-        // Field values for all findings at once, across the cores, while this thread dates the
-        // pending promotions (git is read from one thread).
-        let values = s.spawn(|| {
-            deferred
-                .par_iter()
-                .map(|(index, up, down, fields)| {
-                    (*index, field_values(inventory, up, down, fields))
-                })
-                .collect::<Vec<(usize, FieldValues)>>()
-        });
-        let dated = date_pending(&mut findings, &aged, ages, now);
-        let values = values
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        dated.map(|()| values)
-    })?;
-    for (index, value) in values {
-        findings[index].fields = Some(value);
-    }
-    let (in_sync, pending) = count_flags(&findings, &by_name.names, &marks);
-    // An entry for a drift code matches nothing only where the whole chain was compared.
-    let whole_chain = pairs.iter().map(|p| (&p.upstream, &p.downstream)).eq(config
-        .environments
-        .windows(2)
-        .map(|w| (&w[0].name, &w[1].name)));
-    config.silence(&mut findings, |code| {
-        whole_chain && code.starts_with("drift/")
-    });
-    sort_in_place(&mut findings);
-    // Held until the report is printed: no room for more.
-    findings.shrink_to_fit();
-    Ok(Drift {
-        findings,
-        in_sync,
-        pending,
-    })
 }
 
 /// The flags of an inventory by name: the names in order, and for each name its first file (by
@@ -259,34 +327,33 @@ pub fn compare_aged(
 /// finding, and is left out.
 struct ByName<'a> {
     names: Vec<&'a str>,
-    envs: Vec<&'a str>,
+    /// The number of environments: places in a row.
+    width: usize,
     /// Row by row (one per name), one place per environment: an index into `inventory.flags`.
     files: Vec<Option<usize>>,
 }
 
 impl<'a> ByName<'a> {
-    fn of(config: &'a Config, inventory: &'a Inventory, findings: &mut Vec<Finding>) -> Self {
-        let envs = config.environment_names();
+    fn of(comparison: &Comparison, inventory: &'a Inventory, findings: &mut Vec<Finding>) -> Self {
         // Sorted by (name, place), each name's files stay in path order.
         let mut keyed = inventory.names();
         keyed.par_sort_unstable();
+        let width = comparison.envs.len();
         let mut by_name = ByName {
             names: Vec::new(),
             files: Vec::new(),
-            envs,
+            width,
         };
         for named in keyed.chunk_by(|a, b| a.0 == b.0) {
             let row = by_name.names.len();
             by_name.names.push(named[0].0);
-            by_name
-                .files
-                .resize(by_name.files.len() + by_name.envs.len(), None);
+            by_name.files.resize(by_name.files.len() + width, None);
             for &(name, i) in named {
                 let flag = &inventory.flags[i];
-                let Some(place) = by_name.place(&flag.env) else {
+                let Some(place) = comparison.place(&flag.env) else {
                     continue;
                 };
-                let slot = &mut by_name.files[row * by_name.envs.len() + place];
+                let slot = &mut by_name.files[row * width + place];
                 match *slot {
                     Some(first) => findings.push(duplicate_name(
                         &FlagName {
@@ -304,108 +371,106 @@ impl<'a> ByName<'a> {
         by_name
     }
 
-    /// The place of `env` in each row.
-    fn place(&self, env: &str) -> Option<usize> {
-        self.envs.iter().position(|e| *e == env)
-    }
-
     /// The file of the name of `row` at `place`, if it has one there.
-    fn file(&self, row: usize, place: Option<usize>) -> Option<usize> {
-        self.files[row * self.envs.len() + place?]
+    fn file(&self, row: usize, place: usize) -> Option<usize> {
+        self.files[row * self.width + place]
     }
 }
 
-/// The `allow_drift` entries still in force; each one past its `until` date is a finding.
-fn allowances<'a>(
-    config: &'a Config,
-    now: Timestamp,
-    findings: &mut Vec<Finding>,
-) -> Vec<&'a AllowDrift> {
-    let now_date_passed = |a: &AllowDrift| a.until.is_some_and(|d| d.is_past(now));
-    for allowance in config.allow_drift.iter().filter(|a| now_date_passed(a)) {
-        let until = allowance.until.map(|d| d.to_string()).unwrap_or_default();
-        let f = Finding::of(
-            Code::AllowanceExpired,
-            format!(
-                "the declared difference for \"{}\" ended on {until}",
-                allowance.flag
-            ),
-        )
-        .help("align the environments, or extend `until` with a reason")
-        .in_flag(
-            Some(&allowance.flag),
-            allowance.envs.first().map(String::as_str),
-        )
-        .at(crate::config::CONFIG_FILE, allowance.pos);
-        findings.push(f);
-    }
+/// Whether an `allow_drift` entry's `until` date has passed at `now`.
+fn allowance_ended(allowance: &AllowDrift, now: Timestamp) -> bool {
+    allowance.until.is_some_and(|d| d.is_past(now))
+}
+
+/// A finding for each `allow_drift` entry past its `until` date.
+fn ended_allowances(config: &Config, now: Timestamp) -> impl Iterator<Item = Finding> + '_ {
     config
         .allow_drift
         .iter()
-        .filter(|a| !now_date_passed(a))
-        .collect()
+        .filter(move |a| allowance_ended(a, now))
+        .map(|allowance| {
+            let until = allowance.until.map(|d| d.to_string()).unwrap_or_default();
+            Finding::of(
+                Code::AllowanceExpired,
+                format!(
+                    "the declared difference for \"{}\" ended on {until}",
+                    allowance.flag
+                ),
+            )
+            .help("align the environments, or extend `until` with a reason")
+            .in_flag(
+                Some(&allowance.flag),
+                allowance.envs.first().map(String::as_str),
+            )
+            .at(crate::config::CONFIG_FILE, allowance.pos)
+        })
 }
 
 /// (in sync, pending): flags identical in every pair, and flags whose only drift is a pending
 /// promotion, neither counting a flag with an error.
-fn count_flags(findings: &[Finding], names: &[&str], marks: &[Marks]) -> (usize, usize) {
+fn count_flags(findings: &[Finding], compared: &[Compared]) -> (usize, usize) {
     let errors_for: foldhash::HashSet<&str> = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .filter_map(|f| f.flag.as_deref())
         .collect();
-    let clean = names
+    let clean = compared
         .iter()
-        .zip(marks)
-        .filter(|(n, _)| !errors_for.contains(**n));
-    let pending = clean.clone().filter(|(_, m)| m.pending).count();
-    let in_sync = clean.filter(|(_, m)| !m.unsynced && !m.pending).count();
+        .filter(|c| !errors_for.contains(c.name.as_str()));
+    let pending = clean.clone().filter(|c| c.pending).count();
+    let in_sync = clean.filter(|c| !c.unsynced && !c.pending).count();
     (in_sync, pending)
 }
 
-/// What the comparison of one flag says of it as a whole.
-struct Marks {
-    /// It has drift.
-    unsynced: bool,
-    /// It waits for a promotion.
-    pending: bool,
-}
-
 /// A pending promotion whose age decides its severity.
-struct Aged<'a> {
+struct Aged {
     /// Its finding.
     index: usize,
     /// The upstream file, held since when (at `version`, if given: the version it holds)?
-    file: &'a FlagFile,
+    path: String,
     version: Option<String>,
+    /// The id git gives the upstream file's content (`Digest::blob`).
+    blob: Option<String>,
     max_lag: Option<Lifetime>,
+}
+
+impl Aged {
+    /// The pending promotion of finding `index`, of `up` (at `version`, if given).
+    fn of(
+        index: usize,
+        up: &FlagFile,
+        version: Option<&semver::Version>,
+        max_lag: Option<Lifetime>,
+    ) -> Aged {
+        Aged {
+            index,
+            path: up.path.clone(),
+            version: version.map(ToString::to_string),
+            // The blob id finds only a version asked for; any committed file answers the others.
+            blob: version.and(up.digest.blob.clone()),
+            max_lag,
+        }
+    }
 }
 
 /// What the comparison of one flag has found.
 #[derive(Default)]
-struct Tally<'a> {
+struct Tally<'r> {
     findings: Vec<Finding>,
     /// Whether the flag has drift.
     unsynced: bool,
     /// Whether the flag waits for a promotion.
     pending: bool,
     /// Pending promotions whose age decides their severity.
-    aged: Vec<Aged<'a>>,
-    /// Whether findings show the values of the fields that differ (`Detail::Fields`).
-    show_fields: bool,
-    /// Findings that show field values: (finding index, upstream, downstream, fields).
-    deferred: Vec<(usize, &'a FlagFile, &'a FlagFile, Vec<String>)>,
+    aged: Vec<Aged>,
+    /// Where findings show the values of the fields that differ (`Detail::Fields`): the
+    /// repository, to read again values the loader did not keep.
+    values: Option<&'r Repository>,
 }
 
-impl<'a> Tally<'a> {
+impl Tally<'_> {
     /// The flag is upstream only: a promotion is pending.
-    fn unpromoted(
-        &mut self,
-        pair: &Pair,
-        name: &'a str,
-        up: &'a FlagFile,
-        max_lag: Option<Lifetime>,
-    ) {
+    fn unpromoted(&mut self, pair: &Pair, name: &str, up: &FlagFile, max_lag: Option<Lifetime>) {
         self.pending = true;
         let f = finding(
             Code::Unpromoted,
@@ -421,17 +486,13 @@ impl<'a> Tally<'a> {
             "promote it: flagctl promote {} {} {name}",
             pair.upstream, pair.downstream
         ));
-        self.aged.push(Aged {
-            index: self.findings.len(),
-            file: up,
-            version: None,
-            max_lag,
-        });
+        self.aged
+            .push(Aged::of(self.findings.len(), up, None, max_lag));
         self.findings.push(f);
     }
 
     /// The flag is downstream only.
-    fn orphan(&mut self, pair: &Pair, name: &'a str, down: &'a FlagFile) {
+    fn orphan(&mut self, pair: &Pair, name: &str, down: &FlagFile) {
         self.unsynced = true;
         self.findings.push(
             finding(
@@ -456,9 +517,9 @@ impl<'a> Tally<'a> {
     fn differing(
         &mut self,
         pair: &Pair,
-        name: &'a str,
-        up: &'a FlagFile,
-        down: &'a FlagFile,
+        name: &str,
+        up: &FlagFile,
+        down: &FlagFile,
         max_lag: Option<Lifetime>,
         active: &[&AllowDrift],
     ) {
@@ -488,12 +549,8 @@ impl<'a> Tally<'a> {
                 "promote it: flagctl promote {} {} {name}",
                 pair.upstream, pair.downstream
             ));
-            self.aged.push(Aged {
-                index: self.findings.len(),
-                file: up,
-                version: Some(u.to_string()),
-                max_lag,
-            });
+            self.aged
+                .push(Aged::of(self.findings.len(), up, Some(u), max_lag));
             self.push(f, up, down, select(|c| c != Category::State));
         } else if d > u {
             self.unsynced = true;
@@ -553,9 +610,9 @@ impl<'a> Tally<'a> {
     fn state(
         &mut self,
         pair: &Pair,
-        name: &'a str,
-        up: &'a FlagFile,
-        down: &'a FlagFile,
+        name: &str,
+        up: &FlagFile,
+        down: &FlagFile,
         state: Vec<String>,
         active: &[&AllowDrift],
     ) {
@@ -599,10 +656,14 @@ impl<'a> Tally<'a> {
     }
 
     /// Adds a finding that shows the values of `fields` on both sides.
-    fn push(&mut self, f: Finding, up: &'a FlagFile, down: &'a FlagFile, fields: Vec<String>) {
-        if self.show_fields {
-            self.deferred.push((self.findings.len(), up, down, fields));
-        }
+    fn push(&mut self, f: Finding, up: &FlagFile, down: &FlagFile, fields: Vec<String>) {
+        let f = match self.values {
+            Some(repo) => Finding {
+                fields: Some(field_values(repo, up, down, &fields)),
+                ..f
+            },
+            None => f,
+        };
         self.findings.push(f);
     }
 }
@@ -682,7 +743,7 @@ fn differing_fields(up: &FlagFile, down: &FlagFile) -> Vec<(String, Category)> {
 /// The values of `fields` on both sides (and of `version` when it differs): those the loader
 /// kept, else read again from the files.
 fn field_values(
-    inventory: &Inventory,
+    repo: &Repository,
     up: &FlagFile,
     down: &FlagFile,
     fields: &[String],
@@ -714,7 +775,7 @@ fn field_values(
     if let Some(out) = from_kept {
         return FieldValues(out);
     }
-    let (Some(a), Some(b)) = (inventory.tree(up), inventory.tree(down)) else {
+    let (Some(a), Some(b)) = (up.tree(repo), down.tree(repo)) else {
         return FieldValues::default();
     };
     let value = |tree: &crate::yaml::Node, key: &str| {
@@ -742,7 +803,7 @@ fn date_pending(
         return Ok(());
     }
     let query = |a: &Aged, blob: Option<String>| HeldQuery {
-        path: a.file.path.clone(),
+        path: a.path.clone(),
         version: a.version.clone(),
         blob,
     };
@@ -750,15 +811,8 @@ fn date_pending(
         Ages::Known(since) => aged.iter().map(|a| since(&query(a, None))).collect(),
         Ages::Git(Some(git)) => {
             // A committed file is most often the file as it is: the blob id of its bytes (taken
-            // by the loader) finds it in HEAD without reading the committed copy. Only a version
-            // asked for needs it: any committed file answers the others.
-            let queries: Vec<HeldQuery> = aged
-                .iter()
-                .map(|a| {
-                    let blob = a.version.as_ref().and(a.file.digest.blob.clone());
-                    query(a, blob)
-                })
-                .collect();
+            // by the loader) finds it in HEAD without reading the committed copy.
+            let queries: Vec<HeldQuery> = aged.iter().map(|a| query(a, a.blob.clone())).collect();
             git.held_since(&queries, |bytes| {
                 crate::repo::parse_bytes("", bytes).ok().and_then(|p| {
                     p.root

@@ -4,9 +4,8 @@ use rayon::prelude::*;
 
 use serde::Serialize;
 
-use super::Drift;
-use crate::finding::{Code, Severity};
-use crate::inventory::Inventory;
+use crate::finding::{Code, Finding, Severity};
+use crate::inventory::FlagFile;
 
 /// One flag across the environments.
 #[derive(Debug, Clone, Serialize)]
@@ -57,24 +56,11 @@ impl StatusRow {
     }
 }
 
-/// The matrix of every flag of `inventory` over `envs`, not yet marked with drift (`mark`).
-/// Built on the calling thread alone: `status` builds it while the comparison runs.
-pub fn matrix(inventory: &Inventory, envs: &[&str]) -> Vec<StatusRow> {
-    // The files of each name together, in path order, each name a row: sorted by (name, place),
-    // the name read once per file rather than once per comparison.
-    let mut files = inventory.names();
-    files.sort_unstable();
-    files
-        .chunk_by(|a, b| a.0 == b.0)
-        .map(|named| row(inventory, named, envs))
-        .collect()
-}
-
 /// Marks each cell of `rows` with the most severe drift finding of its flag and environment.
-pub fn mark(rows: &mut [StatusRow], drift: &Drift) {
+pub(super) fn mark(rows: &mut [StatusRow], findings: &[Finding]) {
     let mut marks: foldhash::HashMap<(&str, &str), (Severity, Code)> =
-        foldhash::HashMap::with_capacity_and_hasher(drift.findings.len(), Default::default());
-    for f in &drift.findings {
+        foldhash::HashMap::with_capacity_and_hasher(findings.len(), Default::default());
+    for f in findings {
         let (Some(flag), Some(env)) = (f.flag.as_deref(), f.env.as_deref()) else {
             continue;
         };
@@ -96,13 +82,13 @@ pub fn mark(rows: &mut [StatusRow], drift: &Drift) {
     });
 }
 
-/// The row of the files of one name (with their places in `inventory`, in file order): in each
-/// environment, its first file.
-fn row(inventory: &Inventory, named: &[(&str, usize)], envs: &[&str]) -> StatusRow {
-    let files = || named.iter().map(|&(_, i)| &inventory.flags[i]);
+/// The row of `name`, whose file in each of `envs` is the one at its place in `files`, not yet
+/// marked with drift (`mark`).
+pub(super) fn row(name: &str, envs: &[&str], files: &[Option<&FlagFile>]) -> StatusRow {
     let environments = envs
         .iter()
-        .map(|&env| {
+        .zip(files)
+        .map(|(&env, file)| {
             let mut cell = Cell {
                 env: env.to_owned(),
                 present: false,
@@ -114,8 +100,7 @@ fn row(inventory: &Inventory, named: &[(&str, usize)], envs: &[&str]) -> StatusR
                 drift: None,
                 drift_severity: None,
             };
-            // A second file of the same name: the duplicate-name finding says so.
-            if let Some(flag) = files().find(|f| f.env == env) {
+            if let Some(flag) = file {
                 cell.present = true;
                 cell.version = Some(flag.digest.version.to_string());
                 cell.enabled = flag.digest.enabled;
@@ -127,7 +112,7 @@ fn row(inventory: &Inventory, named: &[(&str, usize)], envs: &[&str]) -> StatusR
         })
         .collect();
     StatusRow {
-        name: named[0].0.to_owned(),
+        name: name.to_owned(),
         environments,
     }
 }
@@ -149,7 +134,7 @@ impl Selection<'_> {
     /// Keeps the rows and cells shown, and the findings of what is shown: what is shown is what
     /// is reported, counted and judged. A flag none of whose files could be read has no row,
     /// but its findings are still shown.
-    pub fn apply(&self, rows: &mut Vec<StatusRow>, findings: &mut Vec<crate::finding::Finding>) {
+    pub fn apply(&self, rows: &mut Vec<StatusRow>, findings: &mut Vec<Finding>) {
         if !self.flags.is_empty() || self.drift_only {
             self.keep_flags(rows, findings);
         }
@@ -161,7 +146,7 @@ impl Selection<'_> {
     }
 
     /// Keeps the rows of the flags shown, and their findings.
-    fn keep_flags(&self, rows: &mut Vec<StatusRow>, findings: &mut Vec<crate::finding::Finding>) {
+    fn keep_flags(&self, rows: &mut Vec<StatusRow>, findings: &mut Vec<Finding>) {
         let with_row: foldhash::HashSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();
         let without_row: foldhash::HashSet<String> = findings
             .iter()

@@ -822,6 +822,43 @@ fn of_a_name_used_twice_the_first_file_by_path_is_compared() {
     assert!(message(behind).contains("2.0.0"), "{behind:#}");
 }
 
+#[test]
+fn a_file_is_compared_by_its_name_not_its_file_name() {
+    // prod's copy of feature_x sits in a file named otherwise: it is still feature_x in prod.
+    let repo = Repo::new();
+    repo.write("flags/dev/feature_x.yaml", flag("feature_x", "2.0.0"))
+        .write("flags/prod/old_name.yaml", flag("feature_x", "1.0.0"));
+    let doc = diff_json(&repo, 0, &[]);
+    assert_eq!(
+        codes(&doc),
+        ["drift/age-unknown", "drift/behind"],
+        "{doc:#}"
+    );
+    assert_has(
+        one(&doc, "drift/behind"),
+        json!({"flag": "feature_x", "env": "prod", "path": "flags/prod/old_name.yaml"}),
+    );
+    let doc = repo.report(&["status"], 0);
+    let rows = doc["flags"].as_array().expect("rows");
+    assert_eq!(rows.len(), 1, "{doc:#}");
+    assert_eq!(
+        rows[0]["environments"][1]["path"], "flags/prod/old_name.yaml",
+        "{doc:#}"
+    );
+
+    // A second file of that name in prod, under the name's own file name, comes first by path.
+    repo.write("flags/prod/feature_x.yaml", flag("feature_x", "2.0.0"));
+    let doc = diff_json(&repo, 1, &[]);
+    assert_has(
+        one(&doc, "rule/duplicate-name"),
+        json!({"flag": "feature_x", "env": "prod", "path": "flags/prod/old_name.yaml"}),
+    );
+    assert!(
+        codes(&doc).iter().all(|c| !c.starts_with("drift/")),
+        "in sync with the first file: {doc:#}"
+    );
+}
+
 // ----------------------------------------------------------------------------------------------
 // In sync
 
