@@ -236,17 +236,26 @@ impl<'a> Comparison<'a> {
         compared.par_sort_unstable_by(|a, b| a.name.cmp(&b.name));
 
         let mut aged = Vec::new();
+        let mut marks = Vec::with_capacity(compared.len());
+        let mut rows = Vec::new();
         findings.reserve_exact(compared.iter().map(|c| c.findings.len()).sum());
-        for c in &mut compared {
+        // Each flag's findings are moved out and its own vectors freed, one flag at a time.
+        for c in compared {
             let base = findings.len();
-            aged.extend(c.aged.drain(..).map(|a| Aged {
+            aged.extend(c.aged.into_iter().map(|a| Aged {
                 index: a.index + base,
                 ..a
             }));
-            findings.append(&mut c.findings);
+            findings.extend(c.findings);
+            rows.extend(c.row);
+            marks.push(Marks {
+                name: c.name,
+                unsynced: c.unsynced,
+                pending: c.pending,
+            });
         }
         date_pending(&mut findings, &aged, ages, self.now)?;
-        let (in_sync, pending) = count_flags(&findings, &compared);
+        let (in_sync, pending) = count_flags(&findings, &marks);
         // An entry for a drift code matches nothing only where the whole chain was compared.
         let whole_chain = self
             .pairs
@@ -262,7 +271,6 @@ impl<'a> Comparison<'a> {
         sort_in_place(&mut findings);
         // Held until the report is printed: no room for more.
         findings.shrink_to_fit();
-        let mut rows: Vec<StatusRow> = compared.into_iter().filter_map(|c| c.row).collect();
         mark(&mut rows, &findings);
         Ok(Drift {
             findings,
@@ -311,12 +319,20 @@ impl<'a> Comparison<'a> {
                 }
             }
         }
+        // Held until every flag is compared: no room for more.
+        let Tally {
+            mut findings,
+            mut aged,
+            ..
+        } = tally;
+        findings.shrink_to_fit();
+        aged.shrink_to_fit();
         Compared {
             name: name.to_owned(),
-            findings: tally.findings,
+            findings,
             unsynced: tally.unsynced,
             pending: tally.pending,
-            aged: tally.aged,
+            aged,
             row: self.rows.then(|| status::row(name, &self.envs, files)),
         }
     }
@@ -408,18 +424,27 @@ fn ended_allowances(config: &Config, now: Timestamp) -> impl Iterator<Item = Fin
 
 /// (in sync, pending): flags identical in every pair, and flags whose only drift is a pending
 /// promotion, neither counting a flag with an error.
-fn count_flags(findings: &[Finding], compared: &[Compared]) -> (usize, usize) {
+fn count_flags(findings: &[Finding], marks: &[Marks]) -> (usize, usize) {
     let errors_for: foldhash::HashSet<&str> = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .filter_map(|f| f.flag.as_deref())
         .collect();
-    let clean = compared
+    let clean = marks
         .iter()
         .filter(|c| !errors_for.contains(c.name.as_str()));
     let pending = clean.clone().filter(|c| c.pending).count();
     let in_sync = clean.filter(|c| !c.unsynced && !c.pending).count();
     (in_sync, pending)
+}
+
+/// What the comparison of one flag says of it as a whole.
+struct Marks {
+    name: String,
+    /// It has drift.
+    unsynced: bool,
+    /// It waits for a promotion.
+    pending: bool,
 }
 
 /// A pending promotion whose age decides its severity.
