@@ -403,6 +403,8 @@ fn settle_chain<R>(
         left_out,
     });
     loaded.retain(|(_, l)| !matches!(l, Loaded::Flag(_)));
+    // What is left (most often nothing) waits for every chain: at its size.
+    loaded.shrink_to_fit();
     Some(settled)
 }
 
