@@ -80,8 +80,9 @@ pub trait Codes:
 pub struct Code {
     name: &'static str,
     severity: Severity,
-    summary: &'static str,
-    explanation: &'static str,
+    /// The summary and explanation of the code of this name, asked of its engine's enum when
+    /// wanted (every finding holds a code; few are explained).
+    docs: fn(&'static str) -> (&'static str, &'static str),
 }
 
 impl<C: Codes> From<C> for Code {
@@ -89,10 +90,19 @@ impl<C: Codes> From<C> for Code {
         Code {
             name: code.into(),
             severity: code.severity(),
-            summary: code.summary(),
-            explanation: code.explanation(),
+            docs: docs_of::<C>,
         }
     }
+}
+
+/// The summary and explanation of `C`'s code `name`.
+fn docs_of<C: Codes>(name: &'static str) -> (&'static str, &'static str) {
+    variant::<C>(name).map_or(("", ""), |c| (c.summary(), c.explanation()))
+}
+
+/// `C`'s code named `name` (a code is its name).
+fn variant<C: Codes>(name: &str) -> Option<C> {
+    C::iter().find(|&c| Into::<&'static str>::into(c) == name)
 }
 
 impl Code {
@@ -115,12 +125,12 @@ impl Code {
 
     /// One line: what the code finds.
     pub fn summary(self) -> &'static str {
-        self.summary
+        (self.docs)(self.name).0
     }
 
     /// The long explanation `flagctl explain` prints.
     pub fn explanation(self) -> &'static str {
-        self.explanation
+        (self.docs)(self.name).1
     }
 
     /// Whether this is `code`.
@@ -130,9 +140,7 @@ impl Code {
 
     /// This code as a value of the engine enum `C`, if it is one of `C`'s.
     pub fn of<C: Codes>(self) -> Option<C> {
-        // By name alone: a code is its name, and building each of `C`'s codes to compare would
-        // look up its summary and explanation too.
-        C::iter().find(|&c| Into::<&'static str>::into(c) == self.name)
+        variant(self.name)
     }
 }
 
