@@ -72,8 +72,8 @@ pub struct FlagFile {
     /// Whether it is reached through a symbolic link (reading it again checks where it leads).
     linked: bool,
     /// The values of the top-level fields in which this file differs from another file of the
-    /// same name, when the loader was asked for them (`Inventory::load_settling` with `values`): what `diff`
-    /// shows, kept (as JSON text, see `FieldValues`) so that no file is read twice.
+    /// same name, when the loader was asked for them (`Inventory::load_settling` with `values`):
+    /// what `diff` shows, kept (as JSON text, see `FieldValues`) so that no file is read twice.
     values: Vec<(String, Arc<str>)>,
 }
 
