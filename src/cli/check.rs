@@ -4,7 +4,6 @@ use super::{Global, Outcome, printed};
 use crate::drift;
 use crate::finding::Severity;
 use crate::gate;
-use crate::inventory::Inventory;
 use crate::lint::Linter;
 use crate::report::{self, Report};
 
@@ -28,9 +27,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let pairs = super::pairs(&repo.config, &[])?;
     let envs = super::envs_of(&pairs);
     let comparison = drift::Comparison::new(&repo, &pairs, now, drift::Detail::Findings);
-    let (inventory, settled) =
-        Inventory::load_settling(&repo, &envs, false, &|chain| comparison.settle(chain))?;
-    let drift = comparison.finish(&inventory, settled, drift::Ages::Git(Some(&git)))?;
+    let (drift, _) = super::compare(&repo, &envs, &comparison, drift::Ages::Git(Some(&git)))?;
     // Unparsable files are already validation findings; the gate adds drift at error level.
     findings.extend(
         drift.findings.into_iter().filter(|f| {

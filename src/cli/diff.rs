@@ -3,7 +3,6 @@
 use super::{Global, Outcome, printed};
 use crate::drift;
 use crate::git::Git;
-use crate::inventory::Inventory;
 use crate::report::{self, Report, View};
 
 #[derive(Debug, clap::Args)]
@@ -20,13 +19,8 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let envs = super::envs_of(&pairs);
     let now = crate::time::now()?;
     let comparison = drift::Comparison::new(&repo, &pairs, now, drift::Detail::Fields);
-    let (inventory, settled) =
-        Inventory::load_settling(&repo, &envs, true, &|chain| comparison.settle(chain))?;
     let git = Git::open(&repo.root);
-    let drift = comparison.finish(&inventory, settled, drift::Ages::Git(git.as_ref()))?;
-    // What the comparison kept is no longer needed: the report is built without it.
-    let files = inventory.files;
-    super::free_at_exit(inventory);
+    let (drift, files) = super::compare(&repo, &envs, &comparison, drift::Ages::Git(git.as_ref()))?;
     let report =
         Report::new("diff", &drift.findings, files, repo.root.clone()).with_view(View::Diff {
             in_sync: drift.in_sync,

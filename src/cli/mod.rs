@@ -360,6 +360,27 @@ fn envs_of(pairs: &[Pair]) -> Vec<&str> {
     envs
 }
 
+/// Reads the flags of `envs` and makes `comparison` of them, each chain compared as soon as it
+/// is read, pending promotions aged by `ages`: the drift, and how many files were read.
+fn compare(
+    repo: &Repository,
+    envs: &[&str],
+    comparison: &crate::drift::Comparison,
+    ages: crate::drift::Ages,
+) -> anyhow::Result<(crate::drift::Drift, usize)> {
+    let (inventory, settled) = crate::inventory::Inventory::load_settling(
+        repo,
+        envs,
+        comparison.shows_values(),
+        &|chain| comparison.settle(chain),
+    )?;
+    let drift = comparison.finish(&inventory, settled, ages)?;
+    // What the comparison kept is no longer needed: the report is built without it.
+    let files = inventory.files;
+    free_at_exit(inventory);
+    Ok((drift, files))
+}
+
 /// Leaves `value` for the process's exit to give back: what a command holds until it ends costs
 /// nothing to free then, while freeing it beside the output (30,000 flag files take a core some
 /// 20 ms) slows the output by as much.

@@ -3,7 +3,6 @@
 use super::{Global, Outcome, printed};
 use crate::drift;
 use crate::git::Git;
-use crate::inventory::Inventory;
 use crate::report::{self, Report, View};
 
 #[derive(Debug, clap::Args)]
@@ -29,10 +28,9 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
     let now = crate::time::now()?;
     let comparison =
         drift::Comparison::new(&repo, &pairs, now, drift::Detail::Findings).with_rows();
-    let (inventory, settled) =
-        Inventory::load_settling(&repo, &all, false, &|chain| comparison.settle(chain))?;
     let git = Git::open(&repo.root);
-    let mut drift = comparison.finish(&inventory, settled, drift::Ages::Git(git.as_ref()))?;
+    let (mut drift, files) =
+        super::compare(&repo, &all, &comparison, drift::Ages::Git(git.as_ref()))?;
     let mut rows = std::mem::take(&mut drift.rows);
 
     let shown: Vec<&str> = if args.envs.is_empty() {
@@ -43,9 +41,6 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<Outcome> {
             .filter(|e| args.envs.iter().any(|a| a == e))
             .collect()
     };
-    // The report is built from the rows and findings alone.
-    let files = inventory.files;
-    super::free_at_exit(inventory);
     let selection = drift::Selection {
         flags: &args.flags,
         envs: &shown,

@@ -149,12 +149,8 @@ pub struct Comparison<'a> {
 
 /// One flag compared.
 pub struct Compared {
-    name: String,
+    marks: Marks,
     findings: Vec<Finding>,
-    /// It has drift.
-    unsynced: bool,
-    /// It waits for a promotion.
-    pending: bool,
     /// Pending promotions whose age decides their severity.
     aged: Vec<Aged>,
     row: Option<StatusRow>,
@@ -164,27 +160,36 @@ impl<'a> Comparison<'a> {
     /// A comparison of `pairs` of `repo`'s environments at `now`.
     pub fn new(repo: &'a Repository, pairs: &'a [Pair], now: Timestamp, detail: Detail) -> Self {
         let config = &repo.config;
-        let envs = config.environment_names();
-        let place = |env: &str| envs.iter().position(|e| *e == env);
-        let places = pairs
-            .iter()
-            .map(|p| (place(&p.upstream), place(&p.downstream)))
-            .collect();
         let active = config
             .allow_drift
             .iter()
             .filter(|a| !allowance_ended(a, now))
             .collect();
-        Comparison {
+        let mut comparison = Comparison {
             repo,
             pairs,
-            envs,
-            places,
+            envs: config.environment_names(),
+            places: Vec::new(),
             active,
             now,
             detail,
             rows: false,
-        }
+        };
+        comparison.places = pairs
+            .iter()
+            .map(|p| {
+                (
+                    comparison.place(&p.upstream),
+                    comparison.place(&p.downstream),
+                )
+            })
+            .collect();
+        comparison
+    }
+
+    /// Whether findings show the values of the fields that differ (`Detail::Fields`).
+    pub fn shows_values(&self) -> bool {
+        self.detail == Detail::Fields
     }
 
     /// The same comparison, giving each flag its status row (`Drift::rows`).
@@ -233,7 +238,7 @@ impl<'a> Comparison<'a> {
             .collect();
         compared.extend(settled);
         // Names are unique across both: a settled chain bears no name of the other flags.
-        compared.par_sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        compared.par_sort_unstable_by(|a, b| a.marks.name.cmp(&b.marks.name));
 
         let mut aged = Vec::new();
         let mut marks = Vec::with_capacity(compared.len());
@@ -248,11 +253,7 @@ impl<'a> Comparison<'a> {
             }));
             findings.extend(c.findings);
             rows.extend(c.row);
-            marks.push(Marks {
-                name: c.name,
-                unsynced: c.unsynced,
-                pending: c.pending,
-            });
+            marks.push(c.marks);
         }
         date_pending(&mut findings, &aged, ages, self.now)?;
         let (in_sync, pending) = count_flags(&findings, &marks);
@@ -294,7 +295,7 @@ impl<'a> Comparison<'a> {
         broken: &dyn Fn(&str) -> bool,
     ) -> Compared {
         let mut tally = Tally {
-            values: (self.detail == Detail::Fields).then_some(self.repo),
+            values: self.shows_values().then_some(self.repo),
             ..Tally::default()
         };
         for (pair, &(up, down)) in self.pairs.iter().zip(&self.places) {
@@ -328,10 +329,12 @@ impl<'a> Comparison<'a> {
         findings.shrink_to_fit();
         aged.shrink_to_fit();
         Compared {
-            name: name.to_owned(),
+            marks: Marks {
+                name: name.to_owned(),
+                unsynced: tally.unsynced,
+                pending: tally.pending,
+            },
             findings,
-            unsynced: tally.unsynced,
-            pending: tally.pending,
             aged,
             row: self.rows.then(|| status::row(name, &self.envs, files)),
         }
