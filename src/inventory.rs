@@ -65,7 +65,8 @@ pub struct Digest {
 #[derive(Debug, Clone)]
 pub struct FlagFile {
     pub env: String,
-    pub path: String,
+    /// Shared with what points at the file (a status cell, a pending promotion's age).
+    pub path: Arc<str>,
     pub digest: Arc<Digest>,
     /// Which content it holds: files of one flag holding the very same bytes share it.
     content: (usize, usize),
@@ -96,7 +97,7 @@ impl FlagFile {
     pub fn tree(&self, repo: &Repository) -> Option<Node> {
         let source = SourceFile {
             kind: FileKind::Flag,
-            path: self.path.clone(),
+            path: self.path.to_string(),
             env: Some(self.env.clone()),
             symlink: self.linked,
         };
@@ -356,7 +357,7 @@ fn load_chain(
             let loaded = match &digest {
                 Ok(digest) => Loaded::Flag(FlagFile {
                     env: file.env.clone().unwrap_or_default(),
-                    path: file.path.clone(),
+                    path: file.path.as_str().into(),
                     digest: Arc::clone(digest),
                     content: (id, content),
                     linked: file.symlink,

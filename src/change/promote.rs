@@ -234,7 +234,7 @@ impl Promotion<'_> {
         }
         Ok(Step::Promote(Box::new(PlannedFlag {
             name: name.to_owned(),
-            from_path: source.path.clone(),
+            from_path: source.path.to_string(),
             from_blob: Git::blob_id(source_text.as_bytes()),
             to_blob: before.as_deref().map(|b| Git::blob_id(b.as_bytes())),
             to_path,
@@ -316,7 +316,7 @@ impl Promotion<'_> {
                 let before = read_text(self.ws, &existing.path)?;
                 let fields = fields_to_take(source_text, &before, self.with_state);
                 let after = edit::take_fields(&existing.path, &before, source_text, &fields)?;
-                Ok((existing.path.clone(), Some(before), after))
+                Ok((existing.path.to_string(), Some(before), after))
             }
             None => {
                 let path = retarget(&source.path, self.from, self.to, &self.ws.repo.flags_path());

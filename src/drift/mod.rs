@@ -137,6 +137,8 @@ pub struct Comparison<'a> {
     pairs: &'a [Pair],
     /// The environments of the chain: places in each flag's files and status row.
     envs: Vec<&'a str>,
+    /// The same names, shared by the status rows.
+    env_names: Vec<Arc<str>>,
     /// The environments of each pair, as places in `envs`.
     places: Vec<(Option<usize>, Option<usize>)>,
     /// The `allow_drift` entries in force at `now`.
@@ -169,6 +171,11 @@ impl<'a> Comparison<'a> {
             repo,
             pairs,
             envs: config.environment_names(),
+            env_names: config
+                .environment_names()
+                .into_iter()
+                .map(Arc::from)
+                .collect(),
             places: Vec::new(),
             active,
             now,
@@ -255,7 +262,7 @@ impl<'a> Comparison<'a> {
             rows.extend(c.row);
             marks.push(c.marks);
         }
-        date_pending(&mut findings, &aged, ages, self.now)?;
+        date_pending(&mut findings, aged, ages, self.now)?;
         let (in_sync, pending) = count_flags(&findings, &marks);
         // An entry for a drift code matches nothing only where the whole chain was compared.
         let whole_chain = self
@@ -336,7 +343,7 @@ impl<'a> Comparison<'a> {
             },
             findings,
             aged,
-            row: self.rows.then(|| status::row(name, &self.envs, files)),
+            row: self.rows.then(|| status::row(name, &self.env_names, files)),
         }
     }
 }
@@ -454,16 +461,14 @@ struct Marks {
 struct Aged {
     /// Its finding.
     index: usize,
-    /// The upstream file, held since when (at `version`, if given: the version it holds)?
-    path: String,
-    version: Option<String>,
-    /// The id git gives the upstream file's content (`Digest::blob`).
-    blob: Option<String>,
+    /// The upstream file, held since when?
+    query: HeldQuery,
     max_lag: Option<Lifetime>,
 }
 
 impl Aged {
-    /// The pending promotion of finding `index`, of `up` (at `version`, if given).
+    /// The pending promotion of finding `index`, of `up` (at `version`, if given: the version it
+    /// holds).
     fn of(
         index: usize,
         up: &FlagFile,
@@ -472,10 +477,13 @@ impl Aged {
     ) -> Aged {
         Aged {
             index,
-            path: up.path.clone(),
-            version: version.map(ToString::to_string),
-            // The blob id finds only a version asked for; any committed file answers the others.
-            blob: version.and(up.digest.blob.clone()),
+            query: HeldQuery {
+                path: Arc::clone(&up.path),
+                version: version.map(ToString::to_string),
+                // The id git gives the upstream file's content (`Digest::blob`) finds only a
+                // version asked for; any committed file answers the others.
+                blob: version.and(up.digest.blob.clone()),
+            },
             max_lag,
         }
     }
@@ -823,24 +831,28 @@ fn field_values(
 /// Gives pending promotions their age from git, and the error severity past `max_lag`.
 fn date_pending(
     findings: &mut Vec<Finding>,
-    aged: &[Aged],
+    aged: Vec<Aged>,
     ages: Ages,
     now: Timestamp,
 ) -> Result<(), GitError> {
     if aged.is_empty() {
         return Ok(());
     }
-    let query = |a: &Aged, blob: Option<String>| HeldQuery {
-        path: a.path.clone(),
-        version: a.version.clone(),
-        blob,
-    };
+    let (mut queries, aged): (Vec<HeldQuery>, Vec<(usize, Option<Lifetime>)>) = aged
+        .into_iter()
+        .map(|a| (a.query, (a.index, a.max_lag)))
+        .unzip();
     let answers = match ages {
-        Ages::Known(since) => aged.iter().map(|a| since(&query(a, None))).collect(),
+        Ages::Known(since) => queries
+            .iter_mut()
+            .map(|query| {
+                query.blob = None;
+                since(query)
+            })
+            .collect(),
         Ages::Git(Some(git)) => {
             // A committed file is most often the file as it is: the blob id of its bytes (taken
             // by the loader) finds it in HEAD without reading the committed copy.
-            let queries: Vec<HeldQuery> = aged.iter().map(|a| query(a, a.blob.clone())).collect();
             git.held_since(&queries, |bytes| {
                 crate::repo::parse_bytes("", bytes).ok().and_then(|p| {
                     p.root
@@ -852,8 +864,8 @@ fn date_pending(
         Ages::Git(None) => vec![Since::Unknown(Unknown::NoHistory); aged.len()],
     };
     let mut unknown: BTreeSet<Unknown> = BTreeSet::new();
-    for (Aged { index, max_lag, .. }, since) in aged.iter().zip(answers) {
-        let f = &mut findings[*index];
+    for ((index, max_lag), since) in aged.into_iter().zip(answers) {
+        let f = &mut findings[index];
         match since {
             Since::Known(at) => {
                 // A commit dated after now (clock skew between machines) is pending for no time.
@@ -862,12 +874,12 @@ fn date_pending(
                     .push_str(&format!(" (pending for {})", human_age(age)));
                 f.set_age(age);
                 if let Some(Lifetime::Limited(limit)) = max_lag {
-                    if age > *limit {
+                    if age > limit {
                         f.severity = Severity::Error;
                         f.message.push_str(&format!(
                             ", longer than {}'s max_lag of {}",
                             f.env.clone().unwrap_or_default(),
-                            human_age(*limit)
+                            human_age(limit)
                         ));
                     }
                 }

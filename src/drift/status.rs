@@ -1,10 +1,11 @@
 //! The flag × environment matrix of `flagctl status`.
 
-use rayon::prelude::*;
+use std::sync::Arc;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::finding::{Code, Finding, Severity};
+use crate::finding::{Finding, Severity};
 use crate::inventory::FlagFile;
 
 /// One flag across the environments.
@@ -15,10 +16,11 @@ pub struct StatusRow {
     pub environments: Vec<Cell>,
 }
 
-/// A flag in one environment.
+/// A flag in one environment. A row per flag of the repository waits for the report: the
+/// environment's name and the file's path are shared, not copied.
 #[derive(Debug, Clone, Serialize)]
 pub struct Cell {
-    pub env: String,
+    pub env: Arc<str>,
     /// Whether the environment has the flag (the other fields are null when not).
     pub present: bool,
     pub version: Option<String>,
@@ -26,10 +28,16 @@ pub struct Cell {
     /// The fallthrough: a variant, or rollout weights (`10/90`).
     pub serves: Option<String>,
     pub rules: Option<usize>,
-    pub path: Option<String>,
-    /// The most severe drift finding of this environment against its upstream.
-    pub drift: Option<Code>,
+    pub path: Option<Arc<str>>,
+    /// The code of the most severe drift finding of this environment against its upstream.
+    #[serde(serialize_with = "code_name")]
+    pub drift: Option<super::Code>,
     pub drift_severity: Option<Severity>,
+}
+
+/// A drift code as it is printed (`drift/state`).
+fn code_name<S: serde::Serializer>(code: &Option<super::Code>, s: S) -> Result<S::Ok, S::Error> {
+    code.map(<&'static str>::from).serialize(s)
 }
 
 impl StatusRow {
@@ -41,9 +49,9 @@ impl StatusRow {
     /// Whether a promotion waits (a pending mark) and nothing is worse.
     pub fn pending(&self) -> bool {
         let marked = |s: Severity| {
-            self.environments.iter().any(|c| {
-                c.drift_severity == Some(s) && c.drift != Some(super::Code::Declared.into())
-            })
+            self.environments
+                .iter()
+                .any(|c| c.drift_severity == Some(s) && c.drift != Some(super::Code::Declared))
         };
         marked(Severity::Info) && !marked(Severity::Warning) && !marked(Severity::Error)
     }
@@ -52,29 +60,29 @@ impl StatusRow {
     pub fn drifts(&self) -> bool {
         self.environments
             .iter()
-            .any(|c| c.drift.is_some_and(|d| !d.is(super::Code::Declared)))
+            .any(|c| c.drift.is_some_and(|d| d != super::Code::Declared))
     }
 }
 
 /// Marks each cell of `rows` with the most severe drift finding of its flag and environment.
 pub(super) fn mark(rows: &mut [StatusRow], findings: &[Finding]) {
-    let mut marks: foldhash::HashMap<(&str, &str), (Severity, Code)> =
+    let mut marks: foldhash::HashMap<(&str, &str), (Severity, super::Code)> =
         foldhash::HashMap::with_capacity_and_hasher(findings.len(), Default::default());
     for f in findings {
         let (Some(flag), Some(env)) = (f.flag.as_deref(), f.env.as_deref()) else {
             continue;
         };
-        if f.code.of::<super::Code>().is_none() {
+        let Some(code) = f.code.of::<super::Code>() else {
             continue;
-        }
-        let mark = marks.entry((flag, env)).or_insert((f.severity, f.code));
+        };
+        let mark = marks.entry((flag, env)).or_insert((f.severity, code));
         if f.severity > mark.0 {
-            *mark = (f.severity, f.code);
+            *mark = (f.severity, code);
         }
     }
     rows.par_iter_mut().for_each(|row| {
         for cell in &mut row.environments {
-            if let Some(&(severity, code)) = marks.get(&(row.name.as_str(), cell.env.as_str())) {
+            if let Some(&(severity, code)) = marks.get(&(row.name.as_str(), &*cell.env)) {
                 cell.drift = Some(code);
                 cell.drift_severity = Some(severity);
             }
@@ -84,13 +92,13 @@ pub(super) fn mark(rows: &mut [StatusRow], findings: &[Finding]) {
 
 /// The row of `name`, whose file in each of `envs` is the one at its place in `files`, not yet
 /// marked with drift (`mark`).
-pub(super) fn row(name: &str, envs: &[&str], files: &[Option<&FlagFile>]) -> StatusRow {
+pub(super) fn row(name: &str, envs: &[Arc<str>], files: &[Option<&FlagFile>]) -> StatusRow {
     let environments = envs
         .iter()
         .zip(files)
-        .map(|(&env, file)| {
+        .map(|(env, file)| {
             let mut cell = Cell {
-                env: env.to_owned(),
+                env: Arc::clone(env),
                 present: false,
                 version: None,
                 enabled: None,
@@ -106,7 +114,7 @@ pub(super) fn row(name: &str, envs: &[&str], files: &[Option<&FlagFile>]) -> Sta
                 cell.enabled = flag.digest.enabled;
                 cell.serves = Some(flag.digest.serves.clone());
                 cell.rules = Some(flag.digest.rules);
-                cell.path = Some(flag.path.clone());
+                cell.path = Some(Arc::clone(&flag.path));
             }
             cell
         })
@@ -139,8 +147,7 @@ impl Selection<'_> {
             self.keep_flags(rows, findings);
         }
         for row in rows.iter_mut() {
-            row.environments
-                .retain(|c| self.envs.contains(&c.env.as_str()));
+            row.environments.retain(|c| self.envs.contains(&&*c.env));
         }
         findings.retain(|f| f.env.as_deref().is_none_or(|env| self.envs.contains(&env)));
     }

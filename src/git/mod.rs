@@ -134,7 +134,7 @@ pub enum Since {
 #[derive(Debug, Clone)]
 pub struct HeldQuery {
     /// Relative to the flag repository root, with `/`.
-    pub path: String,
+    pub path: std::sync::Arc<str>,
     pub version: Option<String>,
     /// The blob id (`Git::blob_id`) of the file's bytes in the work tree, where it holds
     /// `version`: a committed file of that id holds it too, unread. Git's filters (line endings)

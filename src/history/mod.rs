@@ -417,7 +417,7 @@ impl Holdings {
     /// Since when the committed file at `query.path` has held `query.version` (or existed).
     pub fn since(&self, query: &crate::git::HeldQuery) -> crate::git::Since {
         use crate::git::{Since, Unknown};
-        let Some(held) = self.files.get(&query.path) else {
+        let Some(held) = self.files.get(&*query.path) else {
             return Since::Unknown(Unknown::Uncommitted);
         };
         let (time, position) = match &query.version {
@@ -630,7 +630,7 @@ pub fn of_flag(
     let everywhere = envs.iter().all(|env| files.iter().any(|f| f.env == *env));
     let flags_dir = repo.flags_path();
     if everywhere {
-        let paths: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
+        let paths: Vec<String> = files.iter().map(|f| f.path.to_string()).collect();
         Ok(of_paths(git, &flags_dir, &paths)?)
     } else {
         let mut all = walk(git, &flags_dir, None, &|_| {})?;

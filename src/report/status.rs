@@ -98,7 +98,7 @@ fn cell_text(cell: &Cell) -> (String, anstyle::Style) {
         return ("  —".to_owned(), DIM);
     }
     let (mark, style) = match (cell.drift_severity, cell.drift) {
-        (Some(severity), Some(code)) => diff::mark(severity, code),
+        (Some(severity), Some(code)) => diff::mark(severity, code.into()),
         _ => (" ", anstyle::Style::new()),
     };
     let version = terminal(cell.version.as_deref().unwrap_or("?"));

@@ -134,7 +134,7 @@ impl<'a> From<&'a crate::drift::StatusRow> for StatusRow<'a> {
                     serves: c.serves.as_deref(),
                     rules: c.rules,
                     path: c.path.as_deref(),
-                    drift: c.drift.map(|d| d.as_str()),
+                    drift: c.drift.map(<&'static str>::from),
                     drift_severity: c.drift_severity.map(|s| s.as_str()),
                 })
                 .collect(),
