@@ -171,12 +171,13 @@ impl Serialize for Code {
 }
 
 /// One problem, with a stable code and the place it points at.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
     pub code: Code,
     pub severity: Severity,
     pub message: String,
-    pub help: Option<String>,
+    /// What to do about it (`help_text`).
+    pub help: Option<Help>,
     /// Relative to the repository root, with `/`.
     pub path: Option<String>,
     pub line: Option<u32>,
@@ -185,17 +186,64 @@ pub struct Finding {
     pub env: Option<String>,
     /// drift: the environment upstream of `env` (a field of its own, not one of `extra`: one
     /// of a few strings, on most findings of a comparison).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream: Option<String>,
     /// drift: days a promotion has been pending; stale: days a flag has lived.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub age_days: Option<u64>,
     /// Code-specific fields (a commit).
-    #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
     /// `diff`: the fields that differ, with their values on both sides.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<FieldValues>,
+}
+
+/// What to do about a finding.
+#[derive(Debug, Clone)]
+pub enum Help {
+    Text(String),
+    /// Written from the finding when it is shown. A repository's worth of drift findings waits
+    /// for the report, and the help of most repeats only what each holds (its flag and
+    /// environments: `flagctl promote dev staging checkout_v2`).
+    Of(fn(&Finding) -> String),
+}
+
+impl PartialEq for Help {
+    fn eq(&self, other: &Help) -> bool {
+        match (self, other) {
+            (Help::Text(a), Help::Text(b)) => a == b,
+            (Help::Of(a), Help::Of(b)) => std::ptr::fn_addr_eq(*a, *b),
+            _ => false,
+        }
+    }
+}
+
+/// As the JSON report prints it: the fields in order, `help` as text, `upstream`, `age_days` and
+/// `fields` only when set, and the code-specific fields beside the others.
+impl Serialize for Finding {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("code", &self.code)?;
+        map.serialize_entry("severity", &self.severity)?;
+        map.serialize_entry("message", &self.message)?;
+        map.serialize_entry("help", &self.help_text())?;
+        map.serialize_entry("path", &self.path)?;
+        map.serialize_entry("line", &self.line)?;
+        map.serialize_entry("column", &self.column)?;
+        map.serialize_entry("flag", &self.flag)?;
+        map.serialize_entry("env", &self.env)?;
+        if let Some(upstream) = &self.upstream {
+            map.serialize_entry("upstream", upstream)?;
+        }
+        if let Some(age_days) = &self.age_days {
+            map.serialize_entry("age_days", age_days)?;
+        }
+        for (key, value) in &self.extra {
+            map.serialize_entry(key, value)?;
+        }
+        if let Some(fields) = &self.fields {
+            map.serialize_entry("fields", fields)?;
+        }
+        map.end()
+    }
 }
 
 /// The top-level fields in which two environments' copies of a flag differ, each with its value
@@ -273,13 +321,27 @@ impl Finding {
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(Help::Text(help.into()));
         self
     }
 
     pub fn maybe_help(mut self, help: Option<String>) -> Self {
-        self.help = help;
+        self.help = help.map(Help::Text);
         self
+    }
+
+    /// Help written from the finding when it is shown (`Help::Of`).
+    pub fn help_from(mut self, write: fn(&Finding) -> String) -> Self {
+        self.help = Some(Help::Of(write));
+        self
+    }
+
+    /// What to do about it, if anything is said.
+    pub fn help_text(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match self.help.as_ref()? {
+            Help::Text(text) => Some(text.into()),
+            Help::Of(write) => Some(write(self).into()),
+        }
     }
 
     pub fn at(mut self, path: &str, pos: Pos) -> Self {

@@ -111,6 +111,31 @@ fn finding(code: Code, message: String, pair: &Pair, flag: &str) -> Finding {
     f
 }
 
+/// The environment upstream in a drift finding.
+fn upstream(f: &Finding) -> &str {
+    f.upstream.as_deref().unwrap_or_default()
+}
+
+/// The environment downstream in a drift finding.
+fn downstream(f: &Finding) -> &str {
+    f.env.as_deref().unwrap_or_default()
+}
+
+/// The command that promotes the flag of a drift finding.
+fn promote_command(f: &Finding) -> String {
+    format!(
+        "flagctl promote {} {} {}",
+        upstream(f),
+        downstream(f),
+        f.flag.as_deref().unwrap_or_default()
+    )
+}
+
+/// The help of a pending promotion.
+fn promote_help(f: &Finding) -> String {
+    format!("promote it: {}", promote_command(f))
+}
+
 /// How much a comparison tells about each difference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Detail {
@@ -518,10 +543,7 @@ impl Tally<'_> {
             name,
         )
         .at(&up.path, up.digest.name_pos)
-        .help(format!(
-            "promote it: flagctl promote {} {} {name}",
-            pair.upstream, pair.downstream
-        ));
+        .help_from(promote_help);
         self.aged
             .push(Aged::of(self.findings.len(), up, None, max_lag));
         self.findings.push(f);
@@ -541,10 +563,13 @@ impl Tally<'_> {
                 name,
             )
             .at(&down.path, down.digest.name_pos)
-            .help(format!(
-                "add it to {} first and promote it, or retire it from {}",
-                pair.upstream, pair.downstream
-            )),
+            .help_from(|f| {
+                format!(
+                    "add it to {} first and promote it, or retire it from {}",
+                    upstream(f),
+                    downstream(f)
+                )
+            }),
         );
     }
 
@@ -581,10 +606,7 @@ impl Tally<'_> {
                 name,
             )
             .at(&down.path, down.digest.version_pos)
-            .help(format!(
-                "promote it: flagctl promote {} {} {name}",
-                pair.upstream, pair.downstream
-            ));
+            .help_from(promote_help);
             self.aged
                 .push(Aged::of(self.findings.len(), up, Some(u), max_lag));
             self.push(f, up, down, select(|c| c != Category::State));
@@ -600,10 +622,12 @@ impl Tally<'_> {
                 name,
             )
             .at(&down.path, down.digest.version_pos)
-            .help(format!(
-                "bring the change to {} (a downstream hotfix is undone by the next promotion)",
-                pair.upstream
-            ));
+            .help_from(|f| {
+                format!(
+                    "bring the change to {} (a downstream hotfix is undone by the next promotion)",
+                    upstream(f)
+                )
+            });
             self.push(f, up, down, select(|c| c != Category::State));
         } else if has(Category::Contract) {
             self.unsynced = true;
@@ -681,10 +705,12 @@ impl Tally<'_> {
                     pair,
                     name,
                 )
-                .help(format!(
-                    "declare it under `allow_drift` in flagctl.yaml with a reason, or align it: flagctl promote {} {} {name} --with-state",
-                    pair.upstream, pair.downstream
-                ))
+                .help_from(|f| {
+                    format!(
+                        "declare it under `allow_drift` in flagctl.yaml with a reason, or align it: {} --with-state",
+                        promote_command(f)
+                    )
+                })
             }
         };
         let f = f.at(&down.path, down.digest.version_pos);

@@ -132,12 +132,12 @@ fn write_drift(out: &mut impl Write, f: &Finding) -> io::Result<()> {
             }
         })?;
     }
-    if let Some(help) = &f.help {
+    if let Some(help) = f.help_text() {
         if f.severity > Severity::Info {
             writeln!(
                 out,
                 "      {GUTTER}={GUTTER:#} {BOLD}help{BOLD:#}: {}",
-                terminal(help)
+                terminal(&help)
             )?;
         }
     }

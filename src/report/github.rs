@@ -29,9 +29,9 @@ pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
         ));
         // User text is shown escaped; the one line break is flagctl's own, before the help.
         let mut message = terminal(&f.message).into_owned();
-        if let Some(help) = &f.help {
+        if let Some(help) = f.help_text() {
             message.push_str("\nhelp: ");
-            message.push_str(&terminal(help));
+            message.push_str(&terminal(&help));
         }
         writeln!(
             out,

@@ -55,9 +55,9 @@ pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 fingerprint_of(&[&base, &n.to_string()])
             };
             let mut description = f.message.clone();
-            if let Some(help) = &f.help {
+            if let Some(help) = f.help_text() {
                 description.push_str(" (help: ");
-                description.push_str(help);
+                description.push_str(&help);
                 description.push(')');
             }
             Issue {

@@ -58,11 +58,11 @@ pub(super) fn write_finding(
         terminal(&f.message)
     )?;
     let (Some(path), Some(line)) = (&f.path, f.line) else {
-        if let Some(help) = &f.help {
+        if let Some(help) = f.help_text() {
             writeln!(
                 out,
                 "  {GUTTER}={GUTTER:#} {BOLD}help{BOLD:#}: {}",
-                terminal(help)
+                terminal(&help)
             )?;
         }
         return writeln!(out);
@@ -91,11 +91,11 @@ pub(super) fn write_finding(
             "^".repeat(width)
         )?;
     }
-    if let Some(help) = &f.help {
+    if let Some(help) = f.help_text() {
         writeln!(
             out,
             "{pad} {GUTTER}={GUTTER:#} {BOLD}help{BOLD:#}: {}",
-            terminal(help)
+            terminal(&help)
         )?;
     }
     writeln!(out)

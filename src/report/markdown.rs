@@ -43,8 +43,8 @@ pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
             _ => String::new(),
         };
         let mut message = cell(&f.message);
-        if let Some(help) = &f.help {
-            message.push_str(&format!("<br>*{}*", cell(help)));
+        if let Some(help) = f.help_text() {
+            message.push_str(&format!("<br>*{}*", cell(&help)));
         }
         writeln!(out, "| {icon} | `{}` | {place} | {message} |", f.code)?;
     }

@@ -71,9 +71,9 @@ fn log(report: &Report) -> Sarif {
 
 fn result(f: &Finding, rule_index: usize, prefix: &str, config: Option<&str>) -> SarifResult {
     let mut text = f.message.clone();
-    if let Some(help) = &f.help {
+    if let Some(help) = f.help_text() {
         text.push_str("\nhelp: ");
-        text.push_str(help);
+        text.push_str(&help);
     }
     // Code scanning drops a result without a location: a finding about no file (a commit's
     // policy) points at the configuration that holds the policy.
