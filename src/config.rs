@@ -120,8 +120,8 @@ impl crate::finding::Codes for Code {
 
 impl Ignore {
     pub fn matches(&self, finding: &crate::finding::Finding) -> bool {
-        let same = |want: &Option<String>, have: &Option<String>| {
-            want.as_ref().is_none_or(|w| have.as_ref() == Some(w))
+        let same = |want: &Option<String>, have: &Option<std::sync::Arc<str>>| {
+            want.as_deref().is_none_or(|w| have.as_deref() == Some(w))
         };
         self.code == finding.code.as_str()
             && same(&self.flag, &finding.flag)

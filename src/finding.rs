@@ -178,15 +178,16 @@ pub struct Finding {
     pub message: String,
     /// What to do about it (`help_text`).
     pub help: Option<Help>,
-    /// Relative to the repository root, with `/`.
-    pub path: Option<String>,
+    /// Relative to the repository root, with `/`. Like the flag and environment names, shared
+    /// between the findings (and status cells) that name it.
+    pub path: Option<Arc<str>>,
     pub line: Option<u32>,
     pub column: Option<u32>,
-    pub flag: Option<String>,
-    pub env: Option<String>,
+    pub flag: Option<Arc<str>>,
+    pub env: Option<Arc<str>>,
     /// drift: the environment upstream of `env` (a field of its own, not one of `extra`: one
     /// of a few strings, on most findings of a comparison).
-    pub upstream: Option<String>,
+    pub upstream: Option<Arc<str>>,
     /// drift: days a promotion has been pending; stale: days a flag has lived.
     pub age_days: Option<u64>,
     /// Code-specific fields (a commit).
@@ -344,16 +345,16 @@ impl Finding {
         }
     }
 
-    pub fn at(mut self, path: &str, pos: Pos) -> Self {
-        self.path = Some(path.to_owned());
+    pub fn at(mut self, path: impl Into<Arc<str>>, pos: Pos) -> Self {
+        self.path = Some(path.into());
         self.line = Some(pos.line);
         self.column = Some(pos.column);
         self
     }
 
     pub fn in_flag(mut self, flag: Option<&str>, env: Option<&str>) -> Self {
-        self.flag = flag.map(str::to_owned);
-        self.env = env.map(str::to_owned);
+        self.flag = flag.map(Arc::from);
+        self.env = env.map(Arc::from);
         self
     }
 

@@ -276,7 +276,7 @@ impl Inventory {
                     leave_out();
                     problems.extend(found.into_iter().map(|p| {
                         let mut p = tag(p, file.env.as_deref(), file.stem());
-                        p.path = Some(file.path.clone());
+                        p.path = Some(file.path.as_str().into());
                         p
                     }));
                 }
@@ -456,7 +456,7 @@ fn keep_differing_values(chain: &mut [(usize, Loaded)], trees: &[Option<Node>]) 
 }
 
 fn tag(finding: Finding, env: Option<&str>, stem: &str) -> Finding {
-    let flag = finding.flag.clone().unwrap_or_else(|| stem.to_owned());
+    let flag = finding.flag.clone().unwrap_or_else(|| stem.into());
     finding.in_flag(Some(&flag), env)
 }
 

@@ -407,7 +407,7 @@ impl Repository {
         let finding = |code: Code, message: String, help: &str| {
             Box::new(
                 Finding::of(code, message)
-                    .at(&file.path, Pos::START)
+                    .at(file.path.as_str(), Pos::START)
                     .help(help),
             )
         };

@@ -114,7 +114,7 @@ fn unreadable(commit: &str, error: &ConfigError) -> Finding {
     )
     .with("commit", commit.to_owned().into())
     .help("the file is as it was then; this says only that those commits' reasons and approvals were not checked");
-    finding.path = Some(CONFIG_FILE.to_owned());
+    finding.path = Some(CONFIG_FILE.into());
     finding
 }
 
@@ -178,7 +178,7 @@ impl Scope {
     pub fn keeps(&self, finding: &Finding) -> bool {
         self.env
             .as_ref()
-            .is_none_or(|env| finding.env.as_ref() == Some(env))
+            .is_none_or(|env| finding.env.as_deref() == Some(env.as_str()))
     }
 }
 

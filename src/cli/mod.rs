@@ -322,10 +322,7 @@ fn pairs(config: &Config, named: &[String]) -> anyhow::Result<Vec<Pair>> {
         [] => Ok(config
             .environments
             .windows(2)
-            .map(|w| Pair {
-                upstream: w[0].name.clone(),
-                downstream: w[1].name.clone(),
-            })
+            .map(|w| Pair::new(&w[0].name, &w[1].name))
             .collect()),
         [a, b] => {
             environment(config, a)?;
@@ -338,10 +335,7 @@ fn pairs(config: &Config, named: &[String]) -> anyhow::Result<Vec<Pair>> {
             } else {
                 (b, a)
             };
-            Ok(vec![Pair {
-                upstream: upstream.clone(),
-                downstream: downstream.clone(),
-            }])
+            Ok(vec![Pair::new(upstream, downstream)])
         }
         _ => anyhow::bail!("name two environments, or none"),
     }
@@ -352,7 +346,7 @@ fn envs_of(pairs: &[Pair]) -> Vec<&str> {
     let mut envs: Vec<&str> = Vec::new();
     for pair in pairs {
         for env in [&pair.upstream, &pair.downstream] {
-            if !envs.contains(&env.as_str()) {
+            if !envs.contains(&&**env) {
                 envs.push(env);
             }
         }

@@ -277,10 +277,7 @@ pub fn build(inputs: Inputs) -> Result<Dashboard, GitError> {
     let pairs: Vec<Pair> = config
         .environments
         .windows(2)
-        .map(|w| Pair {
-            upstream: w[0].name.clone(),
-            downstream: w[1].name.clone(),
-        })
+        .map(|w| Pair::new(&w[0].name, &w[1].name))
         .collect();
 
     // Drift, aged by the walk already made.
@@ -460,7 +457,7 @@ fn reasons(
             points,
             message: f.message.clone(),
             code: Some(f.code.as_str().to_owned()),
-            env: f.env.clone(),
+            env: f.env.as_deref().map(str::to_owned),
         });
     }
     if traits.is_some_and(|t| t.owner.is_none()) {
@@ -691,13 +688,13 @@ impl Series {
                     .iter()
                     .filter(|f| {
                         matches!(f.code.as_str(), "drift/behind" | "drift/unpromoted")
-                            && f.env.as_deref() == Some(pair.downstream.as_str())
-                            && f.upstream.as_deref() == Some(pair.upstream.as_str())
+                            && f.env.as_deref() == Some(&*pair.downstream)
+                            && f.upstream.as_deref() == Some(&*pair.upstream)
                     })
                     .collect();
                 PairLag {
-                    upstream: pair.upstream.clone(),
-                    downstream: pair.downstream.clone(),
+                    upstream: pair.upstream.to_string(),
+                    downstream: pair.downstream.to_string(),
                     promotions: hours.len(),
                     median_hours: median(&mut hours),
                     worst_hours: worst(&hours),

@@ -23,8 +23,17 @@ pub use status::{Cell, Selection, StatusRow};
 /// Two environments compared, upstream first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pair {
-    pub upstream: String,
-    pub downstream: String,
+    pub upstream: Arc<str>,
+    pub downstream: Arc<str>,
+}
+
+impl Pair {
+    pub fn new(upstream: &str, downstream: &str) -> Pair {
+        Pair {
+            upstream: upstream.into(),
+            downstream: downstream.into(),
+        }
+    }
 }
 
 /// The outcome of a comparison.
@@ -105,9 +114,11 @@ impl crate::finding::Codes for Code {
     }
 }
 
-fn finding(code: Code, message: String, pair: &Pair, flag: &str) -> Finding {
-    let mut f = Finding::of(code, message).in_flag(Some(flag), Some(&pair.downstream));
-    f.upstream = Some(pair.upstream.clone());
+fn finding(code: Code, message: String, pair: &Pair, flag: &Arc<str>) -> Finding {
+    let mut f = Finding::of(code, message);
+    f.flag = Some(Arc::clone(flag));
+    f.env = Some(Arc::clone(&pair.downstream));
+    f.upstream = Some(Arc::clone(&pair.upstream));
     f
 }
 
@@ -293,11 +304,11 @@ impl<'a> Comparison<'a> {
         let whole_chain = self
             .pairs
             .iter()
-            .map(|p| (&p.upstream, &p.downstream))
+            .map(|p| (&*p.upstream, &*p.downstream))
             .eq(config
                 .environments
                 .windows(2)
-                .map(|w| (&w[0].name, &w[1].name)));
+                .map(|w| (w[0].name.as_str(), w[1].name.as_str())));
         config.silence(&mut findings, |code| {
             whole_chain && code.starts_with("drift/")
         });
@@ -326,6 +337,9 @@ impl<'a> Comparison<'a> {
         files: &[Option<&FlagFile>],
         broken: &dyn Fn(&str) -> bool,
     ) -> Compared {
+        // Shared by its findings.
+        let name: Arc<str> = name.into();
+        let name = &name;
         let mut tally = Tally {
             values: self.shows_values().then_some(self.repo),
             ..Tally::default()
@@ -362,7 +376,7 @@ impl<'a> Comparison<'a> {
         aged.shrink_to_fit();
         Compared {
             marks: Marks {
-                name: name.to_owned(),
+                name: Arc::clone(name),
                 unsynced: tally.unsynced,
                 pending: tally.pending,
             },
@@ -465,9 +479,7 @@ fn count_flags(findings: &[Finding], marks: &[Marks]) -> (usize, usize) {
         .filter(|f| f.severity == Severity::Error)
         .filter_map(|f| f.flag.as_deref())
         .collect();
-    let clean = marks
-        .iter()
-        .filter(|c| !errors_for.contains(c.name.as_str()));
+    let clean = marks.iter().filter(|c| !errors_for.contains(&*c.name));
     let pending = clean.clone().filter(|c| c.pending).count();
     let in_sync = clean.filter(|c| !c.unsynced && !c.pending).count();
     (in_sync, pending)
@@ -475,7 +487,7 @@ fn count_flags(findings: &[Finding], marks: &[Marks]) -> (usize, usize) {
 
 /// What the comparison of one flag says of it as a whole.
 struct Marks {
-    name: String,
+    name: Arc<str>,
     /// It has drift.
     unsynced: bool,
     /// It waits for a promotion.
@@ -531,7 +543,13 @@ struct Tally<'r> {
 
 impl Tally<'_> {
     /// The flag is upstream only: a promotion is pending.
-    fn unpromoted(&mut self, pair: &Pair, name: &str, up: &FlagFile, max_lag: Option<Lifetime>) {
+    fn unpromoted(
+        &mut self,
+        pair: &Pair,
+        name: &Arc<str>,
+        up: &FlagFile,
+        max_lag: Option<Lifetime>,
+    ) {
         self.pending = true;
         let f = finding(
             Code::Unpromoted,
@@ -542,7 +560,7 @@ impl Tally<'_> {
             pair,
             name,
         )
-        .at(&up.path, up.digest.name_pos)
+        .at(Arc::clone(&up.path), up.digest.name_pos)
         .help_from(promote_help);
         self.aged
             .push(Aged::of(self.findings.len(), up, None, max_lag));
@@ -550,7 +568,7 @@ impl Tally<'_> {
     }
 
     /// The flag is downstream only.
-    fn orphan(&mut self, pair: &Pair, name: &str, down: &FlagFile) {
+    fn orphan(&mut self, pair: &Pair, name: &Arc<str>, down: &FlagFile) {
         self.unsynced = true;
         self.findings.push(
             finding(
@@ -562,7 +580,7 @@ impl Tally<'_> {
                 pair,
                 name,
             )
-            .at(&down.path, down.digest.name_pos)
+            .at(Arc::clone(&down.path), down.digest.name_pos)
             .help_from(|f| {
                 format!(
                     "add it to {} first and promote it, or retire it from {}",
@@ -578,7 +596,7 @@ impl Tally<'_> {
     fn differing(
         &mut self,
         pair: &Pair,
-        name: &str,
+        name: &Arc<str>,
         up: &FlagFile,
         down: &FlagFile,
         max_lag: Option<Lifetime>,
@@ -605,7 +623,7 @@ impl Tally<'_> {
                 pair,
                 name,
             )
-            .at(&down.path, down.digest.version_pos)
+            .at(Arc::clone(&down.path), down.digest.version_pos)
             .help_from(promote_help);
             self.aged
                 .push(Aged::of(self.findings.len(), up, Some(u), max_lag));
@@ -621,7 +639,7 @@ impl Tally<'_> {
                 pair,
                 name,
             )
-            .at(&down.path, down.digest.version_pos)
+            .at(Arc::clone(&down.path), down.digest.version_pos)
             .help_from(|f| {
                 format!(
                     "bring the change to {} (a downstream hotfix is undone by the next promotion)",
@@ -640,7 +658,7 @@ impl Tally<'_> {
                 pair,
                 name,
             )
-            .at(&down.path, down.digest.version_pos)
+            .at(Arc::clone(&down.path), down.digest.version_pos)
             .help("bump the version where the contract changed (flagctl bump), then promote");
             self.push(f, up, down, select(|c| c == Category::Contract));
             return;
@@ -655,7 +673,7 @@ impl Tally<'_> {
                 pair,
                 name,
             )
-            .at(&down.path, down.digest.version_pos)
+            .at(Arc::clone(&down.path), down.digest.version_pos)
             .help("bump the patch version where it changed, then promote");
             self.push(f, up, down, select(|c| c == Category::Metadata));
         }
@@ -670,7 +688,7 @@ impl Tally<'_> {
     fn state(
         &mut self,
         pair: &Pair,
-        name: &str,
+        name: &Arc<str>,
         up: &FlagFile,
         down: &FlagFile,
         state: Vec<String>,
@@ -713,7 +731,7 @@ impl Tally<'_> {
                 })
             }
         };
-        let f = f.at(&down.path, down.digest.version_pos);
+        let f = f.at(Arc::clone(&down.path), down.digest.version_pos);
         self.push(f, up, down, state);
     }
 
@@ -785,7 +803,7 @@ fn covers(allowance: &AllowDrift, name: &str, pair: &Pair, fields: &[&str]) -> b
             || allowance
                 .envs
                 .iter()
-                .any(|e| *e == pair.upstream || *e == pair.downstream))
+                .any(|e| **e == *pair.upstream || **e == *pair.downstream))
         && (allowance.fields.is_empty()
             || fields
                 .iter()
@@ -947,7 +965,7 @@ mod tests {
 
     fn finding(upstream: Option<&str>, env: &str, flag: &str, code: Code, n: usize) -> Finding {
         let mut f = Finding::of(code, n.to_string()).in_flag(Some(flag), Some(env));
-        f.upstream = upstream.map(str::to_owned);
+        f.upstream = upstream.map(Into::into);
         f
     }
 

@@ -57,7 +57,7 @@ pub fn judge(
                             env.name
                         ),
                     )
-                    .at(&compiled.path, crate::yaml::Pos::START)
+                    .at(compiled.path.as_str(), crate::yaml::Pos::START)
                     .in_flag(Some(name), Some(&env.name))
                     .help("that app gets its code default; keep the flag off for it, or widen `requires`"),
                 );

@@ -78,7 +78,7 @@ pub fn load(repo: &Repository, env: &str) -> Result<Environment, RepoError> {
                             .into_iter()
                             .map(|u| {
                                 Finding::of(u.code, u.message)
-                                    .at(&file.path, u.pos)
+                                    .at(file.path.as_str(), u.pos)
                                     .in_flag(Some(&name), Some(env))
                             })
                             .collect()

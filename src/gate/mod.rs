@@ -286,7 +286,7 @@ pub fn policy_findings(policy: &Config, entry: &Entry, out: &mut Vec<Finding>) {
         };
         // About a commit, not a line: the path says which file brought the environment in.
         let f = |mut f: Finding| {
-            f.path = Some(path.to_owned());
+            f.path = Some(path.into());
             f.in_flag(Some(flag), Some(env))
                 .with("commit", entry.commit.id.clone().into())
         };

@@ -147,7 +147,7 @@ impl FileContext<'_> {
     /// A finding of `rule` at `pos` in this file, tagged with the flag and environment.
     pub fn finding(&self, rule: &Rule, pos: Pos, message: impl Into<String>) -> Finding {
         Finding::new(rule.code, rule.severity, message)
-            .at(&self.file.path, pos)
+            .at(self.file.path.as_str(), pos)
             .in_flag(Some(self.flag_name()), self.file.env.as_deref())
     }
 
@@ -420,7 +420,7 @@ impl Linter {
     ) -> FlagOutcome {
         let located = |f: &Finding| {
             let mut f = f.clone();
-            f.path = Some(file.path.clone());
+            f.path = Some(file.path.as_str().into());
             f
         };
         let Checked {
@@ -453,9 +453,9 @@ impl Linter {
             }
         }
         for f in &mut findings {
-            f.flag.get_or_insert_with(|| flag_name.clone());
+            f.flag.get_or_insert_with(|| flag_name.as_str().into());
             if f.env.is_none() {
-                f.env.clone_from(&file.env);
+                f.env = file.env.as_deref().map(Into::into);
             }
         }
         let name = flag.name.as_ref().map(|n| (n.value.clone(), n.pos));
@@ -474,7 +474,7 @@ impl Linter {
                 .into_iter()
                 .map(|v| {
                     Finding::of(v.code, v.message)
-                        .at(&file.path, v.pos)
+                        .at(file.path.as_str(), v.pos)
                         .maybe_help(v.help)
                 }),
         );
@@ -493,7 +493,7 @@ impl Linter {
                             file.stem()
                         ),
                     )
-                    .at(&file.path, name.pos)
+                    .at(file.path.as_str(), name.pos)
                     .help(format!(
                         "rename the file to {}.yaml, or set `name: {}`",
                         name.value,

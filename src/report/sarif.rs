@@ -78,7 +78,7 @@ fn result(f: &Finding, rule_index: usize, prefix: &str, config: Option<&str>) ->
     // Code scanning drops a result without a location: a finding about no file (a commit's
     // policy) points at the configuration that holds the policy.
     let located = match (&f.path, config) {
-        (Some(path), _) => Some((path.as_str(), f.line, f.column)),
+        (Some(path), _) => Some((&**path, f.line, f.column)),
         (None, Some(config)) => Some((config, Some(1), Some(1))),
         (None, None) => None,
     };

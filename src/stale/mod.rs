@@ -6,6 +6,7 @@ pub mod references;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -380,7 +381,7 @@ impl Chain<'_> {
     fn at_name(&self, finding: Finding) -> Finding {
         match self.files.first() {
             Some((file, _)) => finding
-                .at(&file.path, file.digest.name_pos)
+                .at(Arc::clone(&file.path), file.digest.name_pos)
                 .in_flag(Some(self.name), Some(&file.env)),
             None => finding,
         }
@@ -400,7 +401,7 @@ fn expired(chain: &Chain, now: Timestamp, verdict: &mut Verdict) {
             Code::Expired,
             Code::Expired
                 .finding(format!("\"{name}\" expired on {date}"))
-                .at(&file.path, expires.pos)
+                .at(Arc::clone(&file.path), expires.pos)
                 .in_flag(Some(name), Some(&file.env))
                 .help(format!(
                     "retire it (flagctl retire {name}) once the code no longer reads it, or move `expires` with a reason"
@@ -505,7 +506,7 @@ fn deprecated_served(chain: &Chain, verdict: &mut Verdict) {
                         "\"{name}\" is deprecated but still enabled in {}",
                         file.env
                     ))
-                    .at(&file.path, lifecycle.pos)
+                    .at(Arc::clone(&file.path), lifecycle.pos)
                     .in_flag(Some(name), Some(&file.env))
                     .help(format!(
                         "disable it there (flagctl toggle {name} --env {} off), then retire it",
