@@ -189,9 +189,9 @@ pub struct Finding {
     /// of a few strings, on most findings of a comparison).
     pub upstream: Option<Arc<str>>,
     /// drift: days a promotion has been pending; stale: days a flag has lived.
-    pub age_days: Option<u64>,
-    /// Code-specific fields (a commit).
-    pub extra: BTreeMap<String, serde_json::Value>,
+    pub age_days: Option<u32>,
+    /// Code-specific fields (a commit): on few findings, so boxed.
+    pub extra: Option<Box<BTreeMap<String, serde_json::Value>>>,
     /// `diff`: the fields that differ, with their values on both sides.
     pub fields: Option<FieldValues>,
 }
@@ -237,7 +237,7 @@ impl Serialize for Finding {
         if let Some(age_days) = &self.age_days {
             map.serialize_entry("age_days", age_days)?;
         }
-        for (key, value) in &self.extra {
+        for (key, value) in self.extra.iter().flat_map(|extra| extra.iter()) {
             map.serialize_entry(key, value)?;
         }
         if let Some(fields) = &self.fields {
@@ -316,7 +316,7 @@ impl Finding {
             env: None,
             upstream: None,
             age_days: None,
-            extra: BTreeMap::new(),
+            extra: None,
             fields: None,
         }
     }
@@ -360,11 +360,14 @@ impl Finding {
 
     /// Sets `age_days` from an age, in whole days (a negative age counts as none).
     pub fn set_age(&mut self, age: jiff::SignedDuration) {
-        self.age_days = Some(u64::try_from(age.as_secs()).unwrap_or(0) / 86_400);
+        let days = u64::try_from(age.as_secs()).unwrap_or(0) / 86_400;
+        self.age_days = Some(u32::try_from(days).unwrap_or(u32::MAX));
     }
 
     pub fn with(mut self, key: &str, value: serde_json::Value) -> Self {
-        self.extra.insert(key.to_owned(), value);
+        self.extra
+            .get_or_insert_default()
+            .insert(key.to_owned(), value);
         self
     }
 

@@ -700,7 +700,11 @@ impl Series {
                     worst_hours: worst(&hours),
                     by_month,
                     pending: waiting.len(),
-                    oldest_pending_days: waiting.iter().filter_map(|f| f.age_days).max(),
+                    oldest_pending_days: waiting
+                        .iter()
+                        .filter_map(|f| f.age_days)
+                        .max()
+                        .map(u64::from),
                 }
             })
             .collect()

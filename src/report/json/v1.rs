@@ -75,8 +75,8 @@ impl<'a> From<&'a crate::finding::Finding> for Finding<'a> {
             column: f.column,
             flag: f.flag.as_deref(),
             env: f.env.as_deref(),
-            age_days: f.age_days,
-            commit: f.extra.get("commit"),
+            age_days: f.age_days.map(u64::from),
+            commit: f.extra.as_ref().and_then(|extra| extra.get("commit")),
             fields: f.fields.as_ref(),
             upstream: f.upstream.as_deref(),
         }
