@@ -28,6 +28,7 @@ pub struct Pair {
 }
 
 impl Pair {
+    /// `upstream` compared with `downstream`, the names shared by the findings of the pair.
     pub fn new(upstream: &str, downstream: &str) -> Pair {
         Pair {
             upstream: upstream.into(),
@@ -337,9 +338,7 @@ impl<'a> Comparison<'a> {
         files: &[Option<&FlagFile>],
         broken: &dyn Fn(&str) -> bool,
     ) -> Compared {
-        // Shared by its findings.
-        let name: Arc<str> = name.into();
-        let name = &name;
+        let name: &Arc<str> = &name.into(); // shared by its findings
         let mut tally = Tally {
             values: self.shows_values().then_some(self.repo),
             ..Tally::default()
