@@ -4,13 +4,14 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+use serde::Serialize;
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, PhysicalLocation,
-    Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run,
-    Sarif, Tool, ToolComponent,
+    Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Tool,
+    ToolComponent,
 };
 
-use super::{Report, locate};
+use super::{Each, Report, locate};
 use crate::codes;
 use crate::finding::{Code, Finding, Severity};
 
@@ -22,20 +23,59 @@ pub const SCHEMA_URI: &str =
 const SRCROOT: &str = "%SRCROOT%";
 
 pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
-    let sarif = log(report);
-    serde_json::to_writer_pretty(&mut *out, &sarif)?;
-    writeln!(out)
-}
-
-fn log(report: &Report) -> Sarif {
     let rules = Rules::of(report.findings);
     let prefix = locate::work_tree_prefix(&report.root);
     let config = locate::config_path(report);
     let results = report
         .findings
         .iter()
-        .map(|f| result(f, rules.index(f.code), &prefix, config.as_deref()))
-        .collect::<Vec<_>>();
+        .map(|f| result(f, rules.index(f.code), &prefix, config.as_deref()));
+    let log = Log {
+        schema: SCHEMA_URI,
+        runs: [LogRun {
+            column_kind: "unicodeCodePoints",
+            invocations: [Invocation::builder()
+                .execution_successful(true)
+                .arguments(std::env::args().skip(1).collect::<Vec<_>>())
+                .build()],
+            original_uri_base_ids: locate::work_tree_uri(&report.root).map(|top| {
+                BTreeMap::from([(
+                    SRCROOT.to_owned(),
+                    ArtifactLocation::builder().uri(top).build(),
+                )])
+            }),
+            results: Each::new(results),
+            tool: tool(&rules),
+        }],
+        version: "2.1.0",
+    };
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    writeln!(out)
+}
+
+/// The log, as serde-sarif's `Sarif` prints it (its fields in that order), with its results
+/// written one at a time rather than built first.
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: [LogRun<'a>; 1],
+    version: &'static str,
+}
+
+/// The run, as serde-sarif's `Run` prints the fields it sets.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogRun<'a> {
+    column_kind: &'static str,
+    invocations: [Invocation; 1],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original_uri_base_ids: Option<BTreeMap<String, ArtifactLocation>>,
+    results: Each<'a, SarifResult>,
+    tool: Tool,
+}
+
+fn tool(rules: &Rules) -> Tool {
     let driver = ToolComponent::builder()
         .name("flagctl")
         .full_name(format!("flagctl {}", crate::cli::VERSION))
@@ -43,30 +83,7 @@ fn log(report: &Report) -> Sarif {
         .semantic_version(env!("CARGO_PKG_VERSION"))
         .rules(rules.descriptors())
         .build();
-    let mut run = Run::builder()
-        .tool(Tool::builder().driver(driver).build())
-        .results(results)
-        .invocations(vec![
-            Invocation::builder()
-                .execution_successful(true)
-                .arguments(std::env::args().skip(1).collect::<Vec<_>>())
-                .build(),
-        ])
-        .column_kind(serde_json::json!("unicodeCodePoints"))
-        .build();
-    if let Some(top) = locate::work_tree_uri(&report.root) {
-        let mut bases = BTreeMap::new();
-        bases.insert(
-            SRCROOT.to_owned(),
-            ArtifactLocation::builder().uri(top).build(),
-        );
-        run.original_uri_base_ids = Some(bases);
-    }
-    Sarif::builder()
-        .schema(SCHEMA_URI)
-        .version(serde_json::json!("2.1.0"))
-        .runs(vec![run])
-        .build()
+    Tool::builder().driver(driver).build()
 }
 
 fn result(f: &Finding, rule_index: usize, prefix: &str, config: Option<&str>) -> SarifResult {

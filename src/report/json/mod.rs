@@ -4,12 +4,12 @@ pub mod v1;
 
 use std::io::{self, Write};
 
-use super::{Listing, Report, View};
+use super::{Each, Listing, Report, View};
 
 pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
     let mut doc = v1::Report {
         version: 1,
-        findings: report.findings.iter().map(v1::Finding::from).collect(),
+        findings: Each::new(report.findings.iter().map(v1::Finding::from)),
         flags: None,
         log: None,
         audit: None,
@@ -65,7 +65,7 @@ pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
             in_sync,
             pending,
         } => {
-            doc.flags = Some(rows.iter().map(v1::StatusRow::from).collect());
+            doc.flags = Some(Each::new(rows.iter().map(v1::StatusRow::from)));
             doc.summary.in_sync = Some(in_sync);
             doc.summary.pending = Some(pending);
         }

@@ -10,15 +10,16 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 use crate::history::{ChangeKind, Entry, FlagChange};
+use crate::report::Each;
 
 /// The document.
 #[derive(Serialize)]
 pub struct Report<'a> {
     pub version: u32,
-    pub findings: Vec<Finding<'a>>,
+    pub findings: Each<'a, Finding<'a>>,
     /// `status`: the flag × environment matrix.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub flags: Option<Vec<StatusRow<'a>>>,
+    pub flags: Option<Each<'a, StatusRow<'a>>>,
     /// `log`: one row per change of the flag.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log: Option<Vec<LogRow<'a>>>,
