@@ -29,28 +29,20 @@ pub fn write(out: &mut impl Write, report: &Report) -> io::Result<()> {
         View::Findings => {}
         View::Table(table) => match &table.listing {
             Listing::Log(changes) => {
-                doc.log = Some(
-                    changes
-                        .iter()
-                        .map(|(entry, change, tests)| {
-                            v1::LogRow::new(entry, change, tests.as_deref())
-                        })
-                        .collect(),
-                );
+                doc.log = Some(Each::new(changes.iter().map(|(entry, change, tests)| {
+                    v1::LogRow::new(entry, change, tests.as_deref())
+                })));
             }
             Listing::Audit(entries) => {
-                doc.audit = Some(entries.iter().map(|e| v1::AuditRow::from(*e)).collect());
+                doc.audit = Some(Each::new(entries.iter().map(|e| v1::AuditRow::from(*e))));
             }
             Listing::Stale(flags) => {
-                doc.stale = Some(flags.iter().map(v1::StaleRow::from).collect());
+                doc.stale = Some(Each::new(flags.iter().map(v1::StaleRow::from)));
             }
             Listing::Compat { flags, versions } => {
-                doc.compat = Some(
-                    flags
-                        .iter()
-                        .map(|f| v1::CompatRow::new(f, versions))
-                        .collect(),
-                );
+                doc.compat = Some(Each::new(
+                    flags.iter().map(|f| v1::CompatRow::new(f, versions)),
+                ));
             }
             Listing::Site { files, summary } => {
                 doc.report = Some(v1::SiteRow::new(files, summary));

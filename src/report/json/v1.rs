@@ -22,16 +22,16 @@ pub struct Report<'a> {
     pub flags: Option<Each<'a, StatusRow<'a>>>,
     /// `log`: one row per change of the flag.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub log: Option<Vec<LogRow<'a>>>,
+    pub log: Option<Each<'a, LogRow<'a>>>,
     /// `audit`: one row per commit.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub audit: Option<Vec<AuditRow<'a>>>,
+    pub audit: Option<Each<'a, AuditRow<'a>>>,
     /// `stale`: the stale flags (with `--code`, every flag, with its references).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub stale: Option<Vec<StaleRow<'a>>>,
+    pub stale: Option<Each<'a, StaleRow<'a>>>,
     /// `compat`: each flag against the app versions asked about.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub compat: Option<Vec<CompatRow<'a>>>,
+    pub compat: Option<Each<'a, CompatRow<'a>>>,
     /// `report`: the files written and the dashboard's tally.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report: Option<SiteRow>,
