@@ -405,14 +405,12 @@ fn flag_healths<'f>(
     let mut flags: Vec<FlagHealth> = rows
         .into_iter()
         .map(|row| {
-            let traits = traits_of.get(row.name.as_str()).copied();
-            let findings = by_flag
-                .get(row.name.as_str())
-                .map_or(&[][..], Vec::as_slice);
-            let tally = tests.and_then(|t| t.flags.get(&row.name).copied());
+            let traits = traits_of.get(&*row.name).copied();
+            let findings = by_flag.get(&*row.name).map_or(&[][..], Vec::as_slice);
+            let tally = tests.and_then(|t| t.flags.get(&*row.name).copied());
             let reasons = reasons(findings, traits, tally);
             let lost: u32 = reasons.iter().map(|r| r.points).sum();
-            let life = lives.flags.get(&row.name);
+            let life = lives.flags.get(&*row.name);
             FlagHealth {
                 description: traits.and_then(|t| t.description.clone()),
                 owner: traits.and_then(|t| t.owner.clone()),
@@ -425,7 +423,7 @@ fn flag_healths<'f>(
                 changed: life.map(|l| l.changed.to_string()),
                 tests: tally,
                 environments: row.environments,
-                name: row.name,
+                name: row.name.to_string(),
             }
         })
         .collect();

@@ -115,7 +115,10 @@ impl crate::finding::Codes for Code {
     }
 }
 
-fn finding(code: Code, message: String, pair: &Pair, flag: &Arc<str>) -> Finding {
+fn finding(code: Code, mut message: String, pair: &Pair, flag: &Arc<str>) -> Finding {
+    // Held until the report, a finding or two per flag of the repository: at its length, not
+    // with the room `format!` leaves (a third of it, on average).
+    message.shrink_to_fit();
     let mut f = Finding::of(code, message);
     f.flag = Some(Arc::clone(flag));
     f.env = Some(Arc::clone(&pair.downstream));
@@ -932,6 +935,7 @@ fn date_pending(
                 unknown.insert(why);
             }
         }
+        f.message.shrink_to_fit();
     }
     if !unknown.is_empty() {
         // Said once, not per flag.

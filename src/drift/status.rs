@@ -11,23 +11,25 @@ use crate::inventory::FlagFile;
 /// One flag across the environments.
 #[derive(Debug, Clone, Serialize)]
 pub struct StatusRow {
-    pub name: String,
+    /// Shared with the flag's findings.
+    pub name: Arc<str>,
     /// One cell per environment, in chain order.
     pub environments: Vec<Cell>,
 }
 
 /// A flag in one environment. A row per flag of the repository waits for the report: the
-/// environment's name and the file's path are shared, not copied.
+/// environment's name and the file's path are shared, not copied, and the texts are held at
+/// their length.
 #[derive(Debug, Clone, Serialize)]
 pub struct Cell {
     pub env: Arc<str>,
     /// Whether the environment has the flag (the other fields are null when not).
     pub present: bool,
-    pub version: Option<String>,
+    pub version: Option<Box<str>>,
     pub enabled: Option<bool>,
     /// The fallthrough: a variant, or rollout weights (`10/90`).
-    pub serves: Option<String>,
-    pub rules: Option<usize>,
+    pub serves: Option<Box<str>>,
+    pub rules: Option<u32>,
     pub path: Option<Arc<str>>,
     /// The code of the most severe drift finding of this environment against its upstream.
     #[serde(serialize_with = "code_name")]
@@ -82,7 +84,7 @@ pub(super) fn mark(rows: &mut [StatusRow], findings: &[Finding]) {
     }
     rows.par_iter_mut().for_each(|row| {
         for cell in &mut row.environments {
-            if let Some(&(severity, code)) = marks.get(&(row.name.as_str(), &*cell.env)) {
+            if let Some(&(severity, code)) = marks.get(&(&*row.name, &*cell.env)) {
                 cell.drift = Some(code);
                 cell.drift_severity = Some(severity);
             }
@@ -92,7 +94,7 @@ pub(super) fn mark(rows: &mut [StatusRow], findings: &[Finding]) {
 
 /// The row of `name`, whose file in each of `envs` is the one at its place in `files`, not yet
 /// marked with drift (`mark`).
-pub(super) fn row(name: &str, envs: &[Arc<str>], files: &[Option<&FlagFile>]) -> StatusRow {
+pub(super) fn row(name: &Arc<str>, envs: &[Arc<str>], files: &[Option<&FlagFile>]) -> StatusRow {
     let environments = envs
         .iter()
         .zip(files)
@@ -110,17 +112,17 @@ pub(super) fn row(name: &str, envs: &[Arc<str>], files: &[Option<&FlagFile>]) ->
             };
             if let Some(flag) = file {
                 cell.present = true;
-                cell.version = Some(flag.digest.version.to_string());
+                cell.version = Some(flag.digest.version.to_string().into());
                 cell.enabled = flag.digest.enabled;
-                cell.serves = Some(flag.digest.serves.clone());
-                cell.rules = Some(flag.digest.rules);
+                cell.serves = Some(flag.digest.serves.as_str().into());
+                cell.rules = Some(u32::try_from(flag.digest.rules).unwrap_or(u32::MAX));
                 cell.path = Some(Arc::clone(&flag.path));
             }
             cell
         })
         .collect();
     StatusRow {
-        name: name.to_owned(),
+        name: Arc::clone(name),
         environments,
     }
 }
@@ -154,7 +156,7 @@ impl Selection<'_> {
 
     /// Keeps the rows of the flags shown, and their findings.
     fn keep_flags(&self, rows: &mut Vec<StatusRow>, findings: &mut Vec<Finding>) {
-        let with_row: foldhash::HashSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+        let with_row: foldhash::HashSet<&str> = rows.iter().map(|r| &*r.name).collect();
         let without_row: foldhash::HashSet<String> = findings
             .iter()
             .filter_map(|f| f.flag.as_deref())
@@ -162,7 +164,7 @@ impl Selection<'_> {
             .map(str::to_owned)
             .collect();
         rows.retain(|row| self.named(&row.name) && (!self.drift_only || row.drifts()));
-        let shown_flags: foldhash::HashSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+        let shown_flags: foldhash::HashSet<&str> = rows.iter().map(|r| &*r.name).collect();
         findings.retain(|f| {
             f.flag.as_deref().is_none_or(|name| {
                 shown_flags.contains(name) || (without_row.contains(name) && self.named(name))

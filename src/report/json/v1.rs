@@ -114,7 +114,7 @@ pub struct Cell<'a> {
     pub version: Option<&'a str>,
     pub enabled: Option<bool>,
     pub serves: Option<&'a str>,
-    pub rules: Option<usize>,
+    pub rules: Option<u32>,
     pub path: Option<&'a str>,
     pub drift: Option<&'static str>,
     pub drift_severity: Option<&'static str>,
