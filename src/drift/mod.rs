@@ -117,7 +117,7 @@ impl crate::finding::Codes for Code {
 
 fn finding(code: Code, mut message: String, pair: &Pair, flag: &Arc<str>) -> Finding {
     // Held until the report, a finding or two per flag of the repository: at its length, not
-    // with the room `format!` leaves (a third of it, on average).
+    // with the room `format!` leaves (a third of it, for a `state` message).
     message.shrink_to_fit();
     let mut f = Finding::of(code, message);
     f.flag = Some(Arc::clone(flag));
